@@ -1,0 +1,102 @@
+# SPDX-License-Identifier: GPL-2.0
+# procsnoop: one static binary, BPF objects embedded as skeletons.
+# Everything generated lands in $(OUT); `make V=1` shows the commands.
+
+OUT       ?= build
+CLANG     ?= clang
+CC        ?= gcc
+BPFTOOL   ?= bpftool
+ARCH      := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/powerpc/;s/s390x/s390/')
+VERSION   := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	-Isrc -Isrc/bpf -idirafter /usr/include/$(shell $(CC) -dumpmachine)
+CFLAGS    ?= -O2 -g
+CFLAGS    += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
+	-Isrc -I$(OUT) -DPS_VERSION='"$(VERSION)"' -MMD -MP
+LDFLAGS   += -static
+LDLIBS    := -lbpf -lelf -lz
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+BPF_SRCS  := $(wildcard src/bpf/*.bpf.c)
+SKELS     := $(patsubst src/bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+APP_SRCS  := $(wildcard src/*.c src/common/*.c)
+APP_OBJS  := $(patsubst src/%.c,$(OUT)/obj/%.o,$(APP_SRCS))
+LIB_OBJS  := $(filter-out $(OUT)/obj/main.o $(OUT)/obj/cmd_%.o,$(APP_OBJS))
+TOOLS     := execsnoop exitsnoop bashreadline
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
+HELPER_SRCS := $(wildcard tests/helpers/*.c)
+HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUT)/tests/%,$(HELPER_SRCS))
+
+.DELETE_ON_ERROR:
+.PHONY: all deps test-deps clean check run test unit e2e bench helpers
+
+all: $(OUT)/procsnoop $(addprefix $(OUT)/,$(TOOLS))
+
+deps:
+	$(Q)scripts/deps.sh
+
+test-deps:
+	$(Q)scripts/deps.sh --test
+
+$(OUT)/procsnoop: $(APP_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(addprefix $(OUT)/,$(TOOLS)): $(OUT)/procsnoop
+	$(Q)ln -sf procsnoop $@
+
+$(OUT)/obj/%.o: src/%.c | $(SKELS)
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/bpf/%.bpf.o: src/bpf/%.bpf.c
+	@mkdir -p $(dir $@)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
+$(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+# Unit tests link the user-space core (everything but main and the tool CLIs).
+$(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Test helper programs (process fixtures): plain C, dynamically linked is fine.
+$(OUT)/tests/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -o $@ $< -lpthread
+
+helpers: $(HELPER_BINS)
+
+unit: $(UNIT_BINS)
+
+# The README's commands.
+run: deps all
+	$(OUT)/procsnoop exec $(ARGS)
+
+check: test-deps all unit helpers
+	$(Q)python3 tests/run.py $(TESTS)
+
+test: check
+
+bench: all
+	$(Q)$(MAKE) -s -C bench OUT=$(abspath $(OUT))
+
+clean:
+	rm -rf $(OUT)
+
+-include $(APP_OBJS:.o=.d) $(patsubst src/bpf/%.bpf.c,$(OUT)/bpf/%.bpf.d,$(BPF_SRCS))

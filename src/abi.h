@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The kernel/user ABI of procsnoop: every record that crosses the ring
+ * buffer (or perf buffer) is declared here, and only here.
+ *
+ * Rules: fixed-width types only, explicit zeroed padding, sizes and
+ * offsets pinned by _Static_assert so the BPF and user-space compilers
+ * cannot disagree silently.
+ *
+ * Every record starts with struct ps_hdr. A logical event may span
+ * several records: the first carries the event struct, then its
+ * variable data; if that data does not fit in one record (perf records
+ * are limited to 64 KiB, and per-CPU scratch buffers are kept small),
+ * PS_REC_CHUNK records with the same id carry the rest, in order, the
+ * final one flagged PS_F_LAST. A record flagged PS_F_LAST|PS_F_FIRST
+ * is a whole event. User space reassembles by id (src/common/stream.c).
+ */
+#ifndef PROCSNOOP_ABI_H
+#define PROCSNOOP_ABI_H
+
+#ifdef __BPF__
+/* kernel side: types come from vmlinux_min.h */
+#else
+#include <linux/types.h>
+#endif
+
+#define PS_TASK_COMM_LEN 16
+#define PS_PATH_MAX 4096
+
+/* Largest data payload of one record; scratch buffers are twice this. */
+#define PS_CHUNK 16384
+
+/* Default and maximum bytes of argv captured per exec. */
+#define PS_ARGS_DEFAULT (128u * 1024)
+#define PS_ARGS_MAX (4u * 1024 * 1024)
+
+enum ps_rec_type {
+	PS_REC_EXEC = 1,
+	PS_REC_EXIT = 2,
+	PS_REC_PROBE = 3,
+	PS_REC_CHUNK = 4,
+};
+
+/* ps_hdr.flags */
+#define PS_F_FIRST	0x1	/* first record of an event */
+#define PS_F_LAST	0x2	/* last record of an event */
+
+struct ps_hdr {
+	__u16 type;		/* enum ps_rec_type */
+	__u16 flags;		/* PS_F_* */
+	__u32 size;		/* bytes in this record, header included */
+	__u64 id;		/* event id: ties chunks to their event */
+};
+
+/* Continuation of an event's variable data. */
+struct ps_chunk {
+	struct ps_hdr hdr;
+	__u32 offset;		/* offset of data[] in the event's variable data */
+	__u32 len;		/* bytes of data[] */
+	/* totals, valid in the PS_F_LAST chunk (they supersede the event's) */
+	__u32 argc;
+	__u32 args_len;
+	__u32 args_cut;
+	__u32 eflags;
+	__u8 data[];
+};
+
+/* ps_exec.eflags */
+#define PS_EXEC_ARGS_TRUNC	0x01	/* argv longer than the limit: args_cut bytes not captured */
+#define PS_EXEC_FNAME_TRUNC	0x02	/* filename longer than PS_PATH_MAX */
+#define PS_EXEC_ARGV_EMPTY	0x04	/* argv was NULL or argv[0] NULL (argc == 0) */
+#define PS_EXEC_EXECVEAT	0x08	/* the call was execveat() */
+#define PS_EXEC_ARGS_FAULT	0x10	/* argv could not be read (bad pointer) */
+#define PS_EXEC_COUNT_TRUNC	0x20	/* more than max_args arguments: the rest not captured */
+#define PS_EXEC_CUT_LOWER	0x40	/* args_cut is a lower bound (stopped measuring) */
+
+/*
+ * One exec attempt. Variable data: the filename (fname_len bytes, no
+ * NUL), then argv as NUL-terminated strings (args_len bytes in all),
+ * possibly continued in chunks.
+ */
+struct ps_exec {
+	struct ps_hdr hdr;
+	__u64 ktime_ns;		/* CLOCK_BOOTTIME (or MONOTONIC, see ready line) at the event */
+	__u32 pid;		/* tgid, host pid namespace */
+	__u32 tid;		/* the thread that called exec (before de_thread) */
+	__u32 ppid;
+	__u32 uid;
+	__u32 gid;
+	__u32 euid;
+	__s32 ret;		/* 0, or -errno */
+	__u32 argc;		/* argv entries captured */
+	__u32 fname_len;
+	__u32 args_len;		/* bytes of argv data in this event, all records */
+	__u32 args_cut;		/* bytes of argv not captured (PS_EXEC_ARGS_TRUNC) */
+	__u32 eflags;		/* PS_EXEC_* */
+	__s32 fd;		/* execveat dirfd */
+	__u32 at_flags;		/* execveat flags */
+	__u64 cgroup_id;
+	char comm[PS_TASK_COMM_LEN];
+	char pcomm[PS_TASK_COMM_LEN];
+	__u8 data[];
+};
+
+/*
+ * Counters the kernel side keeps in a per-CPU array map named "stats",
+ * indexed by these. User space sums over CPUs.
+ */
+enum ps_stat {
+	PS_STAT_LOST = 0,	/* records that did not fit in the buffer (events lost or cut) */
+	PS_STAT_LOST_EVENTS,	/* events lost whole */
+	PS_STAT_SCRATCH_BUSY,	/* no free scratch slot (deep preemption) */
+	PS_STAT_NR = 8,
+};
+
+/* ---- records of other tools go below; keep the rules above ---- */
+
+#ifdef __BPF__
+#define PS_ASSERT(c, m) _Static_assert(c, m)
+#else
+#define PS_ASSERT(c, m) _Static_assert(c, m)
+#endif
+PS_ASSERT(sizeof(struct ps_hdr) == 16, "ps_hdr layout");
+PS_ASSERT(sizeof(struct ps_chunk) == 40, "ps_chunk layout");
+PS_ASSERT(sizeof(struct ps_exec) == 120, "ps_exec layout");
+PS_ASSERT(__builtin_offsetof(struct ps_exec, comm) == 88, "ps_exec.comm offset");
+
+#endif /* PROCSNOOP_ABI_H */

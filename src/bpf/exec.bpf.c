@@ -1,0 +1,482 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * execsnoop kernel side.
+ *
+ * Success: at sched_process_exec the new image's argv sits, fully
+ * copied by the kernel, between mm->arg_start and mm->arg_end of the
+ * new mm. We read it there in one block: the argv the program really
+ * got (no TOCTOU against a thread rewriting it during execve), any
+ * length, no per-argument loop.
+ *
+ * Failure: the old image is intact when the syscall returns an error,
+ * so the syscall-exit hook reads filename and argv back through the
+ * user pointers stashed at syscall entry.
+ *
+ * Hooks (user space enables one set per side, chosen by probing or
+ * --hook):
+ *   syscall side: fentry/fexit on the syscall functions | syscall
+ *                 tracepoints (need tracefs) | raw sys_enter/sys_exit
+ *   exec side:    tp_btf | raw_tp | classic tracepoint
+ */
+#include "common.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+const volatile __u32 targ_uid = (__u32)-1;
+const volatile __u32 targ_ppid = 0;
+const volatile bool filter_cg = false;
+const volatile bool fails_only = false;
+const volatile __u32 max_args_bytes = PS_ARGS_DEFAULT;
+const volatile __u32 max_args = 1u << 20;
+const volatile __s32 nr_execve = 59;	/* set by user space for raw sys_enter */
+const volatile __s32 nr_execveat = 322;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup_map SEC(".maps");
+
+/* What syscall entry saw, for the exit (failure) and exec (success) hooks. */
+struct inflight {
+	__u64 filename;		/* user pointer */
+	__u64 argv;		/* user pointer */
+	__s32 fd;
+	__u32 at_flags;
+	__u32 eflags;		/* PS_EXEC_EXECVEAT, PS_EXEC_ARGV_EMPTY */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct inflight);
+} inflight SEC(".maps");
+
+static __always_inline bool pass_filters(struct task_struct *task)
+{
+	if (targ_uid != (__u32)-1 && (__u32)bpf_get_current_uid_gid() != targ_uid)
+		return false;
+	if (targ_ppid && BPF_CORE_READ(task, real_parent, tgid) != targ_ppid)
+		return false;
+	if (filter_cg && !bpf_current_task_under_cgroup(&cgroup_map, 0))
+		return false;
+	return true;
+}
+
+static __always_inline int on_enter(const char *filename, const char *const *argv, int fd,
+				    int at_flags, bool is_at)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct inflight in = {};
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 a0 = 0;
+
+	if (!pass_filters(task))
+		return 0;
+	in.filename = (__u64)filename;
+	in.argv = (__u64)argv;
+	in.fd = fd;
+	in.at_flags = at_flags;
+	if (is_at)
+		in.eflags |= PS_EXEC_EXECVEAT;
+	if (!argv || bpf_probe_read_user(&a0, sizeof(a0), argv) || !a0)
+		in.eflags |= PS_EXEC_ARGV_EMPTY;
+	bpf_map_update_elem(&inflight, &tid, &in, BPF_ANY);
+	return 0;
+}
+
+static __always_inline void fill_common(struct ps_exec *e, struct task_struct *task)
+{
+	__u64 ug = bpf_get_current_uid_gid();
+	struct task_struct *parent = BPF_CORE_READ(task, real_parent);
+
+	e->hdr.type = PS_REC_EXEC;
+	e->ktime_ns = ps_now();
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->ppid = BPF_CORE_READ(parent, tgid);
+	e->uid = (__u32)ug;
+	e->gid = ug >> 32;
+	e->euid = BPF_CORE_READ(task, cred, euid.val);
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	BPF_CORE_READ_STR_INTO(&e->pcomm, parent, comm);
+}
+
+/* ---- failure path: read argv back through the user pointers ---- */
+
+/* Past the limit we still measure what is cut, up to this much. */
+#define CUT_COUNT_BUDGET (16u << 20)
+
+/* Loop state, kept in the slot's state[] area (see struct ps_slot). */
+struct argv_state {
+	const char *const *argv;
+	const char *cur;	/* string being copied (NULL: fetch the next) */
+	__u32 idx;		/* argv entries fetched */
+	__u32 bytes;		/* argv bytes captured */
+	__u32 cut;		/* argv bytes not captured */
+	__u32 eflags;
+};
+
+/* What the bpf_loop callbacks get: pointers only. */
+struct loop_ctx {
+	void *ctx;
+	struct ps_slot *slot;
+};
+
+/*
+ * One bounded step per bpf_loop iteration: fetch the next argv pointer,
+ * or copy one piece of the current string (strings may span records),
+ * or, past the limit, measure one piece of what is cut. A state machine
+ * instead of nested loops keeps the verifier's work constant.
+ */
+static long argv_cb(__u64 i, void *data)
+{
+	struct loop_ctx *lc = data;
+	struct ps_slot *slot = lc->slot;
+	struct argv_state *a = (void *)slot->state;
+	const char *s = a->cur;
+	__u32 room, left, pos;
+	long n;
+
+	if (!s) {
+		if (a->idx >= max_args) {
+			a->eflags |= PS_EXEC_COUNT_TRUNC;
+			return 1;
+		}
+		if (bpf_probe_read_user(&s, sizeof(s), &a->argv[a->idx])) {
+			a->eflags |= PS_EXEC_ARGS_FAULT;
+			return 1;
+		}
+		if (!s)
+			return 1;
+		a->idx++;
+	}
+	left = a->bytes < max_args_bytes ? max_args_bytes - a->bytes : 0;
+	if (left == 0) {
+		a->eflags |= PS_EXEC_ARGS_TRUNC;
+		if (a->cut >= CUT_COUNT_BUDGET) {
+			a->eflags |= PS_EXEC_CUT_LOWER;
+			return 1;
+		}
+		n = bpf_probe_read_user_str(slot->buf + PS_REC_MAX, PS_CHUNK, s);
+		if (n <= 0) {
+			a->eflags |= PS_EXEC_ARGS_FAULT;
+			return 1;
+		}
+		if (n < PS_CHUNK) {
+			a->cut += n;
+			a->cur = 0;
+		} else {
+			a->cut += n - 1;
+			a->cur = s + n - 1;
+		}
+		return 0;
+	}
+	room = ps_sw_room(slot);
+	if (room == 0) {
+		ps_sw_flush(lc->ctx, slot, sizeof(struct ps_exec), false, 0, 0, 0, 0);
+		a->cur = s;
+		return 0;
+	}
+	if (room > left + 1)
+		room = left + 1;
+	if (room > PS_REC_MAX)
+		room = PS_REC_MAX;
+	pos = slot->sw.pos;
+	if (pos > PS_REC_MAX)
+		return 1;
+	n = bpf_probe_read_user_str(slot->buf + pos, room, s);
+	if (n <= 0) {
+		a->eflags |= PS_EXEC_ARGS_FAULT;
+		return 1;
+	}
+	if (n < room) {		/* the whole (rest of the) string, NUL included */
+		slot->sw.pos += n;
+		a->bytes += n;
+		a->cur = 0;
+		return 0;
+	}
+	/* filled the room: keep n - 1 bytes, drop the NUL the helper added */
+	slot->sw.pos += n - 1;
+	a->bytes += n - 1;
+	a->cur = s + n - 1;
+	return 0;
+}
+
+static __always_inline int on_exit(void *ctx, long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct inflight *in = bpf_map_lookup_elem(&inflight, &tid);
+	struct task_struct *task;
+	struct argv_state *a;
+	struct ps_slot *slot;
+	struct ps_exec *e;
+	long n;
+
+	if (!in)
+		return 0;
+	if (ret >= 0)
+		goto out;
+	slot = ps_slot_get();
+	if (!slot)
+		goto out;
+	task = (void *)bpf_get_current_task();
+	e = (void *)slot->buf;
+	fill_common(e, task);
+	e->tid = tid;
+	e->ret = ret;
+	e->fd = in->fd;
+	e->at_flags = in->at_flags;
+	e->eflags = in->eflags;
+	e->args_cut = 0;
+	ps_sw_init(slot, sizeof(*e));
+
+	n = bpf_probe_read_user_str(slot->buf + sizeof(*e), PS_PATH_MAX, (void *)in->filename);
+	if (n < 1)
+		n = 1;
+	if (n >= PS_PATH_MAX) {
+		n = PS_PATH_MAX;
+		e->eflags |= PS_EXEC_FNAME_TRUNC;
+	}
+	e->fname_len = n - 1;
+	slot->sw.pos += n - 1;
+
+	a = (void *)slot->state;
+	a->argv = (void *)in->argv;
+	a->cur = 0;
+	a->idx = a->bytes = a->cut = a->eflags = 0;
+	struct loop_ctx lc = { .ctx = ctx, .slot = slot };
+	if (!(in->eflags & PS_EXEC_ARGV_EMPTY))
+		bpf_loop(1u << 23, argv_cb, &lc, 0);
+	e->eflags |= a->eflags;
+	if (slot->sw.nrec == 0) {
+		e->argc = a->idx;
+		e->args_len = a->bytes;
+		e->args_cut = a->cut;
+	}
+	ps_sw_flush(ctx, slot, sizeof(*e), true, a->idx, a->bytes, a->cut, e->eflags);
+	ps_slot_put(slot);
+out:
+	bpf_map_delete_elem(&inflight, &tid);
+	return 0;
+}
+
+/* ---- success path: the new image's argv block ---- */
+
+struct block_state {
+	const __u8 *src;
+	__u32 len;		/* bytes to copy */
+	__u32 done;
+	__u32 fault;
+};
+
+static long block_cb(__u64 i, void *data)
+{
+	struct loop_ctx *lc = data;
+	struct ps_slot *slot = lc->slot;
+	struct block_state *b = (void *)slot->state;
+	__u32 room, n, pos, done = b->done, len = b->len;
+
+	if (done >= len)
+		return 1;
+	room = ps_sw_room(slot);
+	if (room == 0) {
+		ps_sw_flush(lc->ctx, slot, sizeof(struct ps_exec), false, 0, 0, 0, 0);
+		return 0;
+	}
+	n = len - done;
+	if (n > room)
+		n = room;
+	if (n > PS_REC_MAX)
+		n = PS_REC_MAX;
+	pos = slot->sw.pos;
+	if (pos > PS_REC_MAX)
+		return 1;
+	if (bpf_probe_read_user(slot->buf + pos, n, b->src + done)) {
+		b->fault = 1;
+		return 1;
+	}
+	slot->sw.pos = pos + n;
+	b->done = done + n;
+	return 0;
+}
+
+static __always_inline int on_exec(void *ctx, struct task_struct *task, __u32 old_pid,
+				   struct linux_binprm *bprm, const char *kfilename)
+{
+	struct inflight *in = bpf_map_lookup_elem(&inflight, &old_pid);
+	struct block_state *b;
+	struct ps_slot *slot;
+	struct ps_exec *e;
+	struct mm_struct *mm;
+	__u64 start, end, total;
+	long n;
+
+	if (fails_only || !pass_filters(task))
+		goto out;
+	slot = ps_slot_get();
+	if (!slot)
+		goto out;
+	e = (void *)slot->buf;
+	fill_common(e, task);
+	e->tid = old_pid;
+	e->ret = 0;
+	e->eflags = in ? in->eflags : 0;
+	e->fd = in ? in->fd : 0;
+	e->at_flags = in ? in->at_flags : 0;
+	e->args_cut = 0;
+	e->argc = bprm ? BPF_CORE_READ(bprm, argc) : 0;
+	ps_sw_init(slot, sizeof(*e));
+
+	if (bprm)
+		kfilename = BPF_CORE_READ(bprm, filename);
+	n = bpf_probe_read_kernel_str(slot->buf + sizeof(*e), PS_PATH_MAX, kfilename);
+	if (n < 1)
+		n = 1;
+	e->fname_len = n - 1;
+	slot->sw.pos += n - 1;
+
+	mm = BPF_CORE_READ(task, mm);
+	start = BPF_CORE_READ(mm, arg_start);
+	end = BPF_CORE_READ(mm, arg_end);
+	total = end > start ? end - start : 0;
+	/* The kernel turns an empty argv into [""]; report what was passed. */
+	if (e->eflags & PS_EXEC_ARGV_EMPTY) {
+		total = 0;
+		e->argc = 0;
+	}
+	if (total > max_args_bytes) {
+		e->args_cut = total - max_args_bytes;
+		e->eflags |= PS_EXEC_ARGS_TRUNC;
+		total = max_args_bytes;
+	}
+	e->args_len = total;
+
+	b = (void *)slot->state;
+	b->src = (void *)start;
+	b->len = total;
+	b->done = 0;
+	b->fault = 0;
+	struct loop_ctx lc = { .ctx = ctx, .slot = slot };
+	bpf_loop((PS_ARGS_MAX / PS_CHUNK) * 2 + 4, block_cb, &lc, 0);
+	if (b->fault || b->done < b->len) {
+		e->eflags |= PS_EXEC_ARGS_FAULT;
+		e->args_len = b->done;
+	}
+	ps_sw_flush(ctx, slot, sizeof(*e), true, e->argc, b->done, e->args_cut, e->eflags);
+	ps_slot_put(slot);
+out:
+	if (in)
+		bpf_map_delete_elem(&inflight, &old_pid);
+	return 0;
+}
+
+/* ---- hooks: syscall side ---- */
+
+/* fentry/fexit on the syscall wrappers; target names set at run time. */
+SEC("fentry/__x64_sys_execve")
+int BPF_PROG(fentry_execve, struct pt_regs *regs)
+{
+	return on_enter((void *)PT_REGS_PARM1_CORE_SYSCALL(regs),
+			(void *)PT_REGS_PARM2_CORE_SYSCALL(regs), 0, 0, false);
+}
+
+SEC("fentry/__x64_sys_execveat")
+int BPF_PROG(fentry_execveat, struct pt_regs *regs)
+{
+	return on_enter((void *)PT_REGS_PARM2_CORE_SYSCALL(regs),
+			(void *)PT_REGS_PARM3_CORE_SYSCALL(regs),
+			PT_REGS_PARM1_CORE_SYSCALL(regs), PT_REGS_PARM5_CORE_SYSCALL(regs), true);
+}
+
+SEC("fexit/__x64_sys_execve")
+int BPF_PROG(fexit_execve, struct pt_regs *regs, long ret)
+{
+	return on_exit(ctx, ret);
+}
+
+SEC("fexit/__x64_sys_execveat")
+int BPF_PROG(fexit_execveat, struct pt_regs *regs, long ret)
+{
+	return on_exit(ctx, ret);
+}
+
+SEC("tracepoint/syscalls/sys_enter_execve")
+int tp_enter_execve(struct ps_tp_sys_enter *ctx)
+{
+	return on_enter((void *)ctx->args[0], (void *)ctx->args[1], 0, 0, false);
+}
+
+SEC("tracepoint/syscalls/sys_enter_execveat")
+int tp_enter_execveat(struct ps_tp_sys_enter *ctx)
+{
+	return on_enter((void *)ctx->args[1], (void *)ctx->args[2], ctx->args[0], ctx->args[4],
+			true);
+}
+
+SEC("tracepoint/syscalls/sys_exit_execve")
+int tp_exit_execve(struct ps_tp_sys_exit *ctx)
+{
+	return on_exit(ctx, ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_execveat")
+int tp_exit_execveat(struct ps_tp_sys_exit *ctx)
+{
+	return on_exit(ctx, ctx->ret);
+}
+
+/* Raw syscall tracepoints fire for every syscall: filter on the number first. */
+SEC("raw_tracepoint/sys_enter")
+int raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *regs = (void *)ctx->args[0];
+	long id = ctx->args[1];
+
+	if (id == nr_execve)
+		return on_enter((void *)PT_REGS_PARM1_CORE_SYSCALL(regs),
+				(void *)PT_REGS_PARM2_CORE_SYSCALL(regs), 0, 0, false);
+	if (id == nr_execveat)
+		return on_enter((void *)PT_REGS_PARM2_CORE_SYSCALL(regs),
+				(void *)PT_REGS_PARM3_CORE_SYSCALL(regs),
+				PT_REGS_PARM1_CORE_SYSCALL(regs),
+				PT_REGS_PARM5_CORE_SYSCALL(regs), true);
+	return 0;
+}
+
+SEC("raw_tracepoint/sys_exit")
+int raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *regs = (void *)ctx->args[0];
+	long id = BPF_CORE_READ(regs, orig_ax);
+
+	if (id != nr_execve && id != nr_execveat)
+		return 0;
+	return on_exit(ctx, ctx->args[1]);
+}
+
+/* ---- hooks: exec side ---- */
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(btf_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	return on_exec(ctx, p, old_pid, bprm, 0);
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(raw_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	return on_exec(ctx, p, old_pid, bprm, 0);
+}
+
+SEC("tracepoint/sched/sched_process_exec")
+int tp_exec(struct ps_tp_sched_process_exec *ctx)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	const char *fname = (const char *)ctx + (ctx->filename_loc & 0xffff);
+
+	return on_exec(ctx, task, ctx->old_pid, 0, fname);
+}

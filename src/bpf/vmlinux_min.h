@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Minimal kernel type definitions for CO-RE.
+ *
+ * Why not a generated vmlinux.h: the build must not depend on the build
+ * machine's kernel (it may have no /sys/kernel/btf/vmlinux), and a
+ * committed multi-megabyte vmlinux.h from one kernel hides which fields
+ * we actually rely on. With preserve_access_index, libbpf relocates
+ * every field access below against the running kernel's BTF by name,
+ * so only the fields we read need declaring, in any order, and layout
+ * differences between kernels are resolved at load time.
+ *
+ * UAPI types (__u32, BPF_MAP_TYPE_*, ...) come from linux-libc-dev.
+ */
+#ifndef PROCSNOOP_VMLINUX_MIN_H
+#define PROCSNOOP_VMLINUX_MIN_H
+
+#include <linux/types.h>
+#include <linux/bpf.h>
+
+/* Tell bpf_tracing.h to use kernel pt_regs field names (di, si, ...). */
+#define __VMLINUX_H__ 1
+
+typedef __u32 u32;
+typedef __u64 u64;
+typedef int pid_t;
+typedef _Bool bool;
+enum { false = 0, true = 1 };
+
+#define __ps_core __attribute__((preserve_access_index))
+
+#if defined(__TARGET_ARCH_x86)
+struct pt_regs {
+	unsigned long r15, r14, r13, r12, bp, bx, r11, r10, r9, r8;
+	unsigned long ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
+} __ps_core;
+#elif defined(__TARGET_ARCH_arm64)
+struct user_pt_regs {
+	__u64 regs[31];
+	__u64 sp;
+	__u64 pc;
+	__u64 pstate;
+} __ps_core;
+struct pt_regs {
+	union {
+		struct user_pt_regs user_regs;
+		struct {
+			__u64 regs[31];
+			__u64 sp;
+			__u64 pc;
+			__u64 pstate;
+		};
+	};
+	__u64 orig_x0;
+} __ps_core;
+#endif
+
+typedef struct { int counter; } atomic_t;
+typedef struct { __s64 counter; } atomic64_t;
+typedef struct { __u32 val; } kuid_t;
+typedef struct { __u32 val; } kgid_t;
+
+struct cred {
+	kuid_t uid;
+	kgid_t gid;
+	kuid_t euid;
+	kgid_t egid;
+} __ps_core;
+
+struct mm_struct {
+	unsigned long arg_start;
+	unsigned long arg_end;
+	unsigned long env_start;
+	unsigned long hiwater_rss;
+} __ps_core;
+
+struct signal_struct {
+	atomic_t live;
+	int nr_threads;
+	int group_exit_code;
+	__u64 utime;
+	__u64 stime;
+	unsigned long maxrss;
+} __ps_core;
+
+struct kernfs_node {
+	__u64 id;
+} __ps_core;
+
+struct cgroup {
+	struct kernfs_node *kn;
+} __ps_core;
+
+struct css_set;
+
+struct task_struct {
+	unsigned int flags;
+	int exit_code;
+	int exit_signal;
+	pid_t pid;
+	pid_t tgid;
+	struct task_struct *real_parent;
+	struct task_struct *group_leader;
+	struct mm_struct *mm;
+	const struct cred *real_cred;
+	const struct cred *cred;
+	struct signal_struct *signal;
+	char comm[16];
+	__u64 utime;
+	__u64 stime;
+	__u64 start_time;
+	__u64 start_boottime;
+	struct css_set *cgroups;
+} __ps_core;
+
+struct file;
+
+struct linux_binprm {
+	struct mm_struct *mm;
+	unsigned long p;
+	struct file *file;
+	int argc;
+	int envc;
+	const char *filename;
+	const char *interp;
+	const char *fdpath;
+} __ps_core;
+
+/* Classic tracepoint contexts: the tracefs "format" layouts, stable ABI. */
+struct ps_tp_sys_enter {
+	__u64 common;
+	__s32 nr;
+	__u32 pad;
+	__u64 args[6];
+};
+
+struct ps_tp_sys_exit {
+	__u64 common;
+	__s32 nr;
+	__u32 pad;
+	__s64 ret;
+};
+
+struct ps_tp_sched_process_exec {
+	__u64 common;
+	__u32 filename_loc;	/* __data_loc char[] filename */
+	__s32 pid;
+	__s32 old_pid;
+};
+
+#endif /* PROCSNOOP_VMLINUX_MIN_H */

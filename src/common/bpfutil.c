@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <mntent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include "common/bpfutil.h"
+
+volatile sig_atomic_t ps_exiting;
+bool ps_verbose;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!ps_verbose && level != LIBBPF_WARN)
+		return 0;
+	if (!ps_verbose)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+void ps_libbpf_setup(bool verbose)
+{
+	ps_verbose = verbose;
+	libbpf_set_print(libbpf_print);
+}
+
+static bool has_cap(const struct __user_cap_data_struct *d, int cap)
+{
+	return d[cap / 32].effective & (1u << (cap % 32));
+}
+
+void ps_require_bpf(const char *tool)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2] = {};
+
+	if (syscall(SYS_capget, &h, d) == 0 && !has_cap(d, 21 /* SYS_ADMIN */) &&
+	    !(has_cap(d, 39 /* BPF */) && has_cap(d, 38 /* PERFMON */))) {
+		fprintf(stderr, "%s: permission denied: tracing needs root, or CAP_BPF and "
+			"CAP_PERFMON (try sudo)\n", tool);
+		exit(1);
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
+		fprintf(stderr, "%s: this kernel has no BTF (/sys/kernel/btf/vmlinux is missing): "
+			"a kernel built with CONFIG_DEBUG_INFO_BTF=y is required\n", tool);
+		exit(1);
+	}
+}
+
+static void on_signal(int sig)
+{
+	ps_exiting = 1;
+}
+
+void ps_install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int ps_ensure_tracefs(void)
+{
+	struct statfs st;
+
+	if (access("/sys/kernel/tracing/events", F_OK) == 0 ||
+	    access("/sys/kernel/debug/tracing/events", F_OK) == 0)
+		return 0;
+	if (statfs("/sys/kernel/tracing", &st) != 0)
+		return -errno;
+	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL) != 0)
+		return -errno;
+	return 0;
+}
+
+static struct btf *vmlinux_btf(void)
+{
+	static struct btf *btf;
+	static bool tried;
+
+	if (!tried) {
+		tried = true;
+		btf = btf__load_vmlinux_btf();
+		if (!btf)
+			btf = NULL;
+	}
+	return btf;
+}
+
+bool ps_kernel_has_func(const char *name)
+{
+	struct btf *btf = vmlinux_btf();
+
+	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
+}
+
+bool ps_kernel_has_ringbuf(void)
+{
+	return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) > 0;
+}
+
+bool ps_kernel_has_helper(enum bpf_prog_type type, enum bpf_func_id id)
+{
+	return libbpf_probe_bpf_helper(type, id, NULL) > 0;
+}
+
+const char *ps_syscall_prefix(void)
+{
+#if defined(__x86_64__)
+	return "__x64_sys_";
+#elif defined(__aarch64__)
+	return "__arm64_sys_";
+#elif defined(__s390x__)
+	return "__s390x_sys_";
+#else
+	return "sys_";
+#endif
+}
+
+int ps_attach(struct bpf_program *prog, struct bpf_link **out)
+{
+	struct bpf_link *l = bpf_program__attach(prog);
+
+	if (!l) {
+		int err = -errno;
+
+		if (ps_verbose)
+			fprintf(stderr, "prog '%s': failed to attach: %s\n",
+				bpf_program__name(prog), strerror(-err));
+		return err;
+	}
+	*out = l;
+	return 0;
+}
+
+static int64_t clock_off;
+static clockid_t kclock = CLOCK_BOOTTIME;
+
+static uint64_t ts(clockid_t c)
+{
+	struct timespec t;
+
+	clock_gettime(c, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + t.tv_nsec;
+}
+
+void ps_clock_init(bool boottime)
+{
+	uint64_t best = UINT64_MAX;
+
+	kclock = boottime ? CLOCK_BOOTTIME : CLOCK_MONOTONIC;
+	/* take the tightest of a few bracketed reads */
+	for (int i = 0; i < 5; i++) {
+		uint64_t a = ts(kclock), r = ts(CLOCK_REALTIME), b = ts(kclock);
+
+		if (b - a < best) {
+			best = b - a;
+			clock_off = (int64_t)r - (int64_t)(a + (b - a) / 2);
+		}
+	}
+}
+
+uint64_t ps_ktime_to_realtime(uint64_t k)
+{
+	return (uint64_t)((int64_t)k + clock_off);
+}
+
+uint64_t ps_ktime_now(void)
+{
+	return ts(kclock);
+}
+
+static int cgroup2_root(char *buf, size_t len)
+{
+	FILE *f = setmntent("/proc/self/mounts", "r");
+	struct mntent *m;
+	int ret = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while ((m = getmntent(f))) {
+		if (strcmp(m->mnt_type, "cgroup2") == 0) {
+			snprintf(buf, len, "%s", m->mnt_dir);
+			ret = 0;
+			break;
+		}
+	}
+	endmntent(f);
+	return ret;
+}
+
+int ps_open_cgroup(const char *path, char *err, size_t errlen)
+{
+	char root[512], full[4096];
+	struct statfs st;
+	int fd;
+
+	if (path[0] == '/' && statfs(path, &st) == 0 && st.f_type == 0x63677270 /* CGROUP2 */) {
+		snprintf(full, sizeof(full), "%s", path);
+	} else {
+		if (cgroup2_root(root, sizeof(root))) {
+			snprintf(err, errlen, "no cgroup v2 hierarchy is mounted");
+			return -ENOENT;
+		}
+		snprintf(full, sizeof(full), "%s/%s", root, path[0] == '/' ? path + 1 : path);
+		if (statfs(full, &st) != 0 || st.f_type != 0x63677270) {
+			snprintf(err, errlen, "'%s' is not a cgroup v2 directory (cgroup2 is at %s)",
+				 path, root);
+			return -ENOENT;
+		}
+	}
+	fd = open(full, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot open cgroup '%s': %s", full, strerror(errno));
+		return -errno;
+	}
+	return fd;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Loading and attaching: privileges, BTF, tracefs, feature probes, clocks, signals. */
+#ifndef PROCSNOOP_BPFUTIL_H
+#define PROCSNOOP_BPFUTIL_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <bpf/libbpf.h>
+
+extern volatile sig_atomic_t ps_exiting;
+extern bool ps_verbose;
+
+/* Route libbpf's log to stderr only with -v. */
+void ps_libbpf_setup(bool verbose);
+/* Exit 1 with one clear line unless we may load BPF and a BTF kernel is here. */
+void ps_require_bpf(const char *tool);
+/* SIGINT/SIGTERM set ps_exiting; SIGPIPE ignored (EPIPE is handled at write). */
+void ps_install_signals(void);
+/* Make sure tracefs is mounted (mount it if not); 0 or -errno. */
+int ps_ensure_tracefs(void);
+/* Does the running kernel's BTF have a function (fentry target) by this name? */
+bool ps_kernel_has_func(const char *name);
+bool ps_kernel_has_ringbuf(void);
+bool ps_kernel_has_helper(enum bpf_prog_type type, enum bpf_func_id id);
+/* Architecture prefix of syscall wrappers, e.g. "__x64_sys_". */
+const char *ps_syscall_prefix(void);
+
+/* Attach one program, reporting failure by name; link kept in *out. */
+int ps_attach(struct bpf_program *prog, struct bpf_link **out);
+
+/* Kernel timestamps (boottime or monotonic ns) to wall clock. */
+void ps_clock_init(bool boottime);
+uint64_t ps_ktime_to_realtime(uint64_t ktime_ns);
+uint64_t ps_ktime_now(void);
+
+/* Resolve a cgroup v2 path (absolute, or relative to the cgroup2 mount) to an open fd. */
+int ps_open_cgroup(const char *path, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "common/opts.h"
+
+int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !isdigit((unsigned char)s[0]))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return errno == ERANGE ? -ERANGE : -EINVAL;
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+/* Number with optional fraction, then a unit looked up in @units. */
+static int parse_scaled(const char *s, const char *const *names, const uint64_t *mult,
+			uint64_t dflt, uint64_t *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !(isdigit((unsigned char)s[0]) || s[0] == '.'))
+		return -EINVAL;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || v < 0)
+		return -EINVAL;
+	uint64_t m = 0;
+	if (!*end) {
+		m = dflt;
+	} else {
+		for (int i = 0; names[i]; i++)
+			if (!strcasecmp(end, names[i])) {
+				m = mult[i];
+				break;
+			}
+	}
+	if (!m)
+		return -EINVAL;
+	if (v * (double)m > 1.8e19)
+		return -ERANGE;
+	*out = (uint64_t)(v * (double)m + 0.5);
+	return 0;
+}
+
+int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	static const char *const names[] = { "b", "k", "kb", "kib", "m", "mb", "mib", "g", "gib", NULL };
+	static const uint64_t mult[] = { 1, 1ull << 10, 1ull << 10, 1ull << 10, 1ull << 20,
+					 1ull << 20, 1ull << 20, 1ull << 30, 1ull << 30 };
+	uint64_t v;
+	int err = parse_scaled(s, names, mult, 1, &v);
+
+	if (err)
+		return err;
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int parse_duration(const char *s, uint64_t *out)
+{
+	static const char *const names[] = { "ns", "us", "ms", "s", "m", "min", "h", NULL };
+	static const uint64_t mult[] = { 1, 1000, 1000000, 1000000000ull, 60000000000ull,
+					 60000000000ull, 3600000000000ull };
+
+	return parse_scaled(s, names, mult, 1000000, out);
+}
+
+int parse_uid(const char *s, uint32_t *out)
+{
+	uint64_t v;
+	char line[1024];
+	FILE *f;
+
+	if (parse_u64(s, 0, 0xfffffffeu, &v) == 0) {
+		*out = v;
+		return 0;
+	}
+	if (!s || !*s || strchr(s, ':'))
+		return -EINVAL;
+	f = fopen("/etc/passwd", "r");
+	if (!f)
+		return -ENOENT;
+	while (fgets(line, sizeof(line), f)) {
+		char *c1 = strchr(line, ':'), *c2, *c3;
+
+		if (!c1 || (size_t)(c1 - line) != strlen(s) || strncmp(line, s, c1 - line))
+			continue;
+		if (!(c2 = strchr(c1 + 1, ':')) || !(c3 = strchr(c2 + 1, ':')))
+			break;
+		*c3 = 0;
+		fclose(f);
+		return parse_u64(c2 + 1, 0, 0xfffffffeu, &v) ? -EINVAL : (*out = v, 0);
+	}
+	fclose(f);
+	return -ENOENT;
+}
+
+void usage_error(const char *tool, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", tool);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help' for more information.\n", tool);
+	exit(2);
+}

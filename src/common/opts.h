@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Strict parsing of option values: whole string, in range, or an error message. */
+#ifndef PROCSNOOP_OPTS_H
+#define PROCSNOOP_OPTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Decimal unsigned integer in [min, max]. 0 or -EINVAL/-ERANGE. */
+int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* A size: "4096", "64k", "1M", "2MiB" (binary units). */
+int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* A duration: "10ms", "2s", "1.5s", "500us", "100ns", "3m", "1h"; bare number = ms. */
+int parse_duration(const char *s, uint64_t *out_ns);
+/* A uid: a number, or a user name resolved from /etc/passwd (no NSS: static binary). */
+int parse_uid(const char *s, uint32_t *out);
+
+/* Usage error: "TOOL: MSG\nTry 'TOOL --help'." and exit(2). */
+void usage_error(const char *tool, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+
+#endif

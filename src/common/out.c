@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "common/out.h"
+
+#define OUT_CAP (256 * 1024)
+static char obuf[OUT_CAP];
+static size_t olen;
+static bool linebuf;
+
+void out_set_linebuf(bool on)
+{
+	linebuf = on;
+}
+
+void out_flush(void)
+{
+	size_t off = 0;
+
+	while (off < olen) {
+		ssize_t w = write(STDOUT_FILENO, obuf + off, olen - off);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			/* reader gone (EPIPE) or stdout broken: nothing more to say */
+			_exit(errno == EPIPE ? 0 : 1);
+		}
+		off += w;
+	}
+	olen = 0;
+}
+
+void out_maybe_flush(void)
+{
+	if (linebuf || olen > OUT_CAP / 2)
+		out_flush();
+}
+
+void out_bytes(const void *p, size_t n)
+{
+	const char *s = p;
+
+	while (n) {
+		size_t k;
+
+		if (olen == OUT_CAP)
+			out_flush();
+		k = OUT_CAP - olen;
+		if (k > n)
+			k = n;
+		memcpy(obuf + olen, s, k);
+		olen += k;
+		s += k;
+		n -= k;
+	}
+}
+
+void out_str(const char *s)
+{
+	out_bytes(s, strlen(s));
+}
+
+void out_char(char c)
+{
+	if (olen == OUT_CAP)
+		out_flush();
+	obuf[olen++] = c;
+}
+
+void out_fmt(const char *fmt, ...)
+{
+	char tmp[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	out_bytes(tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+}
+
+int utf8_seq_len(const unsigned char *p, size_t n, uint32_t *cp)
+{
+	uint32_t c;
+	int len;
+
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		len = 2;
+		c = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		len = 3;
+		c = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		len = 4;
+		c = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < (size_t)len)
+		return 0;
+	for (int i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (p[i] & 0x3f);
+	}
+	/* overlongs, surrogates, > U+10FFFF */
+	if ((len == 3 && c < 0x800) || (len == 4 && c < 0x10000) || c > 0x10ffff ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+/* Code points a terminal may act on even though they are "printable". */
+static bool cp_dangerous(uint32_t c)
+{
+	return (c >= 0x80 && c <= 0x9f) ||		/* C1 controls (CSI, OSC...) */
+	       (c >= 0x200b && c <= 0x200f) ||	/* zero-width, LRM/RLM */
+	       (c >= 0x202a && c <= 0x202e) ||	/* bidi embeddings/overrides */
+	       (c >= 0x2066 && c <= 0x2069) ||	/* bidi isolates */
+	       c == 0x2028 || c == 0x2029 || c == 0xfeff;
+}
+
+/* A tiny bounded appender used by both encoders. */
+struct sink {
+	char *dst;
+	size_t cap, len;
+	bool full;
+};
+
+static void sink_put(struct sink *s, const char *p, size_t n)
+{
+	if (s->full)
+		return;
+	if (s->dst == NULL) {
+		out_bytes(p, n);
+		s->len += n;
+		return;
+	}
+	if (s->len + n > s->cap) {
+		s->full = true;	/* never emit half an escape */
+		return;
+	}
+	memcpy(s->dst + s->len, p, n);
+	s->len += n;
+}
+
+static void term_enc(struct sink *s, const void *src, size_t n, bool quote)
+{
+	const unsigned char *p = src;
+	char esc[16];
+	size_t i = 0, run = 0;
+
+	if (quote)
+		sink_put(s, "\"", 1);
+	while (i < n) {
+		unsigned char b = p[i];
+		uint32_t cp;
+		int l;
+
+		if (b >= 0x20 && b < 0x7f && b != '\\' && !(quote && b == '"')) {
+			run++;
+			i++;
+			continue;
+		}
+		if (run) {
+			sink_put(s, (const char *)p + i - run, run);
+			run = 0;
+		}
+		if (b >= 0x80 && (l = utf8_seq_len(p + i, n - i, &cp)) > 0) {
+			if (cp_dangerous(cp)) {
+				snprintf(esc, sizeof(esc), "\\u%04x", cp);
+				sink_put(s, esc, strlen(esc));
+			} else {
+				sink_put(s, (const char *)p + i, l);
+			}
+			i += l;
+			continue;
+		}
+		switch (b) {
+		case '\n': sink_put(s, "\\n", 2); break;
+		case '\t': sink_put(s, "\\t", 2); break;
+		case '\r': sink_put(s, "\\r", 2); break;
+		case 0x1b: sink_put(s, "\\e", 2); break;
+		case '\\': sink_put(s, "\\\\", 2); break;
+		case '"': sink_put(s, "\\\"", 2); break;
+		default:
+			snprintf(esc, sizeof(esc), "\\x%02x", b);
+			sink_put(s, esc, 4);
+		}
+		i++;
+	}
+	if (run)
+		sink_put(s, (const char *)p + i - run, run);
+	if (quote)
+		sink_put(s, "\"", 1);
+}
+
+static void json_enc(struct sink *s, const void *src, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = src;
+	char esc[8];
+	size_t i = 0, run = 0;
+
+	sink_put(s, "\"", 1);
+	while (i < n) {
+		unsigned char b = p[i];
+		uint32_t cp;
+		int l;
+
+		if (b >= 0x20 && b < 0x7f && b != '\\' && b != '"') {
+			run++;
+			i++;
+			continue;
+		}
+		if (b >= 0x80 && (l = utf8_seq_len(p + i, n - i, &cp)) > 0 &&
+		    cp != 0x2028 && cp != 0x2029) {
+			run += l;	/* valid UTF-8 is copied as is */
+			i += l;
+			continue;
+		}
+		if (run) {
+			sink_put(s, (const char *)p + i - run, run);
+			run = 0;
+		}
+		switch (b) {
+		case '"': sink_put(s, "\\\"", 2); break;
+		case '\\': sink_put(s, "\\\\", 2); break;
+		case '\n': sink_put(s, "\\n", 2); break;
+		case '\t': sink_put(s, "\\t", 2); break;
+		case '\r': sink_put(s, "\\r", 2); break;
+		default:
+			if (b >= 0x80 && utf8_seq_len(p + i, n - i, &cp) > 0) {
+				/* U+2028/2029: legal JSON, but break JavaScript line readers */
+				snprintf(esc, sizeof(esc), "\\u%04x", cp);
+				sink_put(s, esc, 6);
+				i += 3;
+				continue;
+			}
+			/* control byte: \u00NN; invalid UTF-8 byte: \udcNN */
+			memcpy(esc, b >= 0x80 ? "\\udc" : "\\u00", 4);
+			esc[4] = hex[b >> 4];
+			esc[5] = hex[b & 15];
+			sink_put(s, esc, 6);
+		}
+		i++;
+	}
+	if (run)
+		sink_put(s, (const char *)p + i - run, run);
+	sink_put(s, "\"", 1);
+}
+
+void out_term(const void *p, size_t n, bool quote)
+{
+	struct sink s = {0};
+
+	term_enc(&s, p, n, quote);
+}
+
+void out_term_str(const char *s, size_t max)
+{
+	out_term(s, strnlen(s, max), false);
+}
+
+void out_json_str(const void *p, size_t n)
+{
+	struct sink s = {0};
+
+	json_enc(&s, p, n);
+}
+
+void out_json_cstr(const char *s, size_t max)
+{
+	out_json_str(s, strnlen(s, max));
+}
+
+size_t enc_term(char *dst, size_t cap, const void *p, size_t n, bool quote)
+{
+	struct sink s = { .dst = dst, .cap = cap };
+
+	term_enc(&s, p, n, quote);
+	return s.len;
+}
+
+size_t enc_json(char *dst, size_t cap, const void *p, size_t n)
+{
+	struct sink s = { .dst = dst, .cap = cap };
+
+	json_enc(&s, p, n);
+	return s.len;
+}
+
+void fmt_rfc3339(char *buf, size_t cap, uint64_t ns)
+{
+	time_t sec = ns / 1000000000ull;
+	struct tm tm;
+
+	gmtime_r(&sec, &tm);
+	snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%09uZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (unsigned)(ns % 1000000000ull));
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Output: one buffered stdout writer, and the only two encoders of
+ * traced-process data (comm, argv, paths are hostile input):
+ *
+ *  - out_term(): for tables. Printable UTF-8 passes; control bytes,
+ *    C1 controls, bidi overrides, backslash and invalid UTF-8 become
+ *    escapes (\n \t \e \\ \xNN \u202e), so nothing a traced process
+ *    writes can move the cursor, retitle the terminal or forge a line.
+ *  - out_json_str(): for JSON. A JSON string literal; valid UTF-8 is
+ *    kept, each byte that is not part of valid UTF-8 becomes
+ *    \udcNN (U+DC80..U+DCFF, the "surrogateescape" rule of PEP 383),
+ *    so the exact bytes are recoverable: in Python,
+ *    s.encode("utf-8", "surrogateescape").
+ */
+#ifndef PROCSNOOP_OUT_H
+#define PROCSNOOP_OUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+void out_bytes(const void *p, size_t n);
+void out_str(const char *s);
+void out_char(char c);
+void out_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Flush stdout; on EPIPE (reader gone) exit(0) at once. */
+void out_flush(void);
+/* Flush when the buffer holds more than a little (call after each event). */
+void out_maybe_flush(void);
+/* Line-buffered mode for interactive terminals (default when stdout is a tty). */
+void out_set_linebuf(bool on);
+
+/* Terminal-safe text. @quote: wrap in "..." and escape '"' (for -q). */
+void out_term(const void *p, size_t n, bool quote);
+/* Terminal-safe text of a NUL-terminated (or @max-bounded) string. */
+void out_term_str(const char *s, size_t max);
+/* JSON string literal, quotes included. */
+void out_json_str(const void *p, size_t n);
+void out_json_cstr(const char *s, size_t max);
+
+/* Encoders into a caller's buffer (for unit tests and reuse);
+ * return bytes written, never more than @cap (output is cut safely). */
+size_t enc_term(char *dst, size_t cap, const void *p, size_t n, bool quote);
+size_t enc_json(char *dst, size_t cap, const void *p, size_t n);
+
+/* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid. */
+int utf8_seq_len(const unsigned char *p, size_t n, uint32_t *cp);
+
+/* RFC 3339 UTC with nanoseconds: "2026-11-21T20:37:28.123456789Z" */
+void fmt_rfc3339(char *buf, size_t cap, uint64_t realtime_ns);
+
+#endif

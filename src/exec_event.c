@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include "common/bpfutil.h"
+#include "common/out.h"
+#include "exec_event.h"
+
+bool exec_view_init(struct exec_view *v, const struct ps_event *ev, uint32_t max_args)
+{
+	const struct ps_exec *e = ev->rec;
+	size_t pos = 0, n = 0;
+
+	memset(v, 0, sizeof(*v));
+	if (ev->rec_len < sizeof(*e) || e->fname_len > ev->data_len)
+		return false;
+	v->e = e;
+	v->eflags = e->eflags;
+	v->kargc = e->argc;
+	v->args_cut = e->args_cut;
+	if (ev->last) {
+		v->eflags = ev->last->eflags;
+		v->kargc = ev->last->argc;
+		v->args_cut = ev->last->args_cut;
+	}
+	v->incomplete = ev->incomplete;
+	v->fname = ev->data;
+	v->fname_len = e->fname_len;
+	v->args = ev->data + e->fname_len;
+	v->args_len = ev->data_len - e->fname_len;
+	/* count, and apply --max-args */
+	while (pos < v->args_len) {
+		const uint8_t *z = memchr(v->args + pos, 0, v->args_len - pos);
+		size_t end = z ? (size_t)(z - v->args) + 1 : v->args_len;
+
+		if (max_args && n == max_args) {
+			v->eflags |= PS_EXEC_COUNT_TRUNC;
+			v->args_len = pos;
+			break;
+		}
+		n++;
+		pos = end;
+	}
+	v->argc = n;
+	v->truncated = v->incomplete || (v->eflags & (PS_EXEC_ARGS_TRUNC | PS_EXEC_COUNT_TRUNC |
+						      PS_EXEC_ARGS_FAULT));
+	return true;
+}
+
+bool exec_view_next_arg(const struct exec_view *v, size_t *pos, const uint8_t **arg, size_t *len)
+{
+	const uint8_t *z;
+
+	if (*pos >= v->args_len)
+		return false;
+	*arg = v->args + *pos;
+	z = memchr(*arg, 0, v->args_len - *pos);
+	*len = z ? (size_t)(z - *arg) : v->args_len - *pos;
+	*pos += *len + 1;
+	return true;
+}
+
+void exec_print_header(const struct exec_print_opts *o)
+{
+	if (o->time)
+		out_str("TIME     ");
+	if (o->timestamp)
+		out_str("TIME(s)  ");
+	if (o->print_uid)
+		out_str("UID    ");
+	out_str("PCOMM            PID     PPID    RET  ARGS\n");
+}
+
+void exec_print_table(const struct exec_view *v, const struct exec_print_opts *o)
+{
+	const struct ps_exec *e = v->e;
+	uint64_t real = ps_ktime_to_realtime(e->ktime_ns);
+	const uint8_t *a;
+	size_t pos = 0, len;
+	char buf[64];
+
+	if (o->time) {
+		time_t s = real / 1000000000ull;
+		struct tm tm;
+
+		localtime_r(&s, &tm);
+		strftime(buf, sizeof(buf), "%H:%M:%S ", &tm);
+		out_str(buf);
+	}
+	if (o->timestamp)
+		out_fmt("%-8.3f ", (double)(e->ktime_ns - o->start_ns) / 1e9);
+	if (o->print_uid)
+		out_fmt("%-6u ", e->uid);
+	/* comm is hostile: escape, then pad to the column by what was printed */
+	size_t cl = strnlen(e->comm, sizeof(e->comm));
+	size_t w = enc_term(buf, sizeof(buf), e->comm, cl, false);
+	out_bytes(buf, w);
+	for (size_t i = w; i < 16; i++)
+		out_char(' ');
+	out_fmt(" %-7u %-7u %4d ", e->pid, e->ppid, e->ret);
+	if (e->eflags & PS_EXEC_ARGV_EMPTY) {
+		out_str("[argc=0] ");
+		out_term(v->fname, v->fname_len, o->quote);
+	}
+	while (exec_view_next_arg(v, &pos, &a, &len)) {
+		if (pos > len + 1)
+			out_char(' ');
+		out_term(a, len, o->quote);
+	}
+	if (v->truncated) {
+		if (v->args_cut)
+			out_fmt(" ...[%u bytes cut]", v->args_cut);
+		else
+			out_str(" ...");
+	}
+	out_char('\n');
+}
+
+static const char *const errnames[] = {
+	[EPERM] = "EPERM", [ENOENT] = "ENOENT", [ESRCH] = "ESRCH", [EINTR] = "EINTR",
+	[EIO] = "EIO", [ENXIO] = "ENXIO", [E2BIG] = "E2BIG", [ENOEXEC] = "ENOEXEC",
+	[EBADF] = "EBADF", [ECHILD] = "ECHILD", [EAGAIN] = "EAGAIN", [ENOMEM] = "ENOMEM",
+	[EACCES] = "EACCES", [EFAULT] = "EFAULT", [EBUSY] = "EBUSY", [EEXIST] = "EEXIST",
+	[ENOTDIR] = "ENOTDIR", [EISDIR] = "EISDIR", [EINVAL] = "EINVAL", [ENFILE] = "ENFILE",
+	[EMFILE] = "EMFILE", [ETXTBSY] = "ETXTBSY", [ENAMETOOLONG] = "ENAMETOOLONG",
+	[ELOOP] = "ELOOP", [ELIBBAD] = "ELIBBAD",
+};
+
+const char *errno_name(int err)
+{
+	if (err <= 0 || (size_t)err >= sizeof(errnames) / sizeof(errnames[0]))
+		return NULL;
+	return errnames[err];
+}
+
+void exec_print_json(const struct exec_view *v)
+{
+	const struct ps_exec *e = v->e;
+	const uint8_t *a;
+	size_t pos = 0, len;
+	char ts[48];
+	bool first = true;
+
+	fmt_rfc3339(ts, sizeof(ts), ps_ktime_to_realtime(e->ktime_ns));
+	out_fmt("{\"type\":\"exec\",\"time\":\"%s\",\"ktime_ns\":%llu,\"pid\":%u,\"tid\":%u,"
+		"\"ppid\":%u,\"uid\":%u,\"gid\":%u,\"euid\":%u,\"comm\":", ts,
+		(unsigned long long)e->ktime_ns, e->pid, e->tid, e->ppid, e->uid, e->gid, e->euid);
+	out_json_cstr(e->comm, sizeof(e->comm));
+	out_str(",\"pcomm\":");
+	out_json_cstr(e->pcomm, sizeof(e->pcomm));
+	out_str(",\"filename\":");
+	out_json_str(v->fname, v->fname_len);
+	out_str(",\"args\":[");
+	while (exec_view_next_arg(v, &pos, &a, &len)) {
+		if (!first)
+			out_char(',');
+		first = false;
+		out_json_str(a, len);
+	}
+	out_fmt("],\"argc\":%u,\"args_truncated\":%s,\"args_cut_bytes\":%u,\"ret\":%d", v->argc,
+		v->truncated ? "true" : "false", v->args_cut, e->ret);
+	if (e->ret < 0 && errno_name(-e->ret))
+		out_fmt(",\"error\":\"%s\"", errno_name(-e->ret));
+	if (e->eflags & PS_EXEC_EXECVEAT)
+		out_fmt(",\"execveat\":{\"fd\":%d,\"flags\":%u}", e->fd, e->at_flags);
+	out_fmt(",\"cgroup_id\":%llu", (unsigned long long)e->cgroup_id);
+	if (v->incomplete)
+		out_str(",\"incomplete\":true");
+	out_str("}\n");
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Decoding and printing of exec events: the only place that knows struct ps_exec's data. */
+#ifndef PROCSNOOP_EXEC_EVENT_H
+#define PROCSNOOP_EXEC_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "abi.h"
+#include "common/transport.h"
+
+struct exec_view {
+	const struct ps_exec *e;
+	uint32_t argc;			/* argv entries decoded from the data */
+	uint32_t kargc;			/* argc the kernel reported (0 if unknown) */
+	uint32_t args_cut;		/* argv bytes not captured */
+	uint32_t eflags;
+	bool truncated;			/* argv not complete, for any reason */
+	bool incomplete;		/* records lost in transit */
+	const uint8_t *fname;
+	size_t fname_len;
+	const uint8_t *args;		/* NUL-separated; last may lack its NUL if cut */
+	size_t args_len;
+};
+
+/* Decode @ev; false if it is malformed. @max_args caps the count (0: no cap). */
+bool exec_view_init(struct exec_view *v, const struct ps_event *ev, uint32_t max_args);
+/* Iterate args: *pos starts at 0; returns false at the end. */
+bool exec_view_next_arg(const struct exec_view *v, size_t *pos, const uint8_t **arg, size_t *len);
+
+struct exec_print_opts {
+	bool time;		/* -T: HH:MM:SS */
+	bool timestamp;		/* -t: seconds since start */
+	bool print_uid;		/* -U */
+	bool quote;		/* -q */
+	uint64_t start_ns;	/* ktime at start, for -t */
+};
+
+void exec_print_header(const struct exec_print_opts *o);
+void exec_print_table(const struct exec_view *v, const struct exec_print_opts *o);
+void exec_print_json(const struct exec_view *v);
+
+/* "ENOENT" for 2, or NULL. */
+const char *errno_name(int err);
+
+#endif
