@@ -1,0 +1,183 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Test harness helpers: run the real procsnoop binary against real processes.
+
+Synchronization is on the tool's own readiness signal (the JSON "ready" line,
+or the table header), never on sleeps. Stopping is SIGINT, after which the
+tool drains its buffer; so everything a test started before stop() is in
+the returned output.
+"""
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.environ.get("PS_BUILD", os.path.join(ROOT, "build"))
+BIN = os.path.join(BUILD, "procsnoop")
+HELPERS = os.path.join(BUILD, "tests")
+
+
+class Skip(Exception):
+    """Raise to skip a test, with the reason."""
+
+
+class Failure(AssertionError):
+    pass
+
+
+def helper(name):
+    """Path of a compiled test helper (tests/helpers/NAME.c)."""
+    p = os.path.join(HELPERS, name)
+    if not os.path.exists(p):
+        raise Failure(f"test helper {p} is not built (make helpers)")
+    return p
+
+
+class Tracer:
+    """A running procsnoop tool.
+
+    t = Tracer(["exec", "--json"]); t.start(); ...; out = t.stop()
+    or: with Tracer([...]) as t: ...   (stop() in __exit__ if not stopped)
+    """
+
+    def __init__(self, args, json_mode=None, argv0=None, ready_timeout=30, env=None):
+        self.args = list(args)
+        self.json_mode = ("--json" in self.args) if json_mode is None else json_mode
+        self.argv0 = argv0
+        self.ready_timeout = ready_timeout
+        self.env = env
+        self.proc = None
+        self.ready = None
+        self._buf = b""
+        self.lines = []      # stdout lines (bytes, without newline) after ready
+        self.stderr = b""
+        self.rc = None
+
+    def start(self):
+        exe = BIN
+        argv = [exe] + self.args
+        if self.argv0:
+            exe = os.path.join(BUILD, self.argv0)
+            argv = [exe] + self.args
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     env=self.env)
+        deadline = time.monotonic() + self.ready_timeout
+        while True:
+            line = self._readline(deadline)
+            if line is None:
+                self._fail_start("no ready signal within %ss" % self.ready_timeout)
+            if self.json_mode:
+                try:
+                    obj = json.loads(line)
+                except ValueError:
+                    self._fail_start("first stdout line is not JSON: %r" % line)
+                if obj.get("type") != "ready":
+                    self._fail_start("first JSON line is not the ready line: %r" % line)
+                self.ready = obj
+            else:
+                self.ready = line.decode("utf-8", "replace")
+            return self
+
+    def _fail_start(self, why):
+        self.proc.kill()
+        _, err = self.proc.communicate()
+        raise Failure(f"{' '.join(self.args)}: {why}; stderr: {err.decode(errors='replace')[-2000:]}")
+
+    def _readline(self, deadline):
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self._buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            r, _, _ = select.select([fd], [], [], left)
+            if not r:
+                return None
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return None
+            self._buf += chunk
+        line, self._buf = self._buf.split(b"\n", 1)
+        return line
+
+    def stop(self, sig=signal.SIGINT, timeout=30):
+        """Signal the tool, collect everything it printed; returns self."""
+        if self.rc is not None:
+            return self
+        self.proc.send_signal(sig)
+        try:
+            out, err = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            out, err = self.proc.communicate()
+            raise Failure(f"{' '.join(self.args)}: did not exit within {timeout}s of signal {sig}")
+        data = self._buf + out
+        self._buf = b""
+        self.lines = data.split(b"\n")
+        if self.lines and self.lines[-1] == b"":
+            self.lines.pop()
+        self.stderr = err
+        self.rc = self.proc.returncode
+        return self
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        if self.rc is None and self.proc:
+            self.stop()
+        return False
+
+    # ---- results ----
+    def records(self):
+        """All JSON objects printed (after the ready line); every line must be JSON."""
+        out = []
+        for ln in self.lines:
+            try:
+                ln.decode("utf-8")
+            except UnicodeDecodeError:
+                raise Failure(f"output line is not valid UTF-8: {ln[:200]!r}")
+            try:
+                out.append(json.loads(ln))
+            except ValueError:
+                raise Failure(f"output line is not JSON: {ln[:200]!r}")
+        return out
+
+    def events(self, typ):
+        return [r for r in self.records() if r.get("type") == typ]
+
+    def text(self):
+        return [ln.decode("utf-8", "replace") for ln in self.lines]
+
+
+def wait_exit(proc, timeout=60):
+    try:
+        return proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise Failure(f"{proc.args} did not exit within {timeout}s")
+
+
+def run(argv, timeout=60, **kw):
+    """Run a program to completion; returns CompletedProcess (never raises on rc)."""
+    return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          timeout=timeout, **kw)
+
+
+def only(items, what):
+    """Exactly one item, or a Failure that shows what came."""
+    if len(items) != 1:
+        raise Failure(f"expected exactly one {what}, got {len(items)}: {items[:5]}")
+    return items[0]
+
+
+def eq(got, want, what):
+    if got != want:
+        raise Failure(f"{what}: expected {want!r}, got {got!r}")
+
+
+def check(cond, what):
+    if not cond:
+        raise Failure(what)

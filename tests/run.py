@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Run all tests: C unit tests (build/tests/unit_*), then end-to-end tests
+(tests/e2e/test_*.py, every function named test_*). Ends with the line
+'N passed, N failed, N skipped'. Exit 1 if anything failed.
+
+  python3 tests/run.py [PATTERN...]   run tests whose name contains a PATTERN
+"""
+import glob
+import importlib.util
+import os
+import subprocess
+import sys
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import lib  # noqa: E402
+
+passed = failed = skipped = 0
+failures = []
+
+
+def selected(name, pats):
+    return not pats or any(p in name for p in pats)
+
+
+def report(name, status, detail="", dt=0.0):
+    global passed, failed, skipped
+    if status == "ok":
+        passed += 1
+    elif status == "skip":
+        skipped += 1
+    else:
+        failed += 1
+        failures.append((name, detail))
+    extra = f" ({detail})" if status == "skip" and detail else ""
+    print(f"{status.upper():4} {name} [{dt:.2f}s]{extra}", flush=True)
+    if status == "fail":
+        print("     " + detail.replace("\n", "\n     "), flush=True)
+
+
+def run_unit(pats):
+    for exe in sorted(glob.glob(os.path.join(lib.HELPERS, "unit_*"))):
+        base = os.path.basename(exe)
+        if not selected(base, pats):
+            continue
+        t0 = time.monotonic()
+        p = subprocess.run([exe], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+        dt = time.monotonic() - t0
+        seen = 0
+        for ln in p.stdout.decode("utf-8", "replace").splitlines():
+            if ln.startswith("ok "):
+                report(f"{base}:{ln[3:]}", "ok", dt=dt)
+                seen += 1
+            elif ln.startswith("FAIL "):
+                name, _, msg = ln[5:].partition(": ")
+                report(f"{base}:{name}", "fail", msg, dt)
+                seen += 1
+        if p.returncode != 0 and not any(n.startswith(base) for n, _ in failures):
+            report(base, "fail", f"exit status {p.returncode}")
+        elif seen == 0:
+            report(base, "fail", "printed no results")
+
+
+def run_e2e(pats):
+    if os.geteuid() != 0:
+        print("e2e tests need root: skipped", flush=True)
+    for path in sorted(glob.glob(os.path.join(HERE, "e2e", "test_*.py"))):
+        modname = os.path.splitext(os.path.basename(path))[0]
+        spec = importlib.util.spec_from_file_location(modname, path)
+        mod = importlib.util.module_from_spec(spec)
+        try:
+            spec.loader.exec_module(mod)
+        except Exception:
+            report(modname, "fail", traceback.format_exc())
+            continue
+        for fname in [f for f in dir(mod) if f.startswith("test_")]:
+            name = f"{modname}:{fname}"
+            if not selected(name, pats):
+                continue
+            if os.geteuid() != 0:
+                report(name, "skip", "not root")
+                continue
+            t0 = time.monotonic()
+            try:
+                getattr(mod, fname)()
+                report(name, "ok", dt=time.monotonic() - t0)
+            except lib.Skip as e:
+                report(name, "skip", str(e), time.monotonic() - t0)
+            except Exception as e:
+                detail = str(e) if isinstance(e, AssertionError) else traceback.format_exc()
+                report(name, "fail", detail, time.monotonic() - t0)
+
+
+def main():
+    pats = sys.argv[1:]
+    t0 = time.monotonic()
+    run_unit(pats)
+    run_e2e(pats)
+    if failures:
+        print("\nFailed:")
+        for n, _ in failures:
+            print("  " + n)
+    print(f"\n{time.monotonic() - t0:.1f}s")
+    print(f"{passed} passed, {failed} failed, {skipped} skipped")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
