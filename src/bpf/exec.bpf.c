@@ -176,7 +176,12 @@ static long argv_cb(__u64 i, void *data)
 		return 0;
 	}
 	room = ps_sw_room(slot);
-	if (room == 0) {
+	/*
+	 * A string read needs room for one byte and the NUL to make progress:
+	 * with room 1 it copies nothing, looks "full", and the loop would spin
+	 * without advancing until bpf_loop's limit, dropping the rest silently.
+	 */
+	if (room < 2) {
 		ps_sw_flush(lc->ctx, slot, sizeof(struct ps_exec), false, 0, 0, 0, 0);
 		a->cur = s;
 		return 0;
@@ -214,6 +219,7 @@ static __always_inline int on_exit(void *ctx, long ret)
 	struct argv_state *a;
 	struct ps_slot *slot;
 	struct ps_exec *e;
+	__u32 eflags;
 	long n;
 
 	if (!in)
@@ -231,7 +237,7 @@ static __always_inline int on_exit(void *ctx, long ret)
 	e->fd = in->fd;
 	e->at_flags = in->at_flags;
 	e->eflags = in->eflags;
-	e->args_cut = 0;
+	e->argc = e->args_len = e->args_cut = 0;
 	ps_sw_init(slot, sizeof(*e));
 
 	n = bpf_probe_read_user_str(slot->buf + sizeof(*e), PS_PATH_MAX, (void *)in->filename);
@@ -249,15 +255,22 @@ static __always_inline int on_exit(void *ctx, long ret)
 	a->cur = 0;
 	a->idx = a->bytes = a->cut = a->eflags = 0;
 	struct loop_ctx lc = { .ctx = ctx, .slot = slot };
+	eflags = e->eflags;
 	if (!(in->eflags & PS_EXEC_ARGV_EMPTY))
 		bpf_loop(1u << 23, argv_cb, &lc, 0);
-	e->eflags |= a->eflags;
+	eflags |= a->eflags;
+	/*
+	 * Once the first record is sent, slot->buf holds chunk data: *e is
+	 * gone. Update it only while it is still the record being built; the
+	 * totals travel in the final chunk otherwise.
+	 */
 	if (slot->sw.nrec == 0) {
+		e->eflags = eflags;
 		e->argc = a->idx;
 		e->args_len = a->bytes;
 		e->args_cut = a->cut;
 	}
-	ps_sw_flush(ctx, slot, sizeof(*e), true, a->idx, a->bytes, a->cut, e->eflags);
+	ps_sw_flush(ctx, slot, sizeof(*e), true, a->idx, a->bytes, a->cut, eflags);
 	ps_slot_put(slot);
 out:
 	bpf_map_delete_elem(&inflight, &tid);
@@ -313,6 +326,7 @@ static __always_inline int on_exec(void *ctx, struct task_struct *task, __u32 ol
 	struct ps_exec *e;
 	struct mm_struct *mm;
 	__u64 start, end, total;
+	__u32 argc, cut, eflags;
 	long n;
 
 	if (fails_only || !pass_filters(task))
@@ -355,6 +369,11 @@ static __always_inline int on_exec(void *ctx, struct task_struct *task, __u32 ol
 	}
 	e->args_len = total;
 
+	/* *e is overwritten once the first record is sent: keep the totals here */
+	argc = e->argc;
+	cut = e->args_cut;
+	eflags = e->eflags;
+
 	b = (void *)slot->state;
 	b->src = (void *)start;
 	b->len = total;
@@ -363,10 +382,13 @@ static __always_inline int on_exec(void *ctx, struct task_struct *task, __u32 ol
 	struct loop_ctx lc = { .ctx = ctx, .slot = slot };
 	bpf_loop((PS_ARGS_MAX / PS_CHUNK) * 2 + 4, block_cb, &lc, 0);
 	if (b->fault || b->done < b->len) {
-		e->eflags |= PS_EXEC_ARGS_FAULT;
-		e->args_len = b->done;
+		eflags |= PS_EXEC_ARGS_FAULT;
+		if (slot->sw.nrec == 0) {
+			e->eflags = eflags;
+			e->args_len = b->done;
+		}
 	}
-	ps_sw_flush(ctx, slot, sizeof(*e), true, e->argc, b->done, e->args_cut, e->eflags);
+	ps_sw_flush(ctx, slot, sizeof(*e), true, argc, b->done, cut, eflags);
 	ps_slot_put(slot);
 out:
 	if (in)
