@@ -115,6 +115,41 @@ enum ps_stat {
 
 /* ---- records of other tools go below; keep the rules above ---- */
 
+/* ps_exit.xflags */
+#define PS_EXIT_GROUP_DEAD	0x01	/* the last thread: this is the process's exit */
+#define PS_EXIT_GROUP_EXIT	0x02	/* status is signal->group_exit_code (exit_group/fatal signal) */
+#define PS_EXIT_CPU_RACY	0x04	/* the thread list changed during every walk: CPU approximate */
+#define PS_EXIT_CPU_PARTIAL	0x08	/* more threads than the walk limit: CPU is a lower bound */
+#define PS_EXIT_KTHREAD		0x10	/* a kernel thread */
+
+/*
+ * One exit: of a whole process (PS_EXIT_GROUP_DEAD), or with --threads
+ * of one thread. Fixed size, no variable data.
+ */
+struct ps_exit {
+	struct ps_hdr hdr;
+	__u64 ktime_ns;		/* same clock as ps_exec.ktime_ns, at the exit */
+	__u64 duration_ns;	/* ktime_ns - start of the process (thread record: of the thread) */
+	__u64 rtime_ns;		/* CPU: sum_exec_runtime of all its threads */
+	__u64 utime_ns;		/* tick-sampled user time (only the user/sys ratio is used) */
+	__u64 stime_ns;		/* tick-sampled system time */
+	__u64 maxrss_pages;	/* peak resident set, pages */
+	__u64 cgroup_id;
+	__u32 pid;		/* tgid, host pid namespace */
+	__u32 tid;		/* the exiting thread */
+	__u32 ppid;		/* the parent that will see the status */
+	__u32 uid;
+	__u32 status;		/* wait(2) status: low 7 bits signal, 0x80 core, bits 8-15 code */
+	__u32 xflags;		/* PS_EXIT_* */
+	__u32 nr_threads;	/* threads still on the group's list at the walk */
+	__u32 pad;
+	char comm[PS_TASK_COMM_LEN];	/* the process's (group leader's) name */
+	char tcomm[PS_TASK_COMM_LEN];	/* the exiting thread's name */
+};
+_Static_assert(sizeof(struct ps_exit) == 136, "ps_exit layout");
+_Static_assert(__builtin_offsetof(struct ps_exit, pid) == 72, "ps_exit.pid offset");
+_Static_assert(__builtin_offsetof(struct ps_exit, comm) == 104, "ps_exit.comm offset");
+
 #ifdef __BPF__
 #define PS_ASSERT(c, m) _Static_assert(c, m)
 #else

@@ -60,6 +60,32 @@ typedef struct { __s64 counter; } atomic64_t;
 typedef struct { __u32 val; } kuid_t;
 typedef struct { __u32 val; } kgid_t;
 
+struct list_head {
+	struct list_head *next;
+} __ps_core;
+
+/* mm_struct.rss_stat since 6.2 (before: struct mm_rss_stat, probed with field_exists) */
+struct percpu_counter {
+	__s64 count;
+} __ps_core;
+
+/* signal_struct.stats_lock: seqlock_t -> seqcount_spinlock_t -> seqcount_t (5.10+) */
+struct seqcount {
+	unsigned int sequence;
+} __ps_core;
+
+struct seqcount_spinlock {
+	struct seqcount seqcount;
+} __ps_core;
+
+typedef struct {
+	struct seqcount_spinlock seqcount;
+} __ps_core seqlock_t;
+
+struct sched_entity {
+	__u64 sum_exec_runtime;
+} __ps_core;
+
 struct cred {
 	kuid_t uid;
 	kgid_t gid;
@@ -72,15 +98,20 @@ struct mm_struct {
 	unsigned long arg_end;
 	unsigned long env_start;
 	unsigned long hiwater_rss;
+	struct percpu_counter rss_stat[4];
 } __ps_core;
 
 struct signal_struct {
 	atomic_t live;
 	int nr_threads;
+	struct list_head thread_head;
 	int group_exit_code;
+	unsigned int flags;
+	seqlock_t stats_lock;
 	__u64 utime;
 	__u64 stime;
 	unsigned long maxrss;
+	unsigned long long sum_sched_runtime;
 } __ps_core;
 
 struct kernfs_node {
@@ -111,6 +142,8 @@ struct task_struct {
 	__u64 start_time;
 	__u64 start_boottime;
 	struct css_set *cgroups;
+	struct sched_entity se;
+	struct list_head thread_node;
 } __ps_core;
 
 struct file;
@@ -139,6 +172,14 @@ struct ps_tp_sys_exit {
 	__s32 nr;
 	__u32 pad;
 	__s64 ret;
+};
+
+/* group_dead only since 6.16; its offset is read from the format file */
+struct ps_tp_sched_process_exit {
+	__u64 common;
+	char comm[16];
+	__s32 pid;
+	__s32 prio;
 };
 
 struct ps_tp_sched_process_exec {

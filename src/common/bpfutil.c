@@ -108,6 +108,23 @@ bool ps_kernel_has_func(const char *name)
 	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
 }
 
+int ps_kernel_tp_nargs(const char *name)
+{
+	struct btf *btf = vmlinux_btf();
+	const struct btf_type *t;
+	char tn[128];
+	int id;
+
+	snprintf(tn, sizeof(tn), "btf_trace_%s", name);
+	if (!btf || (id = btf__find_by_name_kind(btf, tn, BTF_KIND_TYPEDEF)) <= 0)
+		return -1;
+	/* typedef -> pointer -> func_proto (void *, args...) */
+	t = btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
+	if (!t || !btf_is_ptr(t) || !(t = btf__type_by_id(btf, t->type)) || !btf_is_func_proto(t))
+		return -1;
+	return btf_vlen(t) - 1;
+}
+
 bool ps_kernel_has_ringbuf(void)
 {
 	return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) > 0;

@@ -23,6 +23,8 @@ int ps_ensure_tracefs(void);
 bool ps_kernel_has_func(const char *name);
 bool ps_kernel_has_ringbuf(void);
 bool ps_kernel_has_helper(enum bpf_prog_type type, enum bpf_func_id id);
+/* Arguments of the raw tracepoint NAME (from btf_trace_NAME), or -1 if unknown. */
+int ps_kernel_tp_nargs(const char *name);
 /* Architecture prefix of syscall wrappers, e.g. "__x64_sys_". */
 const char *ps_syscall_prefix(void);
 

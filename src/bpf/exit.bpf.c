@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * exitsnoop kernel side: one hook, sched_process_exit, which every
+ * exiting task passes in do_exit() (kernel/exit.c), in this order:
+ *
+ *   group_dead = atomic_dec_and_test(&tsk->signal->live);
+ *   if (group_dead) ... setmax_mm_hiwater_rss(&tsk->signal->maxrss, tsk->mm);
+ *   tsk->exit_code = code;
+ *   trace_sched_process_exit(tsk, group_dead);   <- here (group_dead: 6.16+)
+ *   exit_mm(); ... exit_notify() -> release_task() -> __exit_signal()
+ *
+ * So at the tracepoint of the last thread the whole group is done
+ * except the bookkeeping: the status the parent will read is final
+ * (wait_task_zombie(): signal->group_exit_code if SIGNAL_GROUP_EXIT,
+ * else the group leader's exit_code), and signal->maxrss holds the peak.
+ *
+ * CPU: __exit_signal() folds a released thread's sum_exec_runtime into
+ * signal->sum_sched_runtime and unlinks it from signal->thread_head in
+ * one stats_lock write section. At our hook the current thread, a zombie
+ * leader and threads of an exit_group still on their way out are not
+ * folded yet, so we add up signal + every thread still listed, under the
+ * seqcount like thread_group_cputime() does.
+ *
+ * The exiting thread's own sum_exec_runtime is only brought up to date
+ * by update_curr(), at a tick or a switch: a process that lives 1 ms
+ * often shows 0 here. So (when sched_switch can be hooked) the record
+ * waits in "pending" for the thread's last switch-out, in
+ * do_task_dead() -> __schedule(), where pick_next_task() has accounted
+ * its final slice, and is sent from there with the difference added.
+ */
+#include "common.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define SIGNAL_GROUP_EXIT	0x00000004	/* include/linux/sched/signal.h */
+#define PF_KTHREAD		0x00200000	/* include/linux/sched.h */
+#define TASK_DEAD		0x00000080	/* include/linux/sched.h */
+#define MM_FILEPAGES		0
+#define MM_ANONPAGES		1
+#define MM_SHMEMPAGES		3
+
+/* Threads summed per walk; a bigger group gives a lower bound (flagged). */
+#define WALK_MAX		65536
+#define WALK_TRIES		4
+
+const volatile __u32 targ_tgid = 0;
+const volatile bool trace_threads = false;
+const volatile bool failed_only = false;
+const volatile bool filter_cg = false;
+const volatile __u64 min_duration_ns = 0;
+const volatile __u64 max_duration_ns = 0;	/* 0: none */
+const volatile char targ_name[PS_TASK_COMM_LEN] = {};
+const volatile __u32 targ_name_len = 0;		/* 0: no --name */
+/*
+ * How to tell the last thread: the tracepoint's group_dead argument
+ * (6.16+), or else signal->live == 0, which two threads exiting at once
+ * can both see, hence the "reported" map below.
+ */
+const volatile bool have_group_dead_arg = true;
+const volatile __u32 tp_group_dead_off = 0;	/* classic tracepoint field, 0: absent */
+/* Send from the final switch-out (btf_switch attached) rather than at exit. */
+const volatile bool defer_to_switch = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup_map SEC(".maps");
+
+/* Fallback only: processes already reported, by (tgid, leader start). */
+struct dead_key {
+	__u32 tgid;
+	__u32 pad;
+	__u64 start;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct dead_key);
+	__type(value, __u8);
+} reported SEC(".maps");
+
+/* A record waiting for its thread's final switch-out, by tid. */
+struct pending {
+	struct ps_exit rec;
+	__u64 rtime, utime, stime;	/* the thread's own counters when rec was built */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, struct pending);
+} pending SEC(".maps");
+
+struct walk_state {
+	struct list_head *head;
+	struct list_head *pos;
+	__u64 rtime, utime, stime;
+	__u32 n;
+	__u32 done;
+};
+
+struct walk_ctx {
+	struct ps_slot *slot;
+};
+
+static long walk_cb(__u64 i, void *data)
+{
+	struct walk_ctx *wc = data;
+	struct walk_state *w = (void *)wc->slot->state;
+	struct list_head *pos = w->pos;
+	struct task_struct *t;
+
+	if (!pos || pos == w->head) {
+		w->done = 1;
+		return 1;
+	}
+	t = (void *)pos - bpf_core_field_offset(struct task_struct, thread_node);
+	w->rtime += BPF_CORE_READ(t, se.sum_exec_runtime);
+	w->utime += BPF_CORE_READ(t, utime);
+	w->stime += BPF_CORE_READ(t, stime);
+	w->n++;
+	w->pos = BPF_CORE_READ(pos, next);
+	return 0;
+}
+
+/* The group's CPU time now; see thread_group_cputime() in kernel/sched/cputime.c. */
+static __always_inline void group_cputime(struct ps_slot *slot, struct signal_struct *sig,
+					  struct ps_exit *e)
+{
+	struct walk_state *w = (void *)slot->state;
+	struct walk_ctx wc = { .slot = slot };
+	__u32 seq, seq2;
+
+	for (int try = 0; try < WALK_TRIES; try++) {
+		seq = BPF_CORE_READ(sig, stats_lock.seqcount.seqcount.sequence);
+		w->head = &sig->thread_head;
+		w->pos = BPF_CORE_READ(sig, thread_head.next);
+		w->rtime = BPF_CORE_READ(sig, sum_sched_runtime);
+		w->utime = BPF_CORE_READ(sig, utime);
+		w->stime = BPF_CORE_READ(sig, stime);
+		w->n = 0;
+		w->done = 0;
+		bpf_loop(WALK_MAX, walk_cb, &wc, 0);
+		seq2 = BPF_CORE_READ(sig, stats_lock.seqcount.seqcount.sequence);
+		if (!(seq & 1) && seq == seq2)
+			break;
+		if (try == WALK_TRIES - 1)
+			e->xflags |= PS_EXIT_CPU_RACY;
+	}
+	e->rtime_ns = w->rtime;
+	e->utime_ns = w->utime;
+	e->stime_ns = w->stime;
+	e->nr_threads = w->n;
+	if (!w->done)
+		e->xflags |= PS_EXIT_CPU_PARTIAL;
+}
+
+/* get_mm_rss(): file + anon + shmem pages, from the counters' global part. */
+static __always_inline __u64 mm_rss(struct mm_struct *mm)
+{
+	__s64 n = 0;
+
+	if (!bpf_core_field_exists(mm->rss_stat))
+		return 0;
+	n += BPF_CORE_READ(mm, rss_stat[MM_FILEPAGES].count);
+	n += BPF_CORE_READ(mm, rss_stat[MM_ANONPAGES].count);
+	n += BPF_CORE_READ(mm, rss_stat[MM_SHMEMPAGES].count);
+	return n > 0 ? n : 0;
+}
+
+static __always_inline bool name_match(const char *comm)
+{
+	__u32 nl = targ_name_len;
+
+	if (!nl)
+		return true;
+	/* --name is a substring of comm (both at most 15 bytes) */
+	for (__u32 i = 0; i + nl <= PS_TASK_COMM_LEN - 1; i++) {
+		__u32 j;
+
+		for (j = 0; j < nl && j < PS_TASK_COMM_LEN; j++)
+			if (comm[(i + j) & (PS_TASK_COMM_LEN - 1)] != targ_name[j])
+				break;
+		if (j == nl)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * @group_dead: 1/0 from the tracepoint, or -1 when this kernel's
+ * tracepoint does not say (before 6.16).
+ */
+static __always_inline int on_exit(void *ctx, int group_dead)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	__u64 id = bpf_get_current_pid_tgid();
+	struct task_struct *leader, *who;
+	struct signal_struct *sig;
+	struct mm_struct *mm;
+	struct ps_slot *slot;
+	struct ps_exit *e;
+	__u64 now, start, dur, rss, hw;
+	__u32 tgid = id >> 32;
+	int status;
+
+	if (targ_tgid && tgid != targ_tgid)
+		return 0;
+	sig = BPF_CORE_READ(task, signal);
+	if (group_dead < 0)
+		group_dead = BPF_CORE_READ(sig, live.counter) == 0;
+	if (!group_dead && !trace_threads)
+		return 0;
+	if (filter_cg && !bpf_current_task_under_cgroup(&cgroup_map, 0))
+		return 0;
+
+	leader = BPF_CORE_READ(task, group_leader);
+	/* a thread record is about the thread, a process record about the group */
+	who = group_dead ? leader : task;
+	if (group_dead) {
+		if (BPF_CORE_READ(sig, flags) & SIGNAL_GROUP_EXIT)
+			status = BPF_CORE_READ(sig, group_exit_code);
+		else
+			status = BPF_CORE_READ(leader, exit_code);
+	} else {
+		status = BPF_CORE_READ(task, exit_code);
+	}
+	if (failed_only && (status & 0xffff) == 0)
+		return 0;
+
+	now = ps_now();
+	start = ps_boottime ? BPF_CORE_READ(who, start_boottime) : BPF_CORE_READ(who, start_time);
+	dur = now > start ? now - start : 0;
+	if (dur < min_duration_ns || (max_duration_ns && dur > max_duration_ns))
+		return 0;
+
+	slot = ps_slot_get();
+	if (!slot) {
+		ps_stat_inc(PS_STAT_LOST);	/* reported, like a full buffer */
+		ps_stat_inc(PS_STAT_LOST_EVENTS);
+		return 0;
+	}
+	e = (void *)slot->buf;
+	BPF_CORE_READ_STR_INTO(&e->comm, leader, comm);
+	if (!name_match(e->comm))
+		goto out;
+
+	if (group_dead && !have_group_dead_arg && !tp_group_dead_off) {
+		struct dead_key k = { .tgid = tgid, .start = BPF_CORE_READ(leader, start_time) };
+		__u8 one = 1;
+
+		if (bpf_map_update_elem(&reported, &k, &one, BPF_NOEXIST))
+			goto out;	/* another thread that saw live == 0 was first */
+	}
+
+	e->hdr.type = PS_REC_EXIT;
+	e->hdr.flags = PS_F_FIRST | PS_F_LAST;
+	e->hdr.size = sizeof(*e);
+	e->hdr.id = ((__u64)bpf_get_smp_processor_id() << 56) | (now & ((1ULL << 56) - 1));
+	e->ktime_ns = now;
+	e->duration_ns = dur;
+	e->pid = tgid;
+	e->tid = (__u32)id;
+	e->ppid = BPF_CORE_READ(leader, real_parent, tgid);
+	e->uid = (__u32)bpf_get_current_uid_gid();
+	e->status = status;
+	e->xflags = 0;
+	e->nr_threads = 1;
+	e->pad = 0;
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(e->tcomm, sizeof(e->tcomm));
+	if (BPF_CORE_READ(task, flags) & PF_KTHREAD)
+		e->xflags |= PS_EXIT_KTHREAD;
+
+	if (group_dead) {
+		e->xflags |= PS_EXIT_GROUP_DEAD;
+		if (BPF_CORE_READ(sig, flags) & SIGNAL_GROUP_EXIT)
+			e->xflags |= PS_EXIT_GROUP_EXIT;
+		group_cputime(slot, sig, e);
+	} else {
+		e->rtime_ns = BPF_CORE_READ(task, se.sum_exec_runtime);
+		e->utime_ns = BPF_CORE_READ(task, utime);
+		e->stime_ns = BPF_CORE_READ(task, stime);
+	}
+
+	/* Peak RSS as getrusage() computes it: signal->maxrss, and the mm's
+	 * high-water mark while the mm is still attached (it is, at this
+	 * hook, since 6.13; hiwater_rss itself is only updated lazily). */
+	rss = BPF_CORE_READ(sig, maxrss);
+	mm = BPF_CORE_READ(task, mm);
+	if (mm) {
+		hw = BPF_CORE_READ(mm, hiwater_rss);
+		if (hw > rss)
+			rss = hw;
+		hw = mm_rss(mm);
+		if (hw > rss)
+			rss = hw;
+	}
+	e->maxrss_pages = rss;
+	if (defer_to_switch) {
+		struct pending *p = (void *)slot->buf;
+		__u32 tid = (__u32)id;
+
+		_Static_assert(sizeof(*p) <= sizeof(slot->buf), "pending fits a slot");
+		p->rtime = BPF_CORE_READ(task, se.sum_exec_runtime);
+		p->utime = BPF_CORE_READ(task, utime);
+		p->stime = BPF_CORE_READ(task, stime);
+		/* full map, or the tid already waiting (cannot happen): send it now */
+		if (!bpf_map_update_elem(&pending, &tid, p, BPF_NOEXIST))
+			goto out;
+	}
+	ps_emit(ctx, e, sizeof(*e));
+out:
+	ps_slot_put(slot);
+	return 0;
+}
+
+/* Runs on every context switch: keep the common path to one test. */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	struct pending *p;
+	__u32 tid;
+	__u64 v;
+
+	if (!(prev_state & TASK_DEAD))
+		return 0;
+	tid = BPF_CORE_READ(prev, pid);
+	p = bpf_map_lookup_elem(&pending, &tid);
+	if (!p)
+		return 0;
+	/* the counters only grow; the guard is against a reused tid */
+	v = BPF_CORE_READ(prev, se.sum_exec_runtime);
+	if (v >= p->rtime)
+		p->rec.rtime_ns += v - p->rtime;
+	v = BPF_CORE_READ(prev, utime);
+	if (v >= p->utime)
+		p->rec.utime_ns += v - p->utime;
+	v = BPF_CORE_READ(prev, stime);
+	if (v >= p->stime)
+		p->rec.stime_ns += v - p->stime;
+	ps_emit(ctx, &p->rec, sizeof(p->rec));
+	bpf_map_delete_elem(&pending, &tid);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int btf_exit(u64 *ctx)
+{
+	/* args: (struct task_struct *p[, bool group_dead]); p is current */
+	return on_exit(ctx, have_group_dead_arg ? (int)(ctx[1] & 1) : -1);
+}
+
+SEC("raw_tp/sched_process_exit")
+int raw_exit(u64 *ctx)
+{
+	return on_exit(ctx, have_group_dead_arg ? (int)(ctx[1] & 1) : -1);
+}
+
+SEC("tracepoint/sched/sched_process_exit")
+int tp_exit(struct ps_tp_sched_process_exit *ctx)
+{
+	__u8 gd = 0;
+
+	if (!tp_group_dead_off)
+		return on_exit(ctx, -1);
+	bpf_probe_read_kernel(&gd, 1, (void *)ctx + (tp_group_dead_off & 0xff));
+	return on_exit(ctx, gd & 1);
+}
