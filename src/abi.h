@@ -160,4 +160,65 @@ PS_ASSERT(sizeof(struct ps_chunk) == 40, "ps_chunk layout");
 PS_ASSERT(sizeof(struct ps_exec) == 120, "ps_exec layout");
 PS_ASSERT(__builtin_offsetof(struct ps_exec, comm) == 88, "ps_exec.comm offset");
 
+/* ---- procsnoop probe (uprobes, uretprobes, USDT) ---- */
+
+#define PS_PROBE_NARGS		6			/* arg0..arg5 */
+#define PS_PROBE_RET		PS_PROBE_NARGS		/* value index of the return value */
+#define PS_PROBE_NVALS		(PS_PROBE_NARGS + 1)
+#define PS_PROBE_STR_DEFAULT	256
+/* Per-string cap: all 7 values as strings still fit one record (7 * 2048 < PS_CHUNK),
+ * so a hit is always one whole record, never chunked. */
+#define PS_PROBE_STR_MAX	2048
+#define PS_PROBE_MAX		64			/* specs per run */
+
+enum ps_probe_kind {
+	PS_PROBE_ENTRY = 1,	/* u:    function entry, args from registers */
+	PS_PROBE_RETURN = 2,	/* ur:   function return, the return value */
+	PS_PROBE_USDT = 3,	/* usdt: args decoded by libbpf from the ELF note */
+};
+
+/* Map "probe_cfg" value; the key is the probe index, passed as the attach cookie. */
+struct ps_probe_cfg {
+	__u32 kind;		/* enum ps_probe_kind */
+	__u32 nargs;		/* arguments to fetch (<= PS_PROBE_NARGS) */
+	__u32 str_mask;		/* bit i: value i is a char * read as a string (bit 6: ret) */
+	__u32 pad;
+};
+
+/* Map "counts" key (--count): per probe, and per process with --per-pid (else pid 0). */
+struct ps_probe_count_key {
+	__u32 probe;
+	__u32 pid;
+};
+
+/*
+ * One probe hit, always one whole record. Variable data: the string
+ * values, in value order (args, then ret), str_len[i] bytes each, no NUL.
+ */
+struct ps_probe {
+	struct ps_hdr hdr;
+	__u64 ktime_ns;
+	__u32 probe;		/* probe index (the attach cookie) */
+	__u32 pid;		/* tgid */
+	__u32 tid;
+	__u32 uid;
+	__u64 vals[PS_PROBE_NVALS];	/* raw values; for a string, its pointer */
+	__u16 str_len[PS_PROBE_NVALS + 1];	/* data bytes of string value i; [7] is padding */
+	__u8 nargs;		/* arguments captured */
+	__u8 str_trunc;		/* bit i: string i was longer than captured */
+	__u8 str_fault;		/* bit i: string i could not be read (bad pointer) */
+	__u8 arg_fault;		/* bit i: USDT argument i could not be fetched */
+	__u32 pad;
+	char comm[PS_TASK_COMM_LEN];
+	__u8 data[];
+};
+
+PS_ASSERT(sizeof(struct ps_probe_cfg) == 16, "ps_probe_cfg layout");
+PS_ASSERT(sizeof(struct ps_probe_count_key) == 8, "ps_probe_count_key layout");
+PS_ASSERT(sizeof(struct ps_probe) == 136, "ps_probe layout");
+PS_ASSERT(__builtin_offsetof(struct ps_probe, vals) == 40, "ps_probe.vals offset");
+PS_ASSERT(__builtin_offsetof(struct ps_probe, str_len) == 96, "ps_probe.str_len offset");
+PS_ASSERT(__builtin_offsetof(struct ps_probe, comm) == 120, "ps_probe.comm offset");
+PS_ASSERT(PS_PROBE_NVALS * PS_PROBE_STR_MAX + 136 <= PS_CHUNK, "a probe hit fits one record");
+
 #endif /* PROCSNOOP_ABI_H */

@@ -1,16 +1,794 @@
 // SPDX-License-Identifier: GPL-2.0
-/* procsnoop probe / bashreadline: placeholder until issue 4 lands. */
+/*
+ * procsnoop probe: uprobes, uretprobes and USDT probes on user programs,
+ * each hit with its arguments; or counts per interval (--count).
+ * procsnoop bashreadline: the preset "ur:/bin/bash:readline" as a string.
+ */
+#include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
 #include "cmds.h"
+#include "common/bpfutil.h"
+#include "common/opts.h"
+#include "common/out.h"
+#include "common/transport.h"
+#include "probe_elf.h"
+#include "probe_event.h"
+#include "probe_spec.h"
+#include "probe.skel.h"
+
+struct cnt_ent {
+	struct ps_probe_count_key k;
+	uint64_t total;		/* as last read */
+	uint64_t delta;		/* this interval */
+};
+
+struct pcfg {
+	const char *prog;
+	bool bash;		/* bashreadline */
+	bool json, count, per_pid, ret_str, verbose;
+	int pid;
+	uint64_t interval_ns;
+	uint32_t str_max;
+	size_t bufsize;
+	int transport;
+	const char *list;	/* --list BINARY */
+	const char *shell;	/* bashreadline --shell */
+	struct probe_spec specs[PS_PROBE_MAX];
+	int nspecs;
+
+	/* run time */
+	struct probe_bpf *skel;
+	uint64_t last_report;	/* ktime of the last --count report */
+	struct cnt_ent *cnt;	/* sorted by key */
+	size_t ncnt, capcnt;
+	uint64_t totals[PS_PROBE_MAX];
+	uint64_t missed_reported;
+};
+
+static void probe_usage(FILE *f, const char *p)
+{
+	fprintf(f,
+"Usage: %s [OPTIONS] SPEC...\n"
+"       %s --list BINARY\n"
+"\n"
+"Trace calls in running user programs, without restarting them: function\n"
+"entries with their arguments, function returns with the return value, and\n"
+"USDT (statically defined) probes with their own arguments.\n"
+"\n"
+"SPEC:\n"
+"  u:BINARY:FUNCTION[+OFFSET][:FMT...]    function entry: arg0..arg5\n"
+"  ur:BINARY:FUNCTION[:FMT]               function return: the return value\n"
+"  usdt:BINARY:[PROVIDER:]NAME[:FMT...]   USDT probe: its arguments (from its ELF note)\n"
+"  BINARY: a path, a program on $PATH (bash), or a library (libc, libz.so.1)\n"
+"  FUNCTION: a symbol name, or 0xADDR\n"
+"  FMT, one per argument in order: %%d %%u %%x (32-bit), %%ld %%lu %%lx %%p (64-bit),\n"
+"  %%s (a string read from the process). Without FMTs: u: prints arg0..arg5\n"
+"  as integers, usdt: each argument as its note declares it.\n"
+"\n"
+"Options:\n"
+"  -p, --pid PID           only this process (probes are attached only there)\n"
+"      --ret-str           print return values of ur: probes as strings (%%s)\n"
+"  -s, --str-max SIZE      bytes captured per string (default 256, at most 2048);\n"
+"                          longer strings are cut and marked\n"
+"  -c, --count             count hits per probe and interval instead of printing\n"
+"                          each; cheap enough for a hot function\n"
+"      --per-pid           with --count: per process too\n"
+"  -i, --interval DURATION with --count: report every DURATION (default 1s)\n"
+"  -l, --list BINARY       list the USDT probes and functions of BINARY\n"
+"      --json              JSON Lines on stdout (schema in docs/probe.md)\n"
+"      --buffer-size SIZE  ring buffer size (default 8M)\n"
+"      --transport KIND    ringbuf | perf | auto (default auto)\n"
+"  -v, --verbose           show libbpf and verifier messages\n"
+"  -h, --help              this help\n"
+"\n"
+"Examples:\n"
+"  %s 'ur:/bin/bash:readline:%%s'          lines typed into bash\n"
+"  %s u:libc:malloc -p 1234               malloc(size) calls of process 1234\n"
+"  %s u:libc:malloc --count -i 5s         malloc calls per 5 seconds, all processes\n"
+"  %s usdt:./demo:demo:order:%%d:%%s        a USDT probe with int and string args\n"
+"  %s 'u:./demo:greet:%%s:%%d' 'ur:./demo:greet:%%d'   entry and return together\n"
+"  %s --list libc                         what can be probed in libc\n"
+"\n"
+"Exit status: 0 ok (including SIGINT/SIGTERM, or the -p process exiting),\n"
+"1 runtime failure, 2 usage error.\n",
+		p, p, p, p, p, p, p, p);
+}
+
+static void bash_usage(FILE *f, const char *p)
+{
+	fprintf(f,
+"Usage: %s [OPTIONS]\n"
+"\n"
+"Print every command line typed into an interactive bash on the machine,\n"
+"with the time, the shell's pid and uid (a return probe on readline()).\n"
+"\n"
+"Options:\n"
+"  -p, --pid PID           only this shell\n"
+"      --shell PATH        the bash binary (default /bin/bash)\n"
+"  -s, --str-max SIZE      bytes captured per line (default and maximum 2048)\n"
+"      --json              JSON Lines on stdout (schema in docs/probe.md)\n"
+"      --buffer-size SIZE  ring buffer size (default 8M)\n"
+"      --transport KIND    ringbuf | perf | auto (default auto)\n"
+"  -v, --verbose           show libbpf and verifier messages\n"
+"  -h, --help              this help\n"
+"\n"
+"Examples:\n"
+"  %s                      every shell, every line\n"
+"  %s -p $$                this shell only\n"
+"  %s --json >> cmds.jsonl an audit trail of typed commands\n"
+"\n"
+"Exit status: 0 ok (including SIGINT/SIGTERM), 1 runtime failure, 2 usage error.\n",
+		p, p, p, p);
+}
+
+static void parse_args(struct pcfg *c, int argc, char **argv)
+{
+	enum { O_JSON = 256, O_PERPID, O_RETSTR, O_BUFSIZE, O_TRANSPORT, O_SHELL };
+	static const struct option lo[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "count", no_argument, NULL, 'c' },
+		{ "per-pid", no_argument, NULL, O_PERPID },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "str-max", required_argument, NULL, 's' },
+		{ "list", required_argument, NULL, 'l' },
+		{ "ret-str", no_argument, NULL, O_RETSTR },
+		{ "shell", required_argument, NULL, O_SHELL },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "buffer-size", required_argument, NULL, O_BUFSIZE },
+		{ "transport", required_argument, NULL, O_TRANSPORT },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	const char *p = c->prog;
+	bool have_interval = false;
+	char err[512];
+	uint64_t v;
+	int opt;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, c->bash ? ":p:s:vh" : ":p:ci:s:l:vh", lo, NULL)) != -1) {
+		/* options of the other tool are unknown here */
+		if (c->bash && (opt == 'c' || opt == 'i' || opt == 'l' || opt == O_PERPID ||
+				opt == O_RETSTR))
+			opt = '?';
+		if (!c->bash && opt == O_SHELL)
+			opt = '?';
+		switch (opt) {
+		case 'h':
+			if (c->bash)
+				bash_usage(stdout, p);
+			else
+				probe_usage(stdout, p);
+			exit(0);
+		case 'v': c->verbose = true; break;
+		case 'c': c->count = true; break;
+		case O_PERPID: c->per_pid = true; break;
+		case O_RETSTR: c->ret_str = true; break;
+		case O_JSON: c->json = true; break;
+		case O_SHELL: c->shell = optarg; break;
+		case 'l': c->list = optarg; break;
+		case 'p':
+			if (parse_u64(optarg, 1, 0x3fffffff, &v))
+				usage_error(p, "invalid pid '%s': expected a process id", optarg);
+			c->pid = v;
+			break;
+		case 'i':
+			if (parse_duration(optarg, &v) || v < 10000000ull || v > 86400000000000ull)
+				usage_error(p, "invalid --interval '%s': expected a duration from 10ms "
+					    "to 24h (e.g. 500ms, 2s)", optarg);
+			c->interval_ns = v;
+			have_interval = true;
+			break;
+		case 's':
+			if (parse_size(optarg, 1, PS_PROBE_STR_MAX, &v))
+				usage_error(p, "invalid --str-max '%s': expected a size from 1 to %u",
+					    optarg, PS_PROBE_STR_MAX);
+			c->str_max = v;
+			break;
+		case O_BUFSIZE:
+			if (parse_size(optarg, 64 * 1024, 1ull << 30, &v) || (v & (v - 1)))
+				usage_error(p, "invalid --buffer-size '%s': expected a power of two "
+					    "from 64K to 1G", optarg);
+			c->bufsize = v;
+			break;
+		case O_TRANSPORT:
+			c->transport = ps_transport_parse(optarg);
+			if (c->transport < 0)
+				usage_error(p, "invalid --transport '%s': expected ringbuf, perf or auto",
+					    optarg);
+			break;
+		case ':':
+			usage_error(p, "option '%s' needs a value", argv[optind - 1]);
+		default:
+			usage_error(p, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (c->bash) {
+		if (optind < argc)
+			usage_error(p, "unexpected argument '%s'", argv[optind]);
+		return;
+	}
+	if (c->list) {
+		if (optind < argc)
+			usage_error(p, "--list takes no SPEC ('%s')", argv[optind]);
+		return;
+	}
+	if (optind == argc)
+		usage_error(p, "no SPEC given (e.g. u:libc:malloc, ur:/bin/bash:readline:%%s, "
+			    "usdt:BINARY:PROVIDER:NAME)");
+	if (argc - optind > PS_PROBE_MAX)
+		usage_error(p, "too many SPECs: at most %d", PS_PROBE_MAX);
+	if (c->per_pid && !c->count)
+		usage_error(p, "--per-pid goes with --count");
+	if (have_interval && !c->count)
+		usage_error(p, "--interval goes with --count");
+	for (int i = optind; i < argc; i++) {
+		struct probe_spec *s = &c->specs[c->nspecs];
+
+		if (probe_spec_parse(argv[i], c->ret_str, s, err, sizeof(err)))
+			usage_error(p, "bad SPEC '%s': %s", argv[i], err);
+		c->nspecs++;
+	}
+	if (c->ret_str) {
+		bool any = false;
+
+		for (int i = 0; i < c->nspecs; i++)
+			any |= c->specs[i].kind == PS_PROBE_RETURN;
+		if (!any)
+			usage_error(p, "--ret-str is for return probes, and no SPEC is one: did you "
+				    "mean 'ur:%s'?", c->specs[0].text + (c->specs[0].text[0] == 'u' &&
+				    c->specs[0].text[1] == ':' ? 2 : 0));
+	}
+}
+
+/* ---- --list ---- */
+
+static int do_list(struct pcfg *c)
+{
+	char path[PATH_MAX], err[512];
+	struct probe_elf pe;
+
+	if (probe_find_binary(c->list, c->pid, path, sizeof(path), err, sizeof(err)) ||
+	    probe_elf_open(path, &pe, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s\n", c->prog, err);
+		return 1;
+	}
+	if (c->json) {
+		for (size_t i = 0; i < pe.nusdts; i++) {
+			const struct probe_usdt *u = &pe.usdts[i];
+
+			out_str("{\"type\":\"usdt\",\"binary\":");
+			out_json_cstr(path, sizeof(path));
+			out_str(",\"provider\":");
+			out_json_cstr(u->provider, 4096);
+			out_str(",\"name\":");
+			out_json_cstr(u->name, 4096);
+			out_fmt(",\"nargs\":%d,\"args\":", u->nargs);
+			out_json_cstr(u->args, 4096);
+			out_fmt(",\"address\":\"0x%llx\"}\n", (unsigned long long)u->pc);
+		}
+		for (size_t i = 0; i < pe.nfuncs; i++) {
+			out_str("{\"type\":\"function\",\"binary\":");
+			out_json_cstr(path, sizeof(path));
+			out_str(",\"name\":");
+			out_json_cstr(pe.funcs[i].name, 4096);
+			out_fmt(",\"address\":\"0x%llx\",\"size\":%llu}\n",
+				(unsigned long long)pe.funcs[i].addr,
+				(unsigned long long)pe.funcs[i].size);
+			out_maybe_flush();
+		}
+	} else {
+		out_fmt("%zu USDT probe site%s in ", pe.nusdts, pe.nusdts == 1 ? "" : "s");
+		out_term_str(path, sizeof(path));
+		out_str(":\n");
+		for (size_t i = 0; i < pe.nusdts; i++) {
+			const struct probe_usdt *u = &pe.usdts[i];
+
+			out_str("  usdt:");
+			out_term_str(path, sizeof(path));
+			out_char(':');
+			out_term_str(u->provider, 4096);
+			out_char(':');
+			out_term_str(u->name, 4096);
+			out_fmt("  (%d arg%s: ", u->nargs, u->nargs == 1 ? "" : "s");
+			out_term_str(u->args, 4096);
+			out_str(")\n");
+		}
+		out_fmt("%zu function%s:\n", pe.nfuncs, pe.nfuncs == 1 ? "" : "s");
+		for (size_t i = 0; i < pe.nfuncs; i++) {
+			out_str("  u:");
+			out_term_str(path, sizeof(path));
+			out_char(':');
+			out_term_str(pe.funcs[i].name, 4096);
+			out_char('\n');
+			out_maybe_flush();
+		}
+	}
+	out_flush();
+	probe_elf_close(&pe);
+	return 0;
+}
+
+/* The USDT probes a binary has, after "not found" (at most 50 lines). */
+static void list_usdts_brief(const struct probe_elf *pe, const char *prog)
+{
+	size_t shown = 0;
+
+	if (!pe->nusdts) {
+		fprintf(stderr, "%s: %s has no USDT probes (no .note.stapsdt section)\n", prog,
+			pe->path);
+		return;
+	}
+	fprintf(stderr, "%s: %s has these USDT probes:\n", prog, pe->path);
+	for (size_t i = 0; i < pe->nusdts; i++) {
+		const struct probe_usdt *u = &pe->usdts[i];
+		const struct probe_usdt *f;
+
+		/* several sites of one probe: once */
+		probe_elf_find_usdt(pe, u->provider, u->name, &f);
+		if (f != u)
+			continue;
+		if (shown++ == 50) {
+			fprintf(stderr, "  ... (procsnoop probe --list %s shows all)\n", pe->path);
+			break;
+		}
+		fprintf(stderr, "  %s:%s (%s)\n", u->provider, u->name, u->args);
+	}
+}
+
+/* ---- resolve and attach ---- */
+
+static int resolve_spec(struct pcfg *c, struct probe_spec *s)
+{
+	char path[PATH_MAX], err[1024];
+	struct probe_elf pe;
+	int r;
+
+	r = probe_find_binary(s->binary, c->pid, path, sizeof(path), err, sizeof(err));
+	if (r == 0)
+		r = probe_elf_open(path, &pe, err, sizeof(err));
+	if (r) {
+		fprintf(stderr, "%s: %s: %s\n", c->prog, s->name, err);
+		return r;
+	}
+	r = probe_spec_resolve(s, &pe, err, sizeof(err));
+	if (r) {
+		fprintf(stderr, "%s: %s: %s\n", c->prog, s->name, err);
+		if (s->kind == PS_PROBE_USDT && r == -ENOENT)
+			list_usdts_brief(&pe, c->prog);
+		else if (r == -ENOENT)
+			fprintf(stderr, "%s: 'procsnoop probe --list %s' lists its functions\n",
+				c->prog, path);
+	}
+	probe_elf_close(&pe);
+	if (r == 0 && c->pid) {
+		int m = probe_pid_maps(c->pid, s->path);
+
+		if (m == -ESRCH) {
+			fprintf(stderr, "%s: process %d not found (gone?)\n", c->prog, c->pid);
+			return m;
+		}
+		if (m == 0) {
+			fprintf(stderr, "%s: %s: process %d does not map %s: the probe would never "
+				"fire there\n", c->prog, s->name, c->pid, s->path);
+			return -ENOENT;
+		}
+	}
+	return r;
+}
+
+/* bashreadline: readline() in bash itself, or in the libreadline it links. */
+static int resolve_bash(struct pcfg *c)
+{
+	char path[PATH_MAX], err[1024], text[PATH_MAX + 32];
+	const char *shell = c->shell ? c->shell : "/bin/bash";
+	struct probe_spec *s = &c->specs[0];
+	struct probe_elf pe;
+	int r;
+
+	if (probe_find_binary(shell, c->pid, path, sizeof(path), err, sizeof(err)) ||
+	    probe_elf_open(path, &pe, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s\n", c->prog, err);
+		return -ENOENT;
+	}
+	snprintf(text, sizeof(text), "ur:%s:readline:%%s", path);
+	if (probe_spec_parse(text, false, s, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s\n", c->prog, err);
+		probe_elf_close(&pe);
+		return -EINVAL;
+	}
+	c->nspecs = 1;
+	r = probe_spec_resolve(s, &pe, err, sizeof(err));
+	probe_elf_close(&pe);
+	if (r == -ENOENT) {
+		/* a bash linked against the shared libreadline */
+		if (probe_find_binary("libreadline", c->pid, path, sizeof(path), err, sizeof(err)) ||
+		    probe_elf_open(path, &pe, err, sizeof(err))) {
+			fprintf(stderr, "%s: %s has no readline() symbol and no libreadline was "
+				"found: is it bash?\n", c->prog, s->path);
+			return -ENOENT;
+		}
+		r = probe_spec_resolve(s, &pe, err, sizeof(err));
+		probe_elf_close(&pe);
+	}
+	if (r)
+		fprintf(stderr, "%s: %s\n", c->prog, err);
+	if (r == 0 && c->pid && probe_pid_maps(c->pid, s->path) != 1) {
+		fprintf(stderr, probe_pid_alive(c->pid) ?
+			"%s: process %d does not map %s: not that bash?\n" :
+			"%s: process %d not found (gone?)\n", c->prog, c->pid, s->path);
+		return -ENOENT;
+	}
+	return r;
+}
+
+/* ---- counting ---- */
+
+static int key_cmp(const void *a, const void *b)
+{
+	const struct ps_probe_count_key *x = a, *y = b;
+
+	if (x->probe != y->probe)
+		return x->probe < y->probe ? -1 : 1;
+	return x->pid < y->pid ? -1 : x->pid > y->pid;
+}
+
+static uint64_t realtime_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + t.tv_nsec;
+}
+
+static uint64_t sum_percpu(int fd, const void *key)
+{
+	static uint64_t vals[4096];
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t sum = 0;
+
+	if (ncpu <= 0 || ncpu > 4096 || bpf_map_lookup_elem(fd, key, vals))
+		return 0;
+	for (int i = 0; i < ncpu; i++)
+		sum += vals[i];
+	return sum;
+}
+
+/*
+ * Read the kernel's totals and print what each key gained since the last
+ * report. The map is never cleared (that would race with hits): deltas
+ * are taken here, so every hit is counted exactly once.
+ */
+static void report_counts(struct pcfg *c, uint64_t now)
+{
+	int fd = bpf_map__fd(c->skel->maps.counts);
+	struct ps_probe_count_key k, next, *keys = NULL;
+	size_t nkeys = 0, capk = 0;
+	uint64_t interval = now - c->last_report, real = realtime_now();
+	void *prev = NULL;
+	uint32_t zero = 0;
+
+	c->last_report = now;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		if (nkeys == capk) {
+			size_t nc = capk ? capk * 2 : 64;
+			void *nk = realloc(keys, nc * sizeof(*keys));
+
+			if (!nk)
+				break;
+			keys = nk;
+			capk = nc;
+		}
+		keys[nkeys++] = next;
+		k = next;
+		prev = &k;
+	}
+	for (size_t i = 0; i < nkeys; i++) {
+		uint64_t total = sum_percpu(fd, &keys[i]);
+		struct cnt_ent *e = bsearch(&keys[i], c->cnt, c->ncnt, sizeof(*c->cnt), key_cmp);
+
+		if (!e) {
+			if (c->ncnt == c->capcnt) {
+				size_t nc = c->capcnt ? c->capcnt * 2 : 64;
+				void *n = realloc(c->cnt, nc * sizeof(*c->cnt));
+
+				if (!n)
+					continue;
+				c->cnt = n;
+				c->capcnt = nc;
+			}
+			e = &c->cnt[c->ncnt++];
+			e->k = keys[i];
+			e->total = 0;
+			e->delta = total;
+			e->total = total;
+			qsort(c->cnt, c->ncnt, sizeof(*c->cnt), key_cmp);
+			continue;
+		}
+		e->delta = total - e->total;
+		e->total = total;
+	}
+	free(keys);
+	for (size_t i = 0; i < c->ncnt; i++) {
+		struct cnt_ent *e = &c->cnt[i];
+
+		if (!e->delta || e->k.probe >= (uint32_t)c->nspecs)
+			continue;
+		c->totals[e->k.probe] += e->delta;
+		count_print(c->specs[e->k.probe].name, c->per_pid ? (long)e->k.pid : -1, e->delta,
+			    real, interval, c->json);
+		e->delta = 0;
+	}
+	/* forget processes that are gone, so the table does not fill up */
+	if (c->per_pid) {
+		size_t w = 0;
+
+		for (size_t i = 0; i < c->ncnt; i++) {
+			if (!probe_pid_alive(c->cnt[i].k.pid)) {
+				bpf_map_delete_elem(fd, &c->cnt[i].k);
+				continue;
+			}
+			c->cnt[w++] = c->cnt[i];
+		}
+		c->ncnt = w;
+	}
+	{
+		uint64_t missed = sum_percpu(bpf_map__fd(c->skel->maps.count_missed), &zero);
+
+		if (missed > c->missed_reported) {
+			count_print_missed(missed - c->missed_reported, c->json);
+			c->missed_reported = missed;
+		}
+	}
+	out_flush();
+}
+
+/* ---- run ---- */
+
+static void on_event(void *ctx, const struct ps_event *ev)
+{
+	struct pcfg *c = ctx;
+	struct probe_view v;
+
+	if (!probe_view_init(&v, ev, c->specs, c->nspecs))
+		return;
+	if (c->bash) {
+		if (v.e->vals[PS_PROBE_RET] == 0)	/* NULL: end of input, no line */
+			return;
+		if (c->json)
+			bashline_print_json(&v);
+		else
+			bashline_print_table(&v);
+	} else if (c->json) {
+		probe_print_json(&v);
+	} else {
+		probe_print_table(&v);
+	}
+	out_maybe_flush();
+}
+
+static void print_header(void *ctx)
+{
+	struct pcfg *c = ctx;
+
+	if (c->bash)
+		bashline_print_header();
+	else if (c->count)
+		count_print_header(c->per_pid);
+	else
+		probe_print_header();
+}
+
+static void on_tick(void *ctx, uint64_t now)
+{
+	struct pcfg *c = ctx;
+
+	if (c->count && now - c->last_report >= c->interval_ns)
+		report_counts(c, now);
+	if (c->pid && !probe_pid_alive(c->pid)) {
+		out_flush();
+		fprintf(stderr, "%s: process %d exited\n", c->prog, c->pid);
+		ps_exiting = 1;
+	}
+}
+
+static void on_end(void *ctx)
+{
+	struct pcfg *c = ctx;
+
+	if (!c->count)
+		return;
+	report_counts(c, ps_ktime_now());
+	for (int i = 0; i < c->nspecs; i++)
+		count_print_total(c->specs[i].name, c->totals[i], c->json);
+}
+
+static const char *kind_name(int kind)
+{
+	return kind == PS_PROBE_ENTRY ? "u" : kind == PS_PROBE_RETURN ? "ur" : "usdt";
+}
+
+static int attach_one(struct pcfg *c, struct probe_bpf *s, int i, struct bpf_link **link)
+{
+	struct probe_spec *sp = &c->specs[i];
+	struct ps_probe_cfg cfg = { .kind = sp->kind, .nargs = sp->nargs, .str_mask = sp->str_mask };
+	__u32 key = i;
+	int err;
+
+	if (bpf_map_update_elem(bpf_map__fd(s->maps.probe_cfg), &key, &cfg, BPF_ANY)) {
+		err = -errno;
+		fprintf(stderr, "%s: cannot configure probe %s: %s\n", c->prog, sp->name,
+			strerror(errno));
+		return err;
+	}
+	if (sp->kind == PS_PROBE_USDT) {
+		LIBBPF_OPTS(bpf_usdt_opts, uo, .usdt_cookie = i);
+
+		*link = bpf_program__attach_usdt(s->progs.probe_usdt, c->pid ? c->pid : -1, sp->path,
+						 sp->provider, sp->usdt_name, &uo);
+	} else {
+		LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = i,
+			    .retprobe = sp->kind == PS_PROBE_RETURN);
+
+		*link = bpf_program__attach_uprobe_opts(sp->kind == PS_PROBE_RETURN ?
+							s->progs.probe_return : s->progs.probe_entry,
+							c->pid ? c->pid : -1, sp->path, sp->offset,
+							&uo);
+	}
+	if (!*link) {
+		err = -errno;
+		if (c->pid && (err == -ESRCH || !probe_pid_alive(c->pid)))
+			fprintf(stderr, "%s: %s: process %d is gone\n", c->prog, sp->name, c->pid);
+		else
+			fprintf(stderr, "%s: %s: failed to attach: %s%s\n", c->prog, sp->name,
+				strerror(-err), c->verbose ? "" : " (-v shows libbpf's messages)");
+		return err ? err : -EINVAL;
+	}
+	return 0;
+}
+
+static int run(struct pcfg *c)
+{
+	struct bpf_link *links[PS_PROBE_MAX] = {};
+	struct probe_bpf *s = NULL;
+	char *extra = NULL;
+	size_t elen = 0;
+	FILE *ef = NULL;
+	int kind, err, ret = 1;
+
+	ps_libbpf_setup(c->verbose);
+	ps_require_bpf(c->prog);
+	if (c->pid && !probe_pid_alive(c->pid)) {
+		fprintf(stderr, "%s: process %d not found\n", c->prog, c->pid);
+		return 1;
+	}
+	if (c->bash) {
+		if (resolve_bash(c))
+			return 1;
+	} else {
+		for (int i = 0; i < c->nspecs; i++)
+			if (resolve_spec(c, &c->specs[i]))
+				return 1;
+	}
+	ps_install_signals();
+	out_set_linebuf(isatty(STDOUT_FILENO));
+
+	s = probe_bpf__open();
+	if (!s) {
+		fprintf(stderr, "%s: cannot open the BPF object: %s\n", c->prog, strerror(errno));
+		return 1;
+	}
+	c->skel = s;
+	kind = ps_transport_prepare(s->obj, c->transport, c->bufsize);
+	if (kind < 0)
+		goto out;
+	s->rodata->ps_use_perf = kind == PS_TRANSPORT_PERF;
+	s->rodata->ps_boottime = ps_kernel_has_helper(BPF_PROG_TYPE_KPROBE,
+						       BPF_FUNC_ktime_get_boot_ns);
+	s->rodata->targ_tgid = c->pid;
+	s->rodata->str_max = c->str_max;
+	s->rodata->count_mode = c->count;
+	s->rodata->count_per_pid = c->per_pid;
+	err = probe_bpf__load(s);
+	if (err) {
+		fprintf(stderr, "%s: failed to load BPF programs: %s%s\n", c->prog, strerror(-err),
+			c->verbose ? "" : " (-v shows the verifier log)");
+		goto out;
+	}
+	for (int i = 0; i < c->nspecs && !ps_exiting; i++)
+		if (attach_one(c, s, i, &links[i]))
+			goto out;
+
+	ps_clock_init(s->rodata->ps_boottime);
+	ef = open_memstream(&extra, &elen);
+	if (!ef)
+		goto out;
+	fprintf(ef, ",\"mode\":\"%s\",\"clock\":\"%s\",\"str_max\":%u,\"target_pid\":%d",
+		c->bash ? "bashreadline" : c->count ? "count" : "events",
+		s->rodata->ps_boottime ? "boottime" : "monotonic", c->str_max, c->pid);
+	if (c->count)
+		fprintf(ef, ",\"interval_ns\":%llu,\"per_pid\":%s",
+			(unsigned long long)c->interval_ns, c->per_pid ? "true" : "false");
+	fputs(",\"probes\":[", ef);
+	for (int i = 0; i < c->nspecs; i++) {
+		struct probe_spec *sp = &c->specs[i];
+		char buf[6 * PATH_MAX];
+		size_t n;
+
+		/* names and paths are the user's own, but still encode them properly */
+		n = enc_json(buf, sizeof(buf), sp->name, strlen(sp->name));
+		fprintf(ef, "%s{\"probe\":%.*s,\"kind\":\"%s\"", i ? "," : "", (int)n, buf,
+			kind_name(sp->kind));
+		n = enc_json(buf, sizeof(buf), sp->path, strlen(sp->path));
+		fprintf(ef, ",\"binary\":%.*s", (int)n, buf);
+		if (sp->kind != PS_PROBE_USDT)
+			fprintf(ef, ",\"offset\":%llu", (unsigned long long)sp->offset);
+		fprintf(ef, ",\"nargs\":%d}", sp->nargs);
+	}
+	fputs("]", ef);
+	fclose(ef);
+
+	c->last_report = ps_ktime_now();
+	struct ps_run_opts ro = {
+		.tool = c->bash ? "bashreadline" : "probe", .json = c->json, .obj = s->obj,
+		.events = s->maps.events, .stats = s->maps.stats, .kind = kind,
+		.rec_len = { [PS_REC_PROBE] = sizeof(struct ps_probe) },
+		.on_event = on_event, .ctx = c, .print_header = print_header,
+		.ready_extra = extra, .on_tick = on_tick, .on_end = on_end,
+	};
+	ret = ps_run(&ro) ? 1 : 0;
+out:
+	for (int i = 0; i < PS_PROBE_MAX; i++)
+		bpf_link__destroy(links[i]);
+	probe_bpf__destroy(s);
+	free(extra);
+	free(c->cnt);
+	for (int i = 0; i < c->nspecs; i++)
+		probe_spec_free(&c->specs[i]);
+	return ret;
+}
+
+static struct pcfg *pcfg_new(const char *prog, bool bash)
+{
+	struct pcfg *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		exit(1);
+	}
+	c->prog = prog;
+	c->bash = bash;
+	c->interval_ns = 1000000000ull;
+	c->str_max = bash ? PS_PROBE_STR_MAX : PS_PROBE_STR_DEFAULT;
+	c->bufsize = 8u << 20;
+	return c;
+}
 
 int cmd_probe(int argc, char **argv, const char *prog)
 {
-	fprintf(stderr, "%s: not implemented yet\n", prog);
-	return 1;
+	struct pcfg *c = pcfg_new(prog, false);
+	int ret;
+
+	parse_args(c, argc, argv);
+	ret = c->list ? do_list(c) : run(c);
+	free(c);
+	return ret;
 }
 
 int cmd_bashreadline(int argc, char **argv, const char *prog)
 {
-	fprintf(stderr, "%s: not implemented yet\n", prog);
-	return 1;
+	struct pcfg *c = pcfg_new(prog, true);
+	int ret;
+
+	parse_args(c, argc, argv);
+	ret = run(c);
+	free(c);
+	return ret;
 }
