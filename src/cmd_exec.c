@@ -35,6 +35,7 @@ struct exec_cfg {
 	int transport;
 	int force_sys, force_exec;	/* -1 or H_* */
 	bool failed[H_NR];		/* hooks that could not load or attach */
+	char why[H_NR][128];		/* and why, for the final message */
 };
 
 static void usage(FILE *f, const char *prog)
@@ -348,13 +349,21 @@ static void loaded_free(struct loaded *l)
 	l->skel = NULL;
 }
 
-/* One attempt with hook sets hs/he; 0, or -errno with the failed hook marked. */
-static int try_load(struct exec_cfg *c, struct loaded *l, int hs, int he, int cgfd)
+static void hook_failed(struct exec_cfg *c, int h, const char *what, int err)
+{
+	c->failed[h] = true;
+	snprintf(c->why[h], sizeof(c->why[h]), "%s: %s", what, strerror(-err));
+	/* falling back is normal (e.g. no fentry): say so only when asked */
+	if (c->verbose)
+		fprintf(stderr, "%s: hook '%s': %s\n", c->prog, hook_names[h], c->why[h]);
+}
+
+/* Open the object with hook sets hs/he and configure it for loading. */
+static int setup(struct exec_cfg *c, struct loaded *l, int hs, int he, int cgfd)
 {
 	struct exec_bpf *s = exec_bpf__open();
-	struct bpf_program *p[4];
 	char target[128];
-	int err, kind;
+	int kind;
 
 	if (!s) {
 		fprintf(stderr, "%s: cannot open the BPF object: %s\n", c->prog, strerror(errno));
@@ -384,14 +393,46 @@ static int try_load(struct exec_cfg *c, struct loaded *l, int hs, int he, int cg
 	s->rodata->max_args_bytes = c->max_args_bytes;
 	s->rodata->nr_execve = SYS_execve;
 	s->rodata->nr_execveat = SYS_execveat;
+	return 0;
+}
 
+/*
+ * The load of hs + he failed: which side? Load the syscall side alone
+ * (the exec side with it, autoload off, is not verified) to tell, so a
+ * working hook is never the one given up on.
+ */
+static int culprit(struct exec_cfg *c, int hs, int he, int cgfd)
+{
+	struct loaded probe = {0};
+	int err = setup(c, &probe, hs, he, cgfd);
+
+	if (!err) {
+		struct bpf_program *p[4];
+
+		progs_for(probe.skel, he, p);
+		for (int i = 0; i < 4; i++)
+			if (p[i])
+				bpf_program__set_autoload(p[i], false);
+		err = exec_bpf__load(probe.skel);
+	}
+	exec_bpf__destroy(probe.skel);
+	return err ? hs : he;
+}
+
+/* One attempt with hook sets hs/he; 0, or -errno with the failed hook marked. */
+static int try_load(struct exec_cfg *c, struct loaded *l, int hs, int he, int cgfd)
+{
+	struct exec_bpf *s;
+	struct bpf_program *p[4];
+	int err;
+
+	err = setup(c, l, hs, he, cgfd);
+	if (err)
+		return err;
+	s = l->skel;
 	err = exec_bpf__load(s);
 	if (err) {
-		fprintf(stderr, "%s: hooks '%s' + '%s': failed to load BPF programs: %s%s\n",
-			c->prog, hook_names[hs], hook_names[he], strerror(-err),
-			c->verbose ? "" : " (-v shows the verifier log)");
-		/* blame the syscall side first: it has the more exotic attach types */
-		c->failed[c->force_sys < 0 && hs != H_RAW_SYS ? hs : he] = true;
+		hook_failed(c, culprit(c, hs, he, cgfd), "failed to load BPF programs", err);
 		return err;
 	}
 	if (cgfd >= 0) {
@@ -412,9 +453,11 @@ static int try_load(struct exec_cfg *c, struct loaded *l, int hs, int he, int cg
 		for (int i = 0; i < 4 && p[i]; i++) {
 			err = ps_attach(p[i], &l->links[l->nlinks]);
 			if (err) {
-				fprintf(stderr, "%s: hook '%s': prog '%s': failed to attach: %s\n",
-					c->prog, hook_names[h], bpf_program__name(p[i]), strerror(-err));
-				c->failed[h] = true;
+				char what[96];
+
+				snprintf(what, sizeof(what), "prog '%s': failed to attach",
+					 bpf_program__name(p[i]));
+				hook_failed(c, h, what, err);
 				return err;
 			}
 			l->nlinks++;
@@ -454,9 +497,21 @@ int cmd_exec(int argc, char **argv, const char *prog)
 		int he = pick(&c, H_EXEC_BTF, H_EXEC_TP, c.force_exec);
 
 		if (hs < 0 || he < 0) {
-			fprintf(stderr, "%s: no usable %s hook%s\n", prog,
-				hs < 0 ? "syscall-side" : "exec-side",
-				(hs < 0 ? c.force_sys : c.force_exec) >= 0 ? " (the forced one failed)" : "");
+			int forced = hs < 0 ? c.force_sys : c.force_exec;
+			int first = hs < 0 ? H_FENTRY : H_EXEC_BTF, last = hs < 0 ? H_RAW_SYS : H_EXEC_TP;
+
+			if (forced >= 0) {
+				fprintf(stderr, "%s: hook '%s' (forced with --hook) cannot be used: %s%s\n",
+					prog, hook_names[forced], c.why[forced],
+					c.verbose ? "" : " (-v shows the verifier log)");
+				goto out;
+			}
+			fprintf(stderr, "%s: no usable %s hook:", prog,
+				hs < 0 ? "syscall-side" : "exec-side");
+			for (int h = first; h <= last; h++)
+				fprintf(stderr, " %s: %s;", hook_names[h],
+					c.failed[h] ? c.why[h] : "not available");
+			fprintf(stderr, " (-v shows the verifier log)\n");
 			goto out;
 		}
 		e = try_load(&c, &l, hs, he, cgfd);
