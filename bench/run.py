@@ -13,8 +13,8 @@ Completeness is counted exactly: every child has a unique marker in its argv
                [--configs a,b] [--tracers a,b] [--smoke] [--no-install]
 
 Environment: BENCH_N, BENCH_ROUNDS, BENCH_CONFIGS, BENCH_TRACERS,
-BENCH_SETTLE_MS (wait this long after the storm before SIGINT; default 0:
-stop at once, which is also the drain test), BENCH_KEEP=1 (keep raw output).
+BENCH_SETTLE_MS (extra wait before SIGINT once the tracer is idle after the
+storm; default 0), BENCH_KEEP=1 (keep raw output).
 Writes DIR/report.md and DIR/results.json (DIR defaults to BUILD/bench).
 """
 import argparse
@@ -270,13 +270,26 @@ class Bench:
             cp.wait()
 
     # -------- one run: tracer (or none) + storm --------
-    def one_run(self, cfg, rnd, tname, n):
+    @staticmethod
+    def wait_idle(pid, interval=0.05, timeout=10.0):
+        """CPU time of @pid once it stops working (< 2% busy over @interval)."""
+        end = time.monotonic() + timeout
+        last = cpu_ns(pid)
+        while time.monotonic() < end:
+            time.sleep(interval)
+            now = cpu_ns(pid)
+            if now - last < interval * 1e9 * 0.02:
+                return now
+            last = now
+        return last
+
+    def one_run(self, cfg, rnd, tname, n, drain=False):
         tr = self.tracers[tname]
         self.seq += 1
-        tag = f"{cfg}r{rnd}{tname.replace('-', '')}{self.seq}"
+        tag = f"{cfg}r{rnd}{tname.replace('-', '')}{'d' if drain else ''}{self.seq}"
         prefix = f"BM{tag}-"
         truth = os.path.join(self.raw, f"{tag}.truth")
-        run = {"config": cfg, "round": rnd, "tracer": tname, "n": n}
+        run = {"config": cfg, "round": rnd, "tracer": tname, "n": n, "drain_test": drain}
         if tr.argv is None:
             s = self.run_storm(n, cfg, prefix, truth)
             run.update(self.storm_fields(s))
@@ -295,15 +308,28 @@ class Bench:
             if proc.poll() is None:
                 proc.kill()
             proc.wait()
-            tr.unavailable = f"{e}; stderr: {tail(err_path, 300)}"
-            self.cleanup(tag)
+            tr.unavailable = " ".join(f"{e}; stderr: {tail(err_path, 300)}".split())
+            self.cleanup(tag, keep_out=self.a.keep)
             return None
         cpu0 = cpu_ns(proc.pid)
+        if drain:
+            # The drain test: events pile up in the buffer while the tracer
+            # is stopped; SIGINT arrives before it may read any of them.
+            os.kill(proc.pid, signal.SIGSTOP)
         s = self.run_storm(n, cfg, prefix, truth)
-        if self.a.settle_ms:
-            time.sleep(self.a.settle_ms / 1000)
+        if drain:
+            os.kill(proc.pid, signal.SIGINT)
+            os.kill(proc.pid, signal.SIGCONT)
+            cpu1 = cpu_ns(proc.pid)
+        else:
+            # Let the tracer finish what is buffered, so its CPU time is
+            # measured up to idle, without the teardown at exit.
+            cpu1 = self.wait_idle(proc.pid)
+            if self.a.settle_ms:
+                time.sleep(self.a.settle_ms / 1000)
         t_int = time.monotonic()
-        proc.send_signal(signal.SIGINT)
+        if not drain:
+            proc.send_signal(signal.SIGINT)
         hung = False
         deadline = time.monotonic() + 60
         while True:
@@ -326,7 +352,9 @@ class Bench:
             err = f.read()
         events = count_events(tr, out)
         run.update(self.storm_fields(s))
-        cpu = (ru.ru_utime + ru.ru_stime) * 1e9 - cpu0
+        cpu = cpu1 - cpu0
+        run["drain_test"] = drain
+        run["exit_cpu_ms"] = ((ru.ru_utime + ru.ru_stime) * 1e9 - cpu1) / 1e6
         run["events"] = events
         run["tracer_cpu_ms"] = cpu / 1e6
         run["tracer_cpu_us_per_event"] = cpu / 1e3 / events if events else None
@@ -377,6 +405,16 @@ class Bench:
             except OSError:
                 pass
 
+    def drain_runs(self, cfg, rnd, live, n):
+        nd = min(n, 300)
+        for t in live:
+            if self.tracers[t].unavailable:
+                continue
+            log(f"bench: {cfg} round {rnd + 1}/{self.a.rounds}: {t} drain test (n={nd})")
+            r = self.one_run(cfg, rnd, t, nd, drain=True)
+            if r is not None:
+                self.runs.append(r)
+
     # -------- the whole thing --------
     def run(self):
         os.makedirs(self.raw, exist_ok=True)
@@ -401,6 +439,8 @@ class Bench:
                         log(f"bench: {t} unavailable: {self.tracers[t].unavailable}")
                         continue
                     self.runs.append(r)
+                if cfg == self.a.configs[0]:
+                    self.drain_runs(cfg, rnd, live, n)
         if not self.a.keep:
             shutil.rmtree(self.raw, ignore_errors=True)
         return self.summarize()
@@ -410,12 +450,15 @@ class Bench:
         summary = {}
         for cfg in self.a.configs:
             base = {}
-            for r in self.runs:
-                if r["config"] == cfg and r["tracer"] == "none":
+            runs = [r for r in self.runs if r["config"] == cfg and not r["drain_test"]]
+            drains = [r for r in self.runs if r["config"] == cfg and r["drain_test"]]
+            for r in runs:
+                if r["tracer"] == "none":
                     base.setdefault(r["round"], []).append(r)
             rows = {}
             for t in self.a.tracers:
-                rs = [r for r in self.runs if r["config"] == cfg and r["tracer"] == t]
+                rs = [r for r in runs if r["tracer"] == t]
+                ds = [r["captured_pct"] for r in drains if r["tracer"] == t]
                 if not rs:
                     rows[t] = {"unavailable": self.tracers[t].unavailable or "not run"}
                     continue
@@ -448,6 +491,8 @@ class Bench:
                         "ready_ms": med([r["ready_ms"] for r in rs]),
                         "stop_ms": med([r["stop_ms"] for r in rs]),
                         "hung_on_sigint": any(r["hung_on_sigint"] for r in rs),
+                        "exit_cpu_ms": med([r["exit_cpu_ms"] for r in rs]),
+                        "drained_pct": med(ds),
                     })
                     if any("argv_complete_pct" in r for r in rs):
                         row["argv_complete_pct"] = med([r["argv_complete_pct"] for r in rs
@@ -493,19 +538,21 @@ def markdown(a, summary, tracers, env):
          "Storm CPU = the exec'd children's own CPU (RUSAGE_CHILDREN) per exec; tracer CPU"
          " = the tracer's utime+stime from ready to exit / events it printed; RSS = ru_maxrss;"
          " ready = spawn to ready line (procsnoop) or to the first captured canary exec (peers);"
-         " the tracer is stopped with SIGINT"
-         + (f" {a.settle_ms} ms after the storm" if a.settle_ms else " as soon as the storm ends")
-         + ", so captured < 100% with no reported loss means events dropped at exit.", ""]
+         " the tracer is stopped with SIGINT once idle after the storm"
+         + (f" (+{a.settle_ms} ms)" if a.settle_ms else "")
+         + ". Drained at SIGINT = % of a 300-exec storm captured when the tracer was"
+         " SIGSTOPped during the storm and got SIGINT before SIGCONT (everything sat in its"
+         " buffer: a tracer that drains on exit shows 100).", ""]
     for cfg, rows in summary.items():
         L += [f"## {cfg}: {CONFIGS[cfg][4]}", "",
               "| tracer | execs/s | execs/s ratio | storm CPU us/exec | storm CPU ratio |"
               " captured % (min) | lost (tool) | tracer CPU us/event | peak RSS MiB | ready ms |"
-              " full argv % |",
-              "|---|---|---|---|---|---|---|---|---|---|---|"]
+              " full argv % | drained at SIGINT % |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for t, r in rows.items():
             if "unavailable" in r:
                 L.append(f"| {t} | unavailable: {r['unavailable'][:120].replace('|', '/')}"
-                         " | | | | | | | | | |")
+                         " | | | | | | | | | | |")
                 continue
             L.append("| " + " | ".join([
                 t, fmt(r["execs_per_s"], ".0f"), fmt(r["execs_per_s_ratio"], ".3f"),
@@ -513,7 +560,7 @@ def markdown(a, summary, tracers, env):
                 f"{fmt(r['captured_pct'], '.2f')} ({fmt(r['captured_pct_min'], '.2f')})",
                 fmt(r.get("lost_reported"), ".0f"), fmt(r.get("tracer_cpu_us_per_event"), ".1f"),
                 fmt(r.get("peak_rss_mib"), ".1f"), fmt(r.get("ready_ms"), ".0f"),
-                fmt(r.get("argv_complete_pct"), ".2f")]) + " |")
+                fmt(r.get("argv_complete_pct"), ".2f"), fmt(r.get("drained_pct"), ".1f")]) + " |")
         L.append("")
     notes = [f"- {t}: {tr.note}" + (f" — unavailable: {tr.unavailable}" if tr.unavailable else "")
              for t, tr in tracers.items() if t in a.tracers]
@@ -542,7 +589,7 @@ def main():
         a.rounds = a.rounds or 1
         a.configs = a.configs or "short"
         a.tracers = a.tracers or "none,ps-exec,ps-exit"
-    a.n = a.n or 8000
+    a.n = a.n or 6000
     a.rounds = a.rounds or 3
     a.configs = (a.configs or ",".join(CONFIGS)).split(",")
     a.tracers = (a.tracers or "none,ps-exec,ps-exit,ps-trace,execsnoop,exitsnoop,bpftrace").split(",")

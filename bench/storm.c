@@ -222,6 +222,16 @@ int main(int argc, char **argv)
 		die("marker prefix '%s' is longer than 64 bytes", cfg.prefix);
 	if (access(cfg.exe, X_OK))
 		die("cannot execute '%s'", cfg.exe);
+	/*
+	 * A string literal sits in a file-backed page that fork() does not
+	 * map into the child: tracers reading argv at syscall entry (which
+	 * cannot fault pages in) would then see nothing. Real exec'ers pass
+	 * heap or stack strings, so do that.
+	 */
+	cfg.exe = strdup(cfg.exe);
+	cfg.prefix = strdup(cfg.prefix);
+	if (!cfg.exe || !cfg.prefix)
+		die("%s", "out of memory");
 
 	fixed_args = calloc(cfg.nargs + 1, sizeof(*fixed_args));
 	if (!fixed_args)
