@@ -137,12 +137,18 @@ void exit_print_json(const struct exit_view *v)
 	else
 		out_str(",\"exit_code\":null");
 	out_fmt(",\"signal\":%d,\"core_dumped\":%s,\"status\":%u,\"duration_ns\":%llu,"
-		"\"cpu_user_ns\":%llu,\"cpu_sys_ns\":%llu,\"max_rss_kb\":%llu,\"threads\":%u,"
+		"\"cpu_user_ns\":%llu,\"cpu_sys_ns\":%llu,\"max_rss_kb\":%llu,"
 		"\"cgroup_id\":%llu", v->signal, v->core_dumped ? "true" : "false",
 		e->status & 0xffff, (unsigned long long)v->duration_ns,
 		(unsigned long long)v->cpu_user_ns, (unsigned long long)v->cpu_sys_ns,
-		(unsigned long long)v->max_rss_kb, e->nr_threads,
-		(unsigned long long)e->cgroup_id);
+		(unsigned long long)v->max_rss_kb, (unsigned long long)e->cgroup_id);
+	if (v->signal) {
+		char nb[16];
+		const char *name = exit_signal_name(v->signal, nb, sizeof(nb));
+
+		if (name)
+			out_fmt(",\"signal_name\":\"%s\"", name);
+	}
 	if (v->cpu_approx)
 		out_str(",\"cpu_approximate\":true");
 	if (e->xflags & PS_EXIT_KTHREAD)

@@ -21,12 +21,16 @@
  * folded yet, so we add up signal + every thread still listed, under the
  * seqcount like thread_group_cputime() does.
  *
- * The exiting thread's own sum_exec_runtime is only brought up to date
- * by update_curr(), at a tick or a switch: a process that lives 1 ms
- * often shows 0 here. So (when sched_switch can be hooked) the record
- * waits in "pending" for the thread's last switch-out, in
- * do_task_dead() -> __schedule(), where pick_next_task() has accounted
- * its final slice, and is sent from there with the difference added.
+ * But a thread's sum_exec_runtime is only brought up to date by
+ * update_curr(), at a tick or a switch: a process that lives 1 ms often
+ * shows 0 here, and threads of the group still on their way out are
+ * behind too. So (when sched_switch can be hooked) the record waits in
+ * "pending" for the exiting thread's last switch-out, in do_task_dead()
+ * -> __schedule(), where pick_next_task() has accounted its final slice
+ * and sibling threads have mostly been released, and the CPU time is
+ * taken again there: the whole group for a process record (what
+ * wait_task_zombie() will then sum for the parent), the thread's own
+ * increase for a thread record.
  */
 #include "common.bpf.h"
 
@@ -324,6 +328,7 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
 	     unsigned int prev_state)
 {
+	struct ps_slot *slot;
 	struct pending *p;
 	__u32 tid;
 	__u64 v;
@@ -334,6 +339,12 @@ int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_str
 	p = bpf_map_lookup_elem(&pending, &tid);
 	if (!p)
 		return 0;
+	if ((p->rec.xflags & PS_EXIT_GROUP_DEAD) && (slot = ps_slot_get())) {
+		p->rec.xflags &= ~(PS_EXIT_CPU_RACY | PS_EXIT_CPU_PARTIAL);
+		group_cputime(slot, BPF_CORE_READ(prev, signal), &p->rec);
+		ps_slot_put(slot);
+		goto send;
+	}
 	/* the counters only grow; the guard is against a reused tid */
 	v = BPF_CORE_READ(prev, se.sum_exec_runtime);
 	if (v >= p->rtime)
@@ -344,6 +355,7 @@ int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_str
 	v = BPF_CORE_READ(prev, stime);
 	if (v >= p->stime)
 		p->rec.stime_ns += v - p->stime;
+send:
 	ps_emit(ctx, &p->rec, sizeof(p->rec));
 	bpf_map_delete_elem(&pending, &tid);
 	return 0;
