@@ -141,7 +141,7 @@ struct ps_exit {
 	__u32 uid;
 	__u32 status;		/* wait(2) status: low 7 bits signal, 0x80 core, bits 8-15 code */
 	__u32 xflags;		/* PS_EXIT_* */
-	__u32 nr_threads;	/* threads still on the group's list at the walk */
+	__u32 nr_threads;	/* threads on the group's list at the last walk (diagnostic) */
 	__u32 pad;
 	char comm[PS_TASK_COMM_LEN];	/* the process's (group leader's) name */
 	char tcomm[PS_TASK_COMM_LEN];	/* the exiting thread's name */
