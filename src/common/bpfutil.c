@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <linux/capability.h>
 #include <mntent.h>
 #include <stdarg.h>
@@ -87,18 +88,28 @@ int ps_ensure_tracefs(void)
 	return 0;
 }
 
+static struct btf *probe_btf;
+static bool probe_btf_tried;
+
 static struct btf *vmlinux_btf(void)
 {
-	static struct btf *btf;
-	static bool tried;
-
-	if (!tried) {
-		tried = true;
-		btf = btf__load_vmlinux_btf();
-		if (!btf)
-			btf = NULL;
+	if (!probe_btf_tried) {
+		probe_btf_tried = true;
+		probe_btf = btf__load_vmlinux_btf();
 	}
-	return btf;
+	return probe_btf;
+}
+
+void ps_probe_btf_release(void)
+{
+	/* libbpf parses its own copy at load (and bpf_program__set_attach_target
+	 * another): never hold two (~12 MB peak each); return the pages too */
+	if (!probe_btf)
+		return;
+	btf__free(probe_btf);
+	probe_btf = NULL;
+	probe_btf_tried = false;
+	malloc_trim(0);
 }
 
 bool ps_kernel_has_func(const char *name)

@@ -1,16 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <linux/perf_event.h>
 #include "common/bpfutil.h"
 #include "common/out.h"
 #include "common/transport.h"
 
 uint64_t ps_events_seen, ps_records_lost;
+
+/* How often the consumer drains when producers do not wake it. */
+#define PS_POLL_MS 50
 
 /* ---------------- reassembly ---------------- */
 
@@ -207,6 +212,9 @@ int ps_transport_prepare(struct bpf_object *obj, enum ps_transport_kind want, si
 
 	if (!map)
 		return -ENOENT;
+	/* Every tool calls this last before load: drop the probes' BTF now so
+	 * it never coexists with the copy libbpf parses for CO-RE. */
+	ps_probe_btf_release();
 	/* scratch slots: PS_NSLOTS per possible CPU (see common.bpf.h) */
 	if (scratch && libbpf_num_possible_cpus() > 0)
 		bpf_map__set_max_entries(scratch, libbpf_num_possible_cpus() * 4);
@@ -247,18 +255,21 @@ static int rb_cb(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static void pb_cb(void *ctx, int cpu, void *data, __u32 size)
+/* Raw perf records: we set the wakeup watermark ourselves (see ps_run). */
+static enum bpf_perf_event_ret pb_raw(void *ctx, int cpu, struct perf_event_header *e)
 {
 	struct runner *r = ctx;
 
-	ps_stream_feed(r->st, data, size);
-}
+	if (e->type == PERF_RECORD_SAMPLE) {
+		struct { struct perf_event_header h; __u32 size; __u8 data[]; } *s = (void *)e;
 
-static void pb_lost(void *ctx, int cpu, __u64 n)
-{
-	struct runner *r = ctx;
+		ps_stream_feed(r->st, s->data, s->size);
+	} else if (e->type == PERF_RECORD_LOST) {
+		struct { struct perf_event_header h; __u64 id; __u64 lost; } *l = (void *)e;
 
-	r->perf_lost += n;
+		r->perf_lost += l->lost;
+	}
+	return LIBBPF_PERF_EVENT_CONT;
 }
 
 static uint64_t kernel_lost(struct ps_run_opts *o)
@@ -297,14 +308,29 @@ int ps_run(struct ps_run_opts *o)
 	uint64_t last_tick = 0, reported = 0, now;
 	int err = 0;
 
+	/* Loading parsed the kernel's BTF (~12 MB, now freed): hand the pages
+	 * back, or the heap keeps them and buffer pages stack on top. */
+	malloc_trim(0);
 	r.st = ps_stream_new(o->rec_len, o->on_event, o->ctx);
 	if (!r.st)
 		return -ENOMEM;
-	if (o->kind == PS_TRANSPORT_PERF)
-		pb = perf_buffer__new(bpf_map__fd(o->events), perf_pages_per_cpu ?: 64, pb_cb,
-				      pb_lost, &r, NULL);
-	else
+	if (o->kind == PS_TRANSPORT_PERF) {
+		size_t pages = perf_pages_per_cpu ?: 64;
+		/* Wake us when a quarter of a CPU's buffer is used, not per record
+		 * (the ring buffer side does the same in ps_emit). */
+		struct perf_event_attr attr = {
+			.type = PERF_TYPE_SOFTWARE,
+			.config = PERF_COUNT_SW_BPF_OUTPUT,
+			.sample_type = PERF_SAMPLE_RAW,
+			.sample_period = 1,
+			.watermark = 1,
+			.wakeup_watermark = pages * sysconf(_SC_PAGESIZE) / 4,
+		};
+
+		pb = perf_buffer__new_raw(bpf_map__fd(o->events), pages, &attr, pb_raw, &r, NULL);
+	} else {
 		rb = ring_buffer__new(bpf_map__fd(o->events), rb_cb, &r, NULL);
+	}
 	if (!rb && !pb) {
 		err = -errno;
 		fprintf(stderr, "%s: cannot open the %s buffer: %s\n", o->tool,
@@ -322,11 +348,14 @@ int ps_run(struct ps_run_opts *o)
 	out_flush();
 
 	while (!ps_exiting) {
-		err = rb ? ring_buffer__poll(rb, 100) : perf_buffer__poll(pb, 100);
+		/* Producers do not wake us per record: poll, then drain what is there. */
+		err = rb ? ring_buffer__poll(rb, PS_POLL_MS) : perf_buffer__poll(pb, PS_POLL_MS);
 		if (err == -EINTR) {
 			err = 0;
 			continue;
 		}
+		if (err >= 0)
+			err = rb ? ring_buffer__consume(rb) : perf_buffer__consume(pb);
 		if (err < 0) {
 			fprintf(stderr, "%s: polling the buffer failed: %s\n", o->tool,
 				strerror(-err));
