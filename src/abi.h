@@ -118,7 +118,7 @@ enum ps_stat {
 /* ps_exit.xflags */
 #define PS_EXIT_GROUP_DEAD	0x01	/* the last thread: this is the process's exit */
 #define PS_EXIT_GROUP_EXIT	0x02	/* status is signal->group_exit_code (exit_group/fatal signal) */
-#define PS_EXIT_CPU_RACY	0x04	/* the thread list changed during every walk: CPU approximate */
+#define PS_EXIT_CPU_RACY	0x04	/* CPU approximate: threads still exiting, or the list kept changing */
 #define PS_EXIT_CPU_PARTIAL	0x08	/* more threads than the walk limit: CPU is a lower bound */
 #define PS_EXIT_KTHREAD		0x10	/* a kernel thread */
 

@@ -45,7 +45,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 /* Threads summed per walk; a bigger group gives a lower bound (flagged). */
 #define WALK_MAX		65536
-#define WALK_TRIES		4
+#define WALK_TRIES		8
 
 const volatile __u32 targ_tgid = 0;
 const volatile bool trace_threads = false;
@@ -104,7 +104,9 @@ struct walk_state {
 	struct list_head *pos;
 	__u64 rtime, utime, stime;
 	__u32 n;
-	__u32 done;
+	__u16 done;
+	__u16 others;		/* listed threads, not self, not past exit_notify() */
+	struct task_struct *self;
 };
 
 struct walk_ctx {
@@ -127,18 +129,28 @@ static long walk_cb(__u64 i, void *data)
 	w->utime += BPF_CORE_READ(t, utime);
 	w->stime += BPF_CORE_READ(t, stime);
 	w->n++;
+	if (t != w->self && !BPF_CORE_READ(t, exit_state))
+		w->others++;
 	w->pos = BPF_CORE_READ(pos, next);
 	return 0;
 }
 
-/* The group's CPU time now; see thread_group_cputime() in kernel/sched/cputime.c. */
+/*
+ * The group's CPU time now; see thread_group_cputime() in
+ * kernel/sched/cputime.c. @self: the exiting thread. A listed sibling
+ * with no exit_state yet is alive or still in do_exit() before
+ * exit_notify(): its time is still growing (the parent will see more),
+ * so the result is flagged approximate. A zombie leader's is final.
+ */
 static __always_inline void group_cputime(struct ps_slot *slot, struct signal_struct *sig,
-					  struct ps_exit *e)
+					  struct task_struct *self, struct ps_exit *e)
 {
 	struct walk_state *w = (void *)slot->state;
 	struct walk_ctx wc = { .slot = slot };
 	__u32 seq, seq2;
 
+	/* not unrolled: one copy of the walk, verified as a bounded loop */
+#pragma clang loop unroll(disable)
 	for (int try = 0; try < WALK_TRIES; try++) {
 		seq = BPF_CORE_READ(sig, stats_lock.seqcount.seqcount.sequence);
 		w->head = &sig->thread_head;
@@ -148,6 +160,8 @@ static __always_inline void group_cputime(struct ps_slot *slot, struct signal_st
 		w->stime = BPF_CORE_READ(sig, stime);
 		w->n = 0;
 		w->done = 0;
+		w->others = 0;
+		w->self = self;
 		bpf_loop(WALK_MAX, walk_cb, &wc, 0);
 		seq2 = BPF_CORE_READ(sig, stats_lock.seqcount.seqcount.sequence);
 		if (!(seq & 1) && seq == seq2)
@@ -161,6 +175,8 @@ static __always_inline void group_cputime(struct ps_slot *slot, struct signal_st
 	e->nr_threads = w->n;
 	if (!w->done)
 		e->xflags |= PS_EXIT_CPU_PARTIAL;
+	if (w->others)
+		e->xflags |= PS_EXIT_CPU_RACY;
 }
 
 /* get_mm_rss(): file + anon + shmem pages, from the counters' global part. */
@@ -284,7 +300,7 @@ static __always_inline int on_exit(void *ctx, int group_dead)
 		e->xflags |= PS_EXIT_GROUP_DEAD;
 		if (BPF_CORE_READ(sig, flags) & SIGNAL_GROUP_EXIT)
 			e->xflags |= PS_EXIT_GROUP_EXIT;
-		group_cputime(slot, sig, e);
+		group_cputime(slot, sig, task, e);
 	} else {
 		e->rtime_ns = BPF_CORE_READ(task, se.sum_exec_runtime);
 		e->utime_ns = BPF_CORE_READ(task, utime);
@@ -341,7 +357,7 @@ int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_str
 		return 0;
 	if ((p->rec.xflags & PS_EXIT_GROUP_DEAD) && (slot = ps_slot_get())) {
 		p->rec.xflags &= ~(PS_EXIT_CPU_RACY | PS_EXIT_CPU_PARTIAL);
-		group_cputime(slot, BPF_CORE_READ(prev, signal), &p->rec);
+		group_cputime(slot, BPF_CORE_READ(prev, signal), prev, &p->rec);
 		ps_slot_put(slot);
 		goto send;
 	}

@@ -126,6 +126,7 @@ struct css_set;
 
 struct task_struct {
 	unsigned int flags;
+	int exit_state;
 	int exit_code;
 	int exit_signal;
 	pid_t pid;
