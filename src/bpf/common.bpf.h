@@ -95,7 +95,10 @@ static __always_inline struct ps_slot *ps_slot_get(void)
 		if (s && __sync_val_compare_and_swap(&s->busy, 0, 1) == 0)
 			return s;
 	}
+	/* the event is lost: count it where losses are reported, and why */
 	ps_stat_inc(PS_STAT_SCRATCH_BUSY);
+	ps_stat_inc(PS_STAT_LOST);
+	ps_stat_inc(PS_STAT_LOST_EVENTS);
 	return 0;
 }
 

@@ -259,11 +259,8 @@ static __always_inline int on_exit(void *ctx, int group_dead)
 		return 0;
 
 	slot = ps_slot_get();
-	if (!slot) {
-		ps_stat_inc(PS_STAT_LOST);	/* reported, like a full buffer */
-		ps_stat_inc(PS_STAT_LOST_EVENTS);
-		return 0;
-	}
+	if (!slot)
+		return 0;	/* counted as lost by ps_slot_get() */
 	e = (void *)slot->buf;
 	BPF_CORE_READ_STR_INTO(&e->comm, leader, comm);
 	if (!name_match(e->comm))
