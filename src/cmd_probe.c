@@ -380,6 +380,9 @@ static int resolve_spec(struct pcfg *c, struct probe_spec *s)
 				"fire there\n", c->prog, s->name, c->pid, s->path);
 			return -ENOENT;
 		}
+		if (m < 0)
+			fprintf(stderr, "%s: warning: cannot read /proc/%d/maps (%s): not checking "
+				"that it maps %s\n", c->prog, c->pid, strerror(-m), s->path);
 	}
 	return r;
 }
@@ -420,7 +423,7 @@ static int resolve_bash(struct pcfg *c)
 	}
 	if (r)
 		fprintf(stderr, "%s: %s\n", c->prog, err);
-	if (r == 0 && c->pid && probe_pid_maps(c->pid, s->path) != 1) {
+	if (r == 0 && c->pid && probe_pid_maps(c->pid, s->path) == 0) {
 		fprintf(stderr, probe_pid_alive(c->pid) ?
 			"%s: process %d does not map %s: not that bash?\n" :
 			"%s: process %d not found (gone?)\n", c->prog, c->pid, s->path);
@@ -680,28 +683,56 @@ static int run(struct pcfg *c)
 	ps_install_signals();
 	out_set_linebuf(isatty(STDOUT_FILENO));
 
-	s = probe_bpf__open();
-	if (!s) {
-		fprintf(stderr, "%s: cannot open the BPF object: %s\n", c->prog, strerror(errno));
-		return 1;
+	/*
+	 * Sleepable first (strings in pages not yet resident can be read);
+	 * kernels without sleepable uprobes or bpf_copy_from_user_str, and the
+	 * perf transport (not allowed in sleepable programs), get the plain ones.
+	 */
+	for (int sleepable = 1; sleepable >= 0; sleepable--) {
+		struct bpf_program *p;
+
+		s = probe_bpf__open();
+		if (!s) {
+			fprintf(stderr, "%s: cannot open the BPF object: %s\n", c->prog,
+				strerror(errno));
+			return 1;
+		}
+		kind = ps_transport_prepare(s->obj, c->transport, c->bufsize);
+		if (kind < 0)
+			goto out;
+		s->rodata->ps_use_perf = kind == PS_TRANSPORT_PERF;
+		s->rodata->ps_boottime = ps_kernel_has_helper(BPF_PROG_TYPE_KPROBE,
+							       BPF_FUNC_ktime_get_boot_ns);
+		s->rodata->targ_tgid = c->pid;
+		s->rodata->str_max = c->str_max;
+		s->rodata->count_mode = c->count;
+		s->rodata->count_per_pid = c->per_pid;
+		s->rodata->can_fault = sleepable;
+		if (sleepable && (kind == PS_TRANSPORT_PERF || c->count)) {
+			/* nothing to gain: no strings read, or perf buffers refused */
+			probe_bpf__destroy(s);
+			s = NULL;
+			continue;
+		}
+		if (sleepable)
+			bpf_object__for_each_program(p, s->obj)
+				bpf_program__set_flags(p, bpf_program__flags(p) | BPF_F_SLEEPABLE);
+		err = probe_bpf__load(s);
+		if (!err)
+			break;
+		if (!sleepable) {
+			fprintf(stderr, "%s: failed to load BPF programs: %s%s\n", c->prog,
+				strerror(-err), c->verbose ? "" : " (-v shows the verifier log)");
+			goto out;
+		}
+		if (c->verbose)
+			fprintf(stderr, "%s: sleepable programs refused (%s): using plain ones; "
+				"strings in pages not yet resident will read as unreadable\n",
+				c->prog, strerror(-err));
+		probe_bpf__destroy(s);
+		s = NULL;
 	}
 	c->skel = s;
-	kind = ps_transport_prepare(s->obj, c->transport, c->bufsize);
-	if (kind < 0)
-		goto out;
-	s->rodata->ps_use_perf = kind == PS_TRANSPORT_PERF;
-	s->rodata->ps_boottime = ps_kernel_has_helper(BPF_PROG_TYPE_KPROBE,
-						       BPF_FUNC_ktime_get_boot_ns);
-	s->rodata->targ_tgid = c->pid;
-	s->rodata->str_max = c->str_max;
-	s->rodata->count_mode = c->count;
-	s->rodata->count_per_pid = c->per_pid;
-	err = probe_bpf__load(s);
-	if (err) {
-		fprintf(stderr, "%s: failed to load BPF programs: %s%s\n", c->prog, strerror(-err),
-			c->verbose ? "" : " (-v shows the verifier log)");
-		goto out;
-	}
 	for (int i = 0; i < c->nspecs && !ps_exiting; i++)
 		if (attach_one(c, s, i, &links[i]))
 			goto out;
@@ -710,9 +741,10 @@ static int run(struct pcfg *c)
 	ef = open_memstream(&extra, &elen);
 	if (!ef)
 		goto out;
-	fprintf(ef, ",\"mode\":\"%s\",\"clock\":\"%s\",\"str_max\":%u,\"target_pid\":%d",
-		c->bash ? "bashreadline" : c->count ? "count" : "events",
-		s->rodata->ps_boottime ? "boottime" : "monotonic", c->str_max, c->pid);
+	fprintf(ef, ",\"mode\":\"%s\",\"clock\":\"%s\",\"str_max\":%u,\"target_pid\":%d,"
+		"\"sleepable\":%s", c->bash ? "bashreadline" : c->count ? "count" : "events",
+		s->rodata->ps_boottime ? "boottime" : "monotonic", c->str_max, c->pid,
+		s->rodata->can_fault ? "true" : "false");
 	if (c->count)
 		fprintf(ef, ",\"interval_ns\":%llu,\"per_pid\":%s",
 			(unsigned long long)c->interval_ns, c->per_pid ? "true" : "false");

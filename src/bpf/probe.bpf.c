@@ -18,6 +18,16 @@ const volatile __u32 targ_tgid = 0;		/* -p: 0 = every process */
 const volatile __u32 str_max = PS_PROBE_STR_DEFAULT;
 const volatile bool count_mode = false;
 const volatile bool count_per_pid = false;
+/*
+ * Set when user space loaded the programs sleepable: a string whose page
+ * is not resident yet (a literal in .rodata nobody touched, a fresh
+ * malloc) cannot be read without faulting it in, which only a sleepable
+ * program may do.
+ */
+const volatile bool can_fault = false;
+
+extern int bpf_copy_from_user_str(void *dst, __u32 dst__sz, const void *unsafe_ptr__ign,
+				  __u64 flags) __ksym __weak;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -153,6 +163,8 @@ static __always_inline int on_hit(struct pt_regs *ctx, __u32 idx, int kind)
 			sz = PS_PROBE_STR_MAX + 2;
 		/* str_max + 2: a result of str_max + 2 (with NUL) proves the string was longer */
 		n = bpf_probe_read_user_str(slot->buf + pos, sz, (void *)e->vals[i]);
+		if (n < 0 && can_fault)
+			n = bpf_copy_from_user_str(slot->buf + pos, sz, (void *)e->vals[i], 0);
 		if (n <= 0) {
 			e->str_fault |= 1 << i;
 			continue;
