@@ -21,6 +21,9 @@
  *                                      BYTES bytes (NULs included)
  *
  * ARG... is the whole argv, argv[0] included.
+ *
+ *   exec_do gate MODE ...              first wait for one byte on stdin (so a
+ *                                      tracer can be started with -P <our pid>)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -129,7 +132,16 @@ static int burst(long n, const char *path, char **argv)
 
 int main(int argc, char **argv)
 {
-	const char *mode = argc > 1 ? argv[1] : "";
+	const char *mode;
+	char go;
+
+	if (argc > 2 && !strcmp(argv[1], "gate")) {
+		if (read(STDIN_FILENO, &go, 1) != 1)
+			die("gate: read");
+		argv++;
+		argc--;
+	}
+	mode = argc > 1 ? argv[1] : "";
 
 	if (!strcmp(mode, "argc0") && argc == 3) {
 		char *none[] = { NULL };
