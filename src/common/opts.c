@@ -28,14 +28,23 @@ int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 static int parse_scaled(const char *s, const char *const *names, const uint64_t *mult,
 			uint64_t dflt, uint64_t *out)
 {
+	const char *q;
 	char *end;
-	double v;
+	double v, x;
+	int dots = 0, digits = 0;
 
-	if (!s || !(isdigit((unsigned char)s[0]) || s[0] == '.'))
+	if (!s)
+		return -EINVAL;
+	/* Plain decimal only: strtod would also take "1e3", "0x10", "infinity". */
+	for (q = s; isdigit((unsigned char)*q) || *q == '.'; q++) {
+		dots += *q == '.';
+		digits += *q != '.';
+	}
+	if (!digits || dots > 1 || (*q && !isalpha((unsigned char)*q)))
 		return -EINVAL;
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || v < 0)
+	if (errno || v < 0 || end != q)
 		return -EINVAL;
 	uint64_t m = 0;
 	if (!*end) {
@@ -49,9 +58,13 @@ static int parse_scaled(const char *s, const char *const *names, const uint64_t 
 	}
 	if (!m)
 		return -EINVAL;
-	if (v * (double)m > 1.8e19)
+	x = v * (double)m;
+	if (x > 1.8e19)
 		return -ERANGE;
-	*out = (uint64_t)(v * (double)m + 0.5);
+	/* a fraction of the unit is fine ("1.5k"), a fraction of a byte or ns is not */
+	if (x - (double)(uint64_t)(x + 0.5) > 1e-6 || (double)(uint64_t)(x + 0.5) - x > 1e-6)
+		return -EINVAL;
+	*out = (uint64_t)(x + 0.5);
 	return 0;
 }
 
