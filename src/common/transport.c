@@ -287,6 +287,19 @@ static uint64_t kernel_lost(struct ps_run_opts *o)
 	return sum;
 }
 
+/*
+ * Records lost so far. Every failed bpf_perf_event_output() is counted
+ * twice: by ps_emit() in the "stats" map and by perf in PERF_RECORD_LOST.
+ * Both count the same records (and perf's count arrives late, once there
+ * is room again), so they must not be added: take the larger.
+ */
+static uint64_t lost_now(struct ps_run_opts *o, struct runner *r)
+{
+	uint64_t k = kernel_lost(o);
+
+	return k > r->perf_lost ? k : r->perf_lost;
+}
+
 static void report_lost(struct ps_run_opts *o, uint64_t delta, uint64_t total)
 {
 	if (o->json) {
@@ -364,7 +377,7 @@ int ps_run(struct ps_run_opts *o)
 		err = 0;
 		now = ps_ktime_now();
 		if (now - last_tick >= 100000000ull) {
-			uint64_t lost = kernel_lost(o) + r.perf_lost;
+			uint64_t lost = lost_now(o, &r);
 
 			last_tick = now;
 			if (lost > reported) {
@@ -377,7 +390,13 @@ int ps_run(struct ps_run_opts *o)
 			if (o->on_tick)
 				o->on_tick(o->ctx, now);
 		}
-		out_maybe_flush();
+		/*
+		 * Into a pipe, waiting for half the output buffer (128K) could
+		 * hold lines for hours (`| grep`), and a closed pipe (`| head -1`)
+		 * would go unnoticed: write what this round produced, one write
+		 * per round (none when idle).
+		 */
+		out_flush();
 	}
 
 	/* Drain: everything the kernel already buffered is still delivered. */
@@ -387,7 +406,7 @@ int ps_run(struct ps_run_opts *o)
 		perf_buffer__consume(pb);
 	ps_stream_expire(r.st, 0, 0);
 	{
-		uint64_t lost = kernel_lost(o) + r.perf_lost;
+		uint64_t lost = lost_now(o, &r);
 
 		if (lost > reported)
 			report_lost(o, lost - reported, lost);
