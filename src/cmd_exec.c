@@ -176,19 +176,26 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 			break;
 		case O_HOOK: {
 			char *dup = strdup(optarg), *save = NULL;
+			int n = 0;
 
 			for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 				int h = hook_parse(t);
+				int *side = h <= H_RAW_SYS ? &c->force_sys : &c->force_exec;
 
 				if (h < 0)
 					usage_error(p, "unknown hook '%s' (fentry, sys-tp, raw-sys, "
 						    "exec-btf, exec-raw, exec-tp)", t);
-				if (h <= H_RAW_SYS)
-					c->force_sys = h;
-				else
-					c->force_exec = h;
+				/* silently keeping the last one would run a hook not asked for */
+				if (*side >= 0 && *side != h)
+					usage_error(p, "--hook: '%s' and '%s' are both %s hooks: give one "
+						    "per side", hook_names[*side], t,
+						    h <= H_RAW_SYS ? "syscall-side" : "exec-side");
+				*side = h;
+				n++;
 			}
 			free(dup);
+			if (!n)
+				usage_error(p, "--hook needs a LIST of hooks (see --help)");
 			break;
 		}
 		case ':':
