@@ -54,6 +54,14 @@ $(OUT)/procsnoop: $(APP_OBJS)
 $(addprefix $(OUT)/,$(TOOLS)): $(OUT)/procsnoop
 	$(Q)ln -sf procsnoop $@
 
+# The objects that print PS_VERSION are rebuilt when it changes (a commit), or
+# one binary reports two versions (ready line vs --version).
+$(OUT)/version.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+$(OUT)/obj/main.o $(OUT)/obj/common/transport.o: $(OUT)/version.stamp
+FORCE:
+
 $(OUT)/obj/%.o: src/%.c | $(SKELS)
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$@)
