@@ -387,49 +387,64 @@ static int resolve_spec(struct pcfg *c, struct probe_spec *s)
 	return r;
 }
 
-/* bashreadline: readline() in bash itself, or in the libreadline it links. */
-static int resolve_bash(struct pcfg *c)
+/*
+ * bashreadline: a return probe on readline(), in bash itself or in the
+ * libreadline it links. Where readline_internal_teardown() is visible it
+ * is preferred: it returns the same line, but is entered only when the
+ * line is complete, so a shell already waiting at its prompt when we
+ * attach is seen at its very next line. A return probe on readline()
+ * misses that line: the call was entered before the probe existed.
+ */
+static int resolve_bash_in(struct pcfg *c, const char *path, char *err, size_t errlen)
 {
-	char path[PATH_MAX], err[1024], text[PATH_MAX + 32];
-	const char *shell = c->shell ? c->shell : "/bin/bash";
+	static const char *const funcs[] = { "readline_internal_teardown", "readline" };
+	char text[PATH_MAX + 64];
 	struct probe_spec *s = &c->specs[0];
 	struct probe_elf pe;
+	int r = -ENOENT;
+
+	if (probe_elf_open(path, &pe, err, errlen))
+		return -ENOENT;
+	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]) && r; i++) {
+		snprintf(text, sizeof(text), "ur:%s:%s:%%s", path, funcs[i]);
+		if (c->nspecs)
+			probe_spec_free(s);
+		c->nspecs = 0;
+		if (probe_spec_parse(text, false, s, err, errlen))
+			break;
+		c->nspecs = 1;
+		r = probe_spec_resolve(s, &pe, err, errlen);
+	}
+	probe_elf_close(&pe);
+	return r;
+}
+
+static int resolve_bash(struct pcfg *c)
+{
+	char path[PATH_MAX], lib[PATH_MAX], err[1024];
+	const char *shell = c->shell ? c->shell : "/bin/bash";
 	int r;
 
-	if (probe_find_binary(shell, c->pid, path, sizeof(path), err, sizeof(err)) ||
-	    probe_elf_open(path, &pe, err, sizeof(err))) {
+	if (probe_find_binary(shell, c->pid, path, sizeof(path), err, sizeof(err))) {
 		fprintf(stderr, "%s: %s\n", c->prog, err);
 		return -ENOENT;
 	}
-	snprintf(text, sizeof(text), "ur:%s:readline:%%s", path);
-	if (probe_spec_parse(text, false, s, err, sizeof(err))) {
-		fprintf(stderr, "%s: %s\n", c->prog, err);
-		probe_elf_close(&pe);
-		return -EINVAL;
+	r = resolve_bash_in(c, path, err, sizeof(err));
+	if (r == -ENOENT &&
+	    probe_find_binary("libreadline", c->pid, lib, sizeof(lib), err, sizeof(err)) == 0)
+		r = resolve_bash_in(c, lib, err, sizeof(err));
+	if (r) {
+		fprintf(stderr, "%s: %s has no readline() symbol and no libreadline with one was "
+			"found: is it bash?\n", c->prog, path);
+		return r;
 	}
-	c->nspecs = 1;
-	r = probe_spec_resolve(s, &pe, err, sizeof(err));
-	probe_elf_close(&pe);
-	if (r == -ENOENT) {
-		/* a bash linked against the shared libreadline */
-		if (probe_find_binary("libreadline", c->pid, path, sizeof(path), err, sizeof(err)) ||
-		    probe_elf_open(path, &pe, err, sizeof(err))) {
-			fprintf(stderr, "%s: %s has no readline() symbol and no libreadline was "
-				"found: is it bash?\n", c->prog, s->path);
-			return -ENOENT;
-		}
-		r = probe_spec_resolve(s, &pe, err, sizeof(err));
-		probe_elf_close(&pe);
-	}
-	if (r)
-		fprintf(stderr, "%s: %s\n", c->prog, err);
-	if (r == 0 && c->pid && probe_pid_maps(c->pid, s->path) == 0) {
+	if (c->pid && probe_pid_maps(c->pid, c->specs[0].path) == 0) {
 		fprintf(stderr, probe_pid_alive(c->pid) ?
 			"%s: process %d does not map %s: not that bash?\n" :
-			"%s: process %d not found (gone?)\n", c->prog, c->pid, s->path);
+			"%s: process %d not found (gone?)\n", c->prog, c->pid, c->specs[0].path);
 		return -ENOENT;
 	}
-	return r;
+	return 0;
 }
 
 /* ---- counting ---- */

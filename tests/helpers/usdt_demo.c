@@ -2,7 +2,10 @@
 /*
  * usdt_demo: the target `procsnoop probe` is tested against.
  *
- *   usdt_demo N STRING     wait for a line on stdin, then run N rounds, exit 0
+ *   usdt_demo N STRING [thread]   wait for a line on stdin, then run N rounds, exit 0
+ *
+ * With "thread", the rounds run in a second thread, whose tid is printed
+ * first ("worker TID"), so a test can check tid against pid.
  *
  * Waiting for stdin lets a test attach first: it starts the tracer, waits
  * for its ready line, then releases the demo. Every value below is a pure
@@ -23,7 +26,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/sdt.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 /* noinline + a compiler barrier keep each call a real call with real arguments */
 #define DEMO_FN __attribute__((noinline, used))
@@ -69,29 +75,47 @@ DEMO_FN void round_probes(int i, const char *s)
 	DTRACE_PROBE1(demo, fixed, 42);
 }
 
-int main(int argc, char **argv)
-{
-	char line[64];
-	volatile long sink = 0;
-	int n;
+static int n_rounds;
+static const char *str_arg;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: usdt_demo N STRING (then a line on stdin starts it)\n");
-		return 2;
-	}
-	n = atoi(argv[1]);
-	/* the release: any line, or EOF */
-	if (!fgets(line, sizeof(line), stdin))
-		line[0] = 0;
+static void *rounds(void *arg)
+{
+	volatile long sink = 0;
+
+	if (arg)
+		printf("worker %ld\n", (long)syscall(SYS_gettid));
 	sink += getenv("USDT_DEMO_MARKER") != NULL;
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n_rounds; i++) {
 		sink += add(i, 2 * i);
 		sink += sub(i, 1000);
 		sink += mul64(i, 1L << 40);
-		sink += greet(argv[2], i);
+		sink += greet(str_arg, i);
 		sink += strlen(name_of(i));
-		round_probes(i, argv[2]);
+		round_probes(i, str_arg);
 	}
-	printf("done %d\n", n);
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	char line[64];
+	pthread_t th;
+
+	if (argc < 3 || argc > 4 || (argc == 4 && strcmp(argv[3], "thread"))) {
+		fprintf(stderr, "usage: usdt_demo N STRING [thread] (then a line on stdin starts it)\n");
+		return 2;
+	}
+	n_rounds = atoi(argv[1]);
+	str_arg = argv[2];
+	/* the release: any line, or EOF */
+	if (!fgets(line, sizeof(line), stdin))
+		line[0] = 0;
+	if (argc == 4) {
+		if (pthread_create(&th, NULL, rounds, (void *)1) || pthread_join(th, NULL))
+			return 1;
+	} else {
+		rounds(NULL);
+	}
+	printf("done %d\n", n_rounds);
 	return 0;
 }
