@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Decoding and printing of exec events (src/exec_event.c). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "abi.h"
+#include "common/out.h"
+#include "exec_event.h"
+#include "ps_test.h"
+
+static uint8_t mem[1 << 16];
+static struct ps_exec *e = (void *)mem;
+
+/* An event: fname then @args (@alen bytes, NULs included as given). */
+static struct ps_event mk(const char *fname, const char *args, size_t alen)
+{
+	size_t fl = strlen(fname);
+
+	memset(mem, 0, sizeof(struct ps_exec));
+	e->hdr.type = PS_REC_EXEC;
+	e->hdr.flags = PS_F_FIRST | PS_F_LAST;
+	e->pid = 4242;
+	e->tid = 4243;
+	e->ppid = 1;
+	e->uid = 1000;
+	e->gid = 100;
+	e->fname_len = fl;
+	memcpy(e->comm, "ls", 3);
+	memcpy(e->pcomm, "bash", 5);
+	memcpy(mem + sizeof(*e), fname, fl);
+	memcpy(mem + sizeof(*e) + fl, args, alen);
+	e->hdr.size = sizeof(*e) + fl + alen;
+	return (struct ps_event){ .rec = mem, .rec_len = sizeof(*e), .data = mem + sizeof(*e),
+				  .data_len = fl + alen };
+}
+
+/* The arguments, joined with '|' (NUL shown as '0' would hide bugs: use '|'). */
+static const char *joined(const struct exec_view *v)
+{
+	static char out[4096];
+	const uint8_t *a;
+	size_t pos = 0, len, k = 0;
+	int i = 0;
+
+	while (exec_view_next_arg(v, &pos, &a, &len)) {
+		if (i++)
+			out[k++] = '|';
+		memcpy(out + k, a, len);
+		k += len;
+	}
+	out[k] = 0;
+	return out;
+}
+
+/* Run a printer with stdout sent to a file; return what it wrote. */
+static const char *captured(void (*fn)(const struct exec_view *, const void *),
+			    const struct exec_view *v, const void *arg)
+{
+	static char out[8192];
+	char path[] = "/tmp/unit_exec_viewXXXXXX";
+	int fd = mkstemp(path), saved = dup(STDOUT_FILENO);
+	ssize_t n;
+
+	fflush(stdout);
+	dup2(fd, STDOUT_FILENO);
+	fn(v, arg);
+	out_flush();
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	n = pread(fd, out, sizeof(out) - 1, 0);
+	out[n > 0 ? n : 0] = 0;
+	close(fd);
+	unlink(path);
+	return out;
+}
+
+static void do_json(const struct exec_view *v, const void *arg)
+{
+	exec_print_json(v);
+}
+
+static void do_table(const struct exec_view *v, const void *arg)
+{
+	exec_print_table(v, arg);
+}
+
+static void do_header(const struct exec_view *v, const void *arg)
+{
+	exec_print_header(arg);
+}
+
+#define S(lit) lit, sizeof(lit) - 1
+
+int main(void)
+{
+	struct exec_view v;
+	struct ps_event ev;
+	struct ps_chunk last;
+	const char *o;
+
+	ev = mk("/bin/ls", S("ls\0-l\0/tmp\0"));
+	CHECK("split_ok", exec_view_init(&v, &ev, 0), "rejected");
+	CHECK("split_argc", v.argc == 3 && !v.truncated, "argc %u trunc %d", v.argc, v.truncated);
+	CHECK_STR("split_args", joined(&v), strlen(joined(&v)), "ls|-l|/tmp");
+	CHECK_STR("split_fname", v.fname, v.fname_len, "/bin/ls");
+
+	ev = mk("/bin/x", S("\0\0a b\0\0"));
+	exec_view_init(&v, &ev, 0);
+	CHECK("empty_args_argc", v.argc == 4, "argc %u", v.argc);
+	CHECK_STR("empty_args", joined(&v), strlen(joined(&v)), "||a b|");
+
+	ev = mk("/bin/x", "", 0);
+	exec_view_init(&v, &ev, 0);
+	CHECK("argc0", v.argc == 0 && joined(&v)[0] == 0, "argc %u", v.argc);
+
+	ev = mk("/bin/ls", S("ls\0-l\0/tmp\0"));
+	exec_view_init(&v, &ev, 2);
+	CHECK("max_args_count", v.argc == 2 && v.truncated && (v.eflags & PS_EXEC_COUNT_TRUNC),
+	      "argc %u trunc %d", v.argc, v.truncated);
+	CHECK_STR("max_args_args", joined(&v), strlen(joined(&v)), "ls|-l");
+	exec_view_init(&v, &ev, 3);
+	CHECK("max_args_exact", v.argc == 3 && !v.truncated, "argc %u trunc %d", v.argc,
+	      v.truncated);
+
+	/* cut by the byte limit: the last argument has no NUL */
+	ev = mk("/bin/ls", S("ls\0-l\0/tm"));
+	e->eflags = PS_EXEC_ARGS_TRUNC;
+	e->args_cut = 2;
+	exec_view_init(&v, &ev, 0);
+	CHECK("cut_last_arg", v.argc == 3 && v.truncated && v.args_cut == 2, "argc %u trunc %d cut %u",
+	      v.argc, v.truncated, v.args_cut);
+	CHECK_STR("cut_last_arg_text", joined(&v), strlen(joined(&v)), "ls|-l|/tm");
+	exec_view_init(&v, &ev, 3);
+	CHECK_STR("cut_last_arg_max_args", joined(&v), strlen(joined(&v)), "ls|-l|/tm");
+
+	/* totals in a final chunk supersede the first record's */
+	ev = mk("/bin/ls", S("ls\0"));
+	memset(&last, 0, sizeof(last));
+	last.argc = 1;
+	last.args_cut = 77;
+	last.eflags = PS_EXEC_ARGS_TRUNC;
+	ev.last = &last;
+	exec_view_init(&v, &ev, 0);
+	CHECK("last_totals", v.args_cut == 77 && v.truncated && v.kargc == 1, "cut %u trunc %d",
+	      v.args_cut, v.truncated);
+
+	ev = mk("/bin/ls", S("ls\0"));
+	ev.incomplete = true;
+	exec_view_init(&v, &ev, 0);
+	CHECK("incomplete_truncated", v.truncated && v.incomplete, "trunc %d", v.truncated);
+
+	/* malformed */
+	ev = mk("/bin/ls", S("ls\0"));
+	ev.rec_len = sizeof(struct ps_exec) - 1;
+	CHECK("short_record_rejected", !exec_view_init(&v, &ev, 0), "accepted");
+	ev = mk("/bin/ls", S("ls\0"));
+	e->fname_len = ev.data_len + 1;
+	CHECK("fname_past_data_rejected", !exec_view_init(&v, &ev, 0), "accepted");
+
+	/* JSON: the contract's field names, exact values, hostile bytes encoded */
+	ev = mk("/bin/l\"s", S("l\"s\0a\nb\0\xff\0"));
+	e->ret = -ENOENT;
+	e->ktime_ns = 1700000000123456789ull;	/* no ps_clock_init: offset 0 */
+	exec_view_init(&v, &ev, 0);
+	o = captured(do_json, &v, NULL);
+	CHECK_STR("json_line", o, strlen(o),
+		  "{\"type\":\"exec\",\"time\":\"2023-11-14T22:13:20.123456789Z\","
+		  "\"ktime_ns\":1700000000123456789,\"pid\":4242,\"tid\":4243,\"ppid\":1,"
+		  "\"uid\":1000,\"gid\":100,\"euid\":0,\"comm\":\"ls\",\"pcomm\":\"bash\","
+		  "\"filename\":\"/bin/l\\\"s\",\"args\":[\"l\\\"s\",\"a\\nb\",\"\\udcff\"],"
+		  "\"argc\":3,\"args_truncated\":false,\"args_cut_bytes\":0,\"ret\":-2,"
+		  "\"error\":\"ENOENT\",\"cgroup_id\":0}\n");
+
+	ev = mk("/bin/true", "", 0);
+	e->eflags = PS_EXEC_ARGV_EMPTY | PS_EXEC_EXECVEAT;
+	e->fd = 3;
+	e->at_flags = 0x1000;
+	exec_view_init(&v, &ev, 0);
+	o = captured(do_json, &v, NULL);
+	CHECK("json_argc0_execveat", strstr(o, "\"args\":[],\"argc\":0,") &&
+	      strstr(o, ",\"execveat\":{\"fd\":3,\"flags\":4096}"), "%s", o);
+
+	/* table: one line, escaped, columns PCOMM PID PPID RET ARGS */
+	struct exec_print_opts po = {0};
+
+	ev = mk("/bin/ls", S("ls\0a\nb\0\x1b[2J\0"));
+	memcpy(e->comm, "\x1b]0;pwned\x07", 11);
+	e->ret = -13;
+	exec_view_init(&v, &ev, 0);
+	o = captured(do_table, &v, &po);
+	CHECK_STR("table_row", o, strlen(o),
+		  "\\e]0;pwned\\x07   4242    1        -13 ls a\\nb \\e[2J\n");
+	po.quote = true;
+	o = captured(do_table, &v, &po);
+	CHECK_STR("table_row_quoted", o, strlen(o),
+		  "\\e]0;pwned\\x07   4242    1        -13 \"ls\" \"a\\nb\" \"\\e[2J\"\n");
+	po.quote = false;
+
+	ev = mk("/bin/ls", S("ls\0-l\0/tm"));
+	e->eflags = PS_EXEC_ARGS_TRUNC;
+	e->args_cut = 2;
+	exec_view_init(&v, &ev, 0);
+	o = captured(do_table, &v, &po);
+	CHECK_STR("table_row_cut", o, strlen(o),
+		  "ls               4242    1          0 ls -l /tm ...[2 bytes cut]\n");
+
+	ev = mk("/bin/true", "", 0);
+	e->eflags = PS_EXEC_ARGV_EMPTY;
+	exec_view_init(&v, &ev, 0);
+	o = captured(do_table, &v, &po);
+	CHECK_STR("table_row_argc0", o, strlen(o),
+		  "ls               4242    1          0 [argc=0] /bin/true\n");
+
+	/* -t: an event from between attach and the start stamp is not 2^64 ns away */
+	ev = mk("/bin/true", S("true\0"));
+	e->ktime_ns = 5000000000ull;
+	exec_view_init(&v, &ev, 0);
+	po.timestamp = true;
+	po.start_ns = 5000000000ull + 1000;
+	o = captured(do_table, &v, &po);
+	CHECK_STR("table_timestamp_before_start", o, strlen(o),
+		  "0.000    ls               4242    1          0 true\n");
+	po.start_ns = 5000000000ull - 1500000000ull;
+	o = captured(do_table, &v, &po);
+	CHECK_STR("table_timestamp", o, strlen(o),
+		  "1.500    ls               4242    1          0 true\n");
+	po.timestamp = false;
+
+	po.print_uid = true;
+	o = captured(do_header, NULL, &po);
+	CHECK_STR("table_header_uid", o, strlen(o), "UID    PCOMM            PID     PPID    RET  ARGS\n");
+
+	CHECK("errno_name", !strcmp(errno_name(E2BIG), "E2BIG") && !strcmp(errno_name(ENOEXEC), "ENOEXEC") &&
+	      errno_name(0) == NULL && errno_name(-1) == NULL && errno_name(100000) == NULL,
+	      "wrong errno names");
+	return TEST_EXIT();
+}

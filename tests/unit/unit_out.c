@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The two encoders of hostile data (src/common/out.c): terminal and JSON. */
+#include <stdint.h>
+#include <string.h>
+#include "common/out.h"
+#include "ps_test.h"
+
+#define S(lit) lit, sizeof(lit) - 1
+
+static char buf[4096];
+
+static void term(const char *name, const char *in, size_t n, bool quote, const char *want)
+{
+	size_t w = enc_term(buf, sizeof(buf), in, n, quote);
+
+	CHECK_STR(name, buf, w, want);
+}
+
+static void json(const char *name, const char *in, size_t n, const char *want)
+{
+	size_t w = enc_json(buf, sizeof(buf), in, n);
+
+	CHECK_STR(name, buf, w, want);
+}
+
+static void test_term(void)
+{
+	term("term_ascii", S("ls -l /tmp"), false, "ls -l /tmp");
+	term("term_empty", S(""), false, "");
+	term("term_controls", S("a\nb\tc\rd"), false, "a\\nb\\tc\\rd");
+	term("term_esc_title", S("\033]0;pwned\a"), false, "\\e]0;pwned\\x07");
+	term("term_csi", S("\033[2J\033[H"), false, "\\e[2J\\e[H");
+	term("term_low_and_del", S("\x01\x1f\x7f"), false, "\\x01\\x1f\\x7f");
+	term("term_nul_inside", "a\0b", 3, false, "a\\x00b");
+	term("term_backslash", S("a\\nb"), false, "a\\\\nb");
+	/* C1 controls: as UTF-8 (U+009B CSI) and as raw bytes (invalid UTF-8) */
+	term("term_c1_utf8", S("x\xc2\x9b" "2J"), false, "x\\u009b2J");
+	term("term_c1_raw", S("x\x9b" "2J"), false, "x\\x9b2J");
+	term("term_bidi_rlo", S("a\xe2\x80\xae" "b"), false, "a\\u202eb");
+	term("term_bidi_isolate", S("\xe2\x81\xa6" "x\xe2\x81\xa9"), false, "\\u2066x\\u2069");
+	term("term_zero_width", S("a\xe2\x80\x8b" "b\xef\xbb\xbf"), false, "a\\u200bb\\ufeff");
+	term("term_line_sep", S("\xe2\x80\xa8"), false, "\\u2028");
+	term("term_utf8_kept", S("caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80"), false,
+	     "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80");
+	term("term_invalid_ff", S("a\xff" "b"), false, "a\\xffb");
+	term("term_overlong_2", S("\xc0\xaf"), false, "\\xc0\\xaf");
+	term("term_overlong_3", S("\xe0\x80\xaf"), false, "\\xe0\\x80\\xaf");
+	term("term_overlong_4", S("\xf0\x80\x80\xaf"), false, "\\xf0\\x80\\x80\\xaf");
+	term("term_surrogate", S("\xed\xa0\x80"), false, "\\xed\\xa0\\x80");
+	term("term_above_max", S("\xf4\x90\x80\x80"), false, "\\xf4\\x90\\x80\\x80");
+	term("term_truncated_seq", S("ok\xe6\x97"), false, "ok\\xe6\\x97");
+	term("term_lone_continuation", S("\x80x"), false, "\\x80x");
+	term("term_max_cp", S("\xf4\x8f\xbf\xbf"), false, "\xf4\x8f\xbf\xbf");
+	/* quote mode (-q) */
+	term("term_quote", S("a b"), true, "\"a b\"");
+	term("term_quote_dq", S("say \"hi\""), true, "\"say \\\"hi\\\"\"");
+	term("term_noquote_dq", S("say \"hi\""), false, "say \"hi\"");
+	term("term_quote_empty", S(""), true, "\"\"");
+	term("term_quote_esc", S("\n"), true, "\"\\n\"");
+}
+
+static void test_json(void)
+{
+	json("json_ascii", S("ls -l"), "\"ls -l\"");
+	json("json_empty", S(""), "\"\"");
+	json("json_quote_bs", S("a\"b\\c"), "\"a\\\"b\\\\c\"");
+	json("json_controls", S("\n\t\r\x01\x1f"), "\"\\n\\t\\r\\u0001\\u001f\"");
+	json("json_esc_bel", S("\033]0;x\a"), "\"\\u001b]0;x\\u0007\"");
+	json("json_del", S("\x7f"), "\"\\u007f\"");
+	json("json_nul", "a\0b", 3, "\"a\\u0000b\"");
+	json("json_utf8_kept", S("caf\xc3\xa9 \xf0\x9f\x98\x80"), "\"caf\xc3\xa9 \xf0\x9f\x98\x80\"");
+	json("json_c1_utf8_kept", S("\xc2\x9b"), "\"\xc2\x9b\"");
+	json("json_bidi_kept", S("\xe2\x80\xae"), "\"\xe2\x80\xae\"");
+	json("json_line_seps", S("\xe2\x80\xa8\xe2\x80\xa9"), "\"\\u2028\\u2029\"");
+	/* PEP 383: each byte that is not valid UTF-8 -> \udcNN */
+	json("json_invalid_ff", S("a\xff" "b"), "\"a\\udcffb\"");
+	json("json_overlong", S("\xc0\xaf"), "\"\\udcc0\\udcaf\"");
+	json("json_overlong_3", S("\xe0\x80\xaf"), "\"\\udce0\\udc80\\udcaf\"");
+	json("json_surrogate", S("\xed\xa0\x80"), "\"\\udced\\udca0\\udc80\"");
+	json("json_above_max", S("\xf4\x90\x80\x80"), "\"\\udcf4\\udc90\\udc80\\udc80\"");
+	json("json_truncated_seq", S("ok\xe6\x97"), "\"ok\\udce6\\udc97\"");
+	json("json_bad_then_good", S("\xe6\xc3\xa9"), "\"\\udce6\xc3\xa9\"");
+	json("json_lone_continuation", S("\x80"), "\"\\udc80\"");
+}
+
+/* Output is cut to the capacity, never past it, never inside an escape. */
+static void test_bounds(void)
+{
+	char small[16];
+	size_t w;
+
+	memset(small, '#', sizeof(small));
+	w = enc_term(small, 3, S("ab\ncd"), false);
+	CHECK_STR("bound_term_no_half_escape", small, w, "ab");
+	CHECK("bound_term_canary", small[3] == '#', "wrote past the capacity");
+
+	memset(small, '#', sizeof(small));
+	w = enc_term(small, 8, S("\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e"), false);
+	CHECK_STR("bound_term_no_half_utf8", small, w, "\xe6\x97\xa5\xe6\x9c\xac");
+	CHECK("bound_term_canary_utf8", small[8] == '#', "wrote past the capacity");
+
+	memset(small, '#', sizeof(small));
+	w = enc_json(small, 8, S("ab\xff"));
+	CHECK_STR("bound_json_no_half_escape", small, w, "\"ab");
+	CHECK("bound_json_canary", small[8] == '#', "wrote past the capacity");
+
+	w = enc_json(small, 0, S("x"));
+	CHECK("bound_json_zero_cap", w == 0, "wrote %zu bytes into 0", w);
+
+	/* big input, exact worst-case size: every byte becomes 6 */
+	static char in[1000], out[6 * 1000 + 2];
+
+	memset(in, 0xff, sizeof(in));
+	w = enc_json(out, sizeof(out), in, sizeof(in));
+	CHECK("bound_json_worst_case", w == sizeof(out) && out[w - 1] == '"',
+	      "got %zu bytes", w);
+	w = enc_json(out, sizeof(out) - 1, in, sizeof(in));
+	CHECK("bound_json_worst_case_minus_one", w == sizeof(out) - 1,
+	      "got %zu bytes, expected the closing quote dropped", w);
+}
+
+static void test_utf8(void)
+{
+	uint32_t cp = 0;
+
+	CHECK("utf8_ascii", utf8_seq_len((const unsigned char *)"A", 1, &cp) == 1 && cp == 'A', "cp %x", cp);
+	CHECK("utf8_2", utf8_seq_len((const unsigned char *)"\xc3\xa9", 2, &cp) == 2 && cp == 0xe9,
+	      "cp %x", cp);
+	CHECK("utf8_4", utf8_seq_len((const unsigned char *)"\xf0\x9f\x98\x80", 4, &cp) == 4 &&
+	      cp == 0x1f600, "cp %x", cp);
+	CHECK("utf8_short_input", utf8_seq_len((const unsigned char *)"\xf0\x9f\x98", 3, &cp) == 0,
+	      "accepted a cut sequence");
+	CHECK("utf8_c0_c1_f5", !utf8_seq_len((const unsigned char *)"\xc1\xbf", 2, &cp) &&
+	      !utf8_seq_len((const unsigned char *)"\xf5\x80\x80\x80", 4, &cp), "accepted C1 or F5 lead bytes");
+}
+
+static void test_time(void)
+{
+	char t[48];
+
+	fmt_rfc3339(t, sizeof(t), 0);
+	CHECK_STR("rfc3339_epoch", t, strlen(t), "1970-01-01T00:00:00.000000000Z");
+	fmt_rfc3339(t, sizeof(t), 1700000000123456789ull);
+	CHECK_STR("rfc3339_ns", t, strlen(t), "2023-11-14T22:13:20.123456789Z");
+	fmt_rfc3339(t, sizeof(t), 951782400000000001ull);	/* 2000-02-29, leap day */
+	CHECK_STR("rfc3339_leap", t, strlen(t), "2000-02-29T00:00:00.000000001Z");
+}
+
+int main(void)
+{
+	test_term();
+	test_json();
+	test_bounds();
+	test_utf8();
+	test_time();
+	return TEST_EXIT();
+}
