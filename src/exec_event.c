@@ -87,8 +87,12 @@ void exec_print_table(const struct exec_view *v, const struct exec_print_opts *o
 		strftime(buf, sizeof(buf), "%H:%M:%S ", &tm);
 		out_str(buf);
 	}
-	if (o->timestamp)
-		out_fmt("%-8.3f ", (double)(e->ktime_ns - o->start_ns) / 1e9);
+	if (o->timestamp) {
+		/* events from between attach and the start stamp would wrap to 2^64 ns */
+		int64_t d = (int64_t)(e->ktime_ns - o->start_ns);
+
+		out_fmt("%-8.3f ", (double)(d > 0 ? d : 0) / 1e9);
+	}
 	if (o->print_uid)
 		out_fmt("%-6u ", e->uid);
 	/* comm is hostile: escape, then pad to the column by what was printed */
