@@ -214,6 +214,23 @@ def test_exec_losses_reported():
         # each event that met a full buffer lost exactly one record, then stopped sending
         eq(n - len(ev) + len(bad), total,
            f"{tr}: missing ({n - len(ev)}) + incomplete ({len(bad)}) events vs lost records")
+    # table mode: losses on stderr, as they happen and in the summary
+    m = marker()
+    h = _gated(["bigburst", str(n), str(size), "/bin/true", m])
+    t = Tracer(["exec", "--buffer-size", "64K", "--max-args-bytes", "1M", "-P", str(h.pid)])
+    t.start()
+    h.stdin.write(b"g")
+    h.stdin.close()
+    eq(lib.wait_exit(h), 0, "burst helper exit status")
+    t.stop()
+    err = t.stderr.decode()
+    said = [int(x) for x in re.findall(r"^exec: lost (\d+) records: the buffer was full", err, re.M)]
+    summ = re.search(r"^exec: (\d+) events, (\d+) lost$", err, re.M)
+    check(said and summ and sum(said) == int(summ.group(2)) > 0,
+          f"table mode: loss lines {said} vs summary {summ and summ.group(0)}: {err!r}")
+    rows = [ln for ln in t.lines if m.encode() in ln]
+    check(all(ln.endswith(b" ...") or b"bytes cut]" in ln or len(ln) > size for ln in rows),
+          "table mode: a short row without a truncation mark")
 
 
 def test_exec_small_events_small_slots():
