@@ -114,10 +114,8 @@ static __always_inline int on_hit(struct pt_regs *ctx, __u32 idx, int kind)
 	mask = cfg->str_mask;
 	nargs = cfg->nargs;
 	slot = ps_slot_get();
-	if (!slot) {
-		ps_stat_inc(PS_STAT_LOST);	/* a hit we could not record: never silent */
-		return 0;
-	}
+	if (!slot)
+		return 0;	/* counted as lost by ps_slot_get() */
 	e = (void *)slot->buf;
 	__builtin_memset(e, 0, sizeof(*e));
 	e->hdr.type = PS_REC_PROBE;

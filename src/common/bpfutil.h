@@ -24,6 +24,8 @@ bool ps_kernel_has_func(const char *name);
 bool ps_kernel_has_ringbuf(void);
 /* Will the kernel load and attach an fentry program on @func? (cheap probe) */
 bool ps_kernel_can_fentry(const char *func);
+/* Free the BTF the probes above parsed; call before loading an object. */
+void ps_probe_btf_release(void);
 bool ps_kernel_has_helper(enum bpf_prog_type type, enum bpf_func_id id);
 /* Arguments of the raw tracepoint NAME (from btf_trace_NAME), or -1 if unknown. */
 int ps_kernel_tp_nargs(const char *name);
