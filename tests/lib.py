@@ -12,6 +12,7 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -64,6 +65,9 @@ class Tracer:
             argv = [exe] + self.args
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      env=self.env)
+        self._err = []
+        self._err_reader = threading.Thread(target=self._drain_err, daemon=True)
+        self._err_reader.start()
         deadline = time.monotonic() + self.ready_timeout
         while True:
             line = self._readline(deadline)
@@ -79,11 +83,35 @@ class Tracer:
                 self.ready = obj
             else:
                 self.ready = line.decode("utf-8", "replace")
+            # Keep reading while the test runs: a tracer blocked on a full
+            # pipe would stall (and drop events) only because of the test.
+            self._chunks = [self._buf]
+            self._buf = b""
+            self._reader = threading.Thread(target=self._drain, daemon=True)
+            self._reader.start()
             return self
+
+    def _drain(self):
+        fd = self.proc.stdout.fileno()
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return
+            self._chunks.append(chunk)
+
+    def _drain_err(self):
+        fd = self.proc.stderr.fileno()
+        while True:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return
+            self._err.append(chunk)
 
     def _fail_start(self, why):
         self.proc.kill()
-        _, err = self.proc.communicate()
+        self.proc.wait()
+        self._err_reader.join(10)
+        err = b"".join(self._err)
         raise Failure(f"{' '.join(self.args)}: {why}; stderr: {err.decode(errors='replace')[-2000:]}")
 
     def _readline(self, deadline):
@@ -108,13 +136,16 @@ class Tracer:
             return self
         self.proc.send_signal(sig)
         try:
-            out, err = self.proc.communicate(timeout=timeout)
+            self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            out, err = self.proc.communicate()
+            self.proc.wait()
             raise Failure(f"{' '.join(self.args)}: did not exit within {timeout}s of signal {sig}")
-        data = self._buf + out
-        self._buf = b""
+        self._reader.join(timeout)
+        self._err_reader.join(timeout)
+        err = b"".join(self._err)
+        data = b"".join(self._chunks)
+        self._chunks = []
         self.lines = data.split(b"\n")
         if self.lines and self.lines[-1] == b"":
             self.lines.pop()
