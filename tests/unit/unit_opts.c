@@ -109,8 +109,13 @@ static void test_usage_error(void)
 		usage_error("tool", "bad value '%s'", "x");
 	}
 	close(fds[1]);
-	n = read(fds[0], out, sizeof(out) - 1);
-	out[n > 0 ? n : 0] = 0;
+	/* stderr is unbuffered: the message comes in several writes */
+	size_t k = 0;
+
+	while (k < sizeof(out) - 1 && (n = read(fds[0], out + k, sizeof(out) - 1 - k)) > 0)
+		k += n;
+	out[k] = 0;
+	close(fds[0]);
 	waitpid(pid, &st, 0);
 	CHECK("usage_error_exit_2", WIFEXITED(st) && WEXITSTATUS(st) == 2, "status %#x", st);
 	CHECK_STR("usage_error_text", out, strlen(out),
