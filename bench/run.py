@@ -177,6 +177,17 @@ def cpu_ns(pid):
     return total
 
 
+def vm_hwm_kib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for ln in f:
+                if ln.startswith("VmHWM:"):
+                    return int(ln.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
 def tail(path, n=400):
     try:
         with open(path, "rb") as f:
@@ -327,6 +338,9 @@ class Bench:
             cpu1 = self.wait_idle(proc.pid)
             if self.a.settle_ms:
                 time.sleep(self.a.settle_ms / 1000)
+        # ru_maxrss is useless here: exec stores the forked (Python) mm's
+        # high-water mark in it. VmHWM is the tracer's own mm.
+        run["peak_rss_mib"] = vm_hwm_kib(proc.pid) / 1024
         t_int = time.monotonic()
         if not drain:
             proc.send_signal(signal.SIGINT)
@@ -358,7 +372,6 @@ class Bench:
         run["events"] = events
         run["tracer_cpu_ms"] = cpu / 1e6
         run["tracer_cpu_us_per_event"] = cpu / 1e3 / events if events else None
-        run["peak_rss_mib"] = ru.ru_maxrss / 1024
         run["lost_reported"] = reported_lost(tr, out, err)
         if tr.kind == "exec":
             got = markers(prefix, out)
@@ -536,7 +549,8 @@ def markdown(a, summary, tracers, env):
          " untraced storm first and last in each round, traced runs in rotating order; "
          "medians over rounds. Ratios are to the same round's untraced runs (1.00 = no cost).",
          "Storm CPU = the exec'd children's own CPU (RUSAGE_CHILDREN) per exec; tracer CPU"
-         " = the tracer's utime+stime from ready to exit / events it printed; RSS = ru_maxrss;"
+         " = the tracer's CPU time from ready to idle after the storm / events it printed;"
+         " RSS = VmHWM just before SIGINT;"
          " ready = spawn to ready line (procsnoop) or to the first captured canary exec (peers);"
          " the tracer is stopped with SIGINT once idle after the storm"
          + (f" (+{a.settle_ms} ms)" if a.settle_ms else "")
