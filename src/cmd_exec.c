@@ -63,7 +63,7 @@ static void usage(FILE *f, const char *prog)
 "      --max-args N        print at most N arguments (default: all)\n"
 "      --max-args-bytes N  capture up to N bytes of argv per exec (default 128K,\n"
 "                          at most 4M); beyond it the event says how much was cut\n"
-"      --buffer-size SIZE  ring buffer size (default 8M)\n"
+"      --buffer-size SIZE  ring buffer size (default 4M)\n"
 "      --transport KIND    ringbuf | perf | auto (default auto: ringbuf if the\n"
 "                          kernel has it)\n"
 "      --hook LIST         force hooks, comma-separated, one per side:\n"
@@ -274,19 +274,33 @@ static void print_header(void *ctx)
 
 /* ---- loading ---- */
 
-static bool hook_available(int h)
+/*
+ * Can hook h work here? Cheap checks only (no object load): a 2-insn
+ * fentry probe, tracefs mounted for classic tracepoints. On false, the
+ * reason is left in c->why[h].
+ */
+static bool hook_available(struct exec_cfg *c, int h)
 {
-	char name[128];
+	char name[64];
+	int err;
 
 	switch (h) {
 	case H_FENTRY:
 		snprintf(name, sizeof(name), "%sexecve", ps_syscall_prefix());
-		return ps_kernel_has_func(name);
-	case H_EXEC_BTF:
-		return ps_kernel_has_func("bprm_execve") || true;
+		err = ps_kernel_can_fentry(name);
+		if (!err)
+			return true;
+		snprintf(c->why[h], sizeof(c->why[h]), "the kernel refuses fentry on %s: %s", name,
+			 strerror(-err));
+		return false;
 	case H_SYS_TP:
 	case H_EXEC_TP:
-		return ps_ensure_tracefs() == 0;
+		err = ps_ensure_tracefs();
+		if (!err)
+			return true;
+		snprintf(c->why[h], sizeof(c->why[h]), "tracefs is not mounted and mounting it failed: %s",
+			 strerror(-err));
+		return false;
 	default:
 		return true;
 	}
@@ -294,11 +308,24 @@ static bool hook_available(int h)
 
 static int pick(struct exec_cfg *c, int first, int last, int forced)
 {
-	if (forced >= 0)
-		return c->failed[forced] ? -1 : forced;
-	for (int h = first; h <= last; h++)
-		if (!c->failed[h] && hook_available(h))
+	if (forced >= 0) {
+		if (c->failed[forced])
+			return -1;
+		if (!hook_available(c, forced)) {
+			c->failed[forced] = true;
+			return -1;
+		}
+		return forced;
+	}
+	for (int h = first; h <= last; h++) {
+		if (c->failed[h])
+			continue;
+		if (hook_available(c, h))
 			return h;
+		c->failed[h] = true;
+		if (c->verbose)
+			fprintf(stderr, "%s: hook '%s': %s\n", c->prog, hook_names[h], c->why[h]);
+	}
 	return -1;
 }
 
@@ -368,9 +395,13 @@ static void hook_failed(struct exec_cfg *c, int h, const char *what, int err)
 /* Open the object with hook sets hs/he and configure it for loading. */
 static int setup(struct exec_cfg *c, struct loaded *l, int hs, int he, int cgfd)
 {
-	struct exec_bpf *s = exec_bpf__open();
+	struct exec_bpf *s;
 	char target[128];
 	int kind;
+
+	/* the probes' BTF must be gone before libbpf parses its own copies */
+	ps_probe_btf_release();
+	s = exec_bpf__open();
 
 	if (!s) {
 		fprintf(stderr, "%s: cannot open the BPF object: %s\n", c->prog, strerror(errno));
@@ -479,7 +510,7 @@ static int try_load(struct exec_cfg *c, struct loaded *l, int hs, int he, int cg
 int cmd_exec(int argc, char **argv, const char *prog)
 {
 	struct exec_cfg c = {
-		.prog = prog, .max_args_bytes = PS_ARGS_DEFAULT, .bufsize = 8u << 20,
+		.prog = prog, .max_args_bytes = PS_ARGS_DEFAULT, .bufsize = 4u << 20,
 		.force_sys = -1, .force_exec = -1,
 	};
 	struct loaded l = {0};
@@ -510,7 +541,8 @@ int cmd_exec(int argc, char **argv, const char *prog)
 			if (forced >= 0) {
 				fprintf(stderr, "%s: hook '%s' (forced with --hook) cannot be used: %s%s\n",
 					prog, hook_names[forced], c.why[forced],
-					c.verbose ? "" : " (-v shows the verifier log)");
+					c.verbose || !strstr(c.why[forced], "load BPF") ? ""
+						: " (-v shows the verifier log)");
 				goto out;
 			}
 			fprintf(stderr, "%s: no usable %s hook:", prog,

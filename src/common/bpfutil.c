@@ -136,7 +136,7 @@ int ps_kernel_tp_nargs(const char *name)
 	return btf_vlen(t) - 1;
 }
 
-bool ps_kernel_can_fentry(const char *func)
+int ps_kernel_can_fentry(const char *func)
 {
 	/* r0 = 0; exit: the cheapest program that proves the kernel will load
 	 * and attach fentry to @func (some kernels refuse with EPERM). */
@@ -145,20 +145,21 @@ bool ps_kernel_can_fentry(const char *func)
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
 	struct btf *btf = vmlinux_btf();
-	int id, fd, lfd;
+	int id, fd, lfd, err;
 
 	if (!btf || (id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC)) <= 0)
-		return false;
+		return -ENOENT;
 	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = BPF_TRACE_FENTRY,
 		    .attach_btf_id = id);
 	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "ps_probe", "GPL", insns, 2, &opts);
 	if (fd < 0)
-		return false;
+		return -errno;
 	lfd = bpf_link_create(fd, 0, BPF_TRACE_FENTRY, NULL);
+	err = lfd < 0 ? -errno : 0;
 	if (lfd >= 0)
 		close(lfd);
 	close(fd);
-	return lfd >= 0;
+	return err;
 }
 
 bool ps_kernel_has_ringbuf(void)

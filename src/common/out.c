@@ -133,6 +133,32 @@ static bool cp_dangerous(uint32_t c)
 	       c == 0x2028 || c == 0x2029 || c == 0xfeff;
 }
 
+/*
+ * Length of the leading run of bytes that need no escaping in either
+ * encoder: printable ASCII other than '"' and '\\'. Eight bytes at a
+ * time: argv is mostly plain text, and a 100 KiB command line must not
+ * cost a branch per byte.
+ */
+static size_t plain_run(const unsigned char *p, size_t n)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w, q, b;
+
+		memcpy(&w, p + i, 8);
+		q = w ^ (ones * '"');
+		b = w ^ (ones * '\\');
+		/* a byte < 0x20, == '"', == '\\', >= 0x80 or 0x7f */
+		if (((w - ones * 0x20) | (q - ones) | (b - ones) | w | (w + ones)) & highs)
+			break;
+	}
+	while (i < n && p[i] >= 0x20 && p[i] < 0x7f && p[i] != '"' && p[i] != '\\')
+		i++;
+	return i;
+}
+
 /* A tiny bounded appender used by both encoders. */
 struct sink {
 	char *dst;
@@ -171,8 +197,11 @@ static void term_enc(struct sink *s, const void *src, size_t n, bool quote)
 		int l;
 
 		if (b >= 0x20 && b < 0x7f && b != '\\' && !(quote && b == '"')) {
-			run++;
-			i++;
+			size_t k = plain_run(p + i, n - i);
+
+			k = k ? k : 1;
+			run += k;
+			i += k;
 			continue;
 		}
 		if (run) {
@@ -222,8 +251,10 @@ static void json_enc(struct sink *s, const void *src, size_t n)
 		int l;
 
 		if (b >= 0x20 && b < 0x7f && b != '\\' && b != '"') {
-			run++;
-			i++;
+			size_t k = plain_run(p + i, n - i);
+
+			run += k;
+			i += k;
 			continue;
 		}
 		if (b >= 0x80 && (l = utf8_seq_len(p + i, n - i, &cp)) > 0 &&

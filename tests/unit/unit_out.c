@@ -146,8 +146,63 @@ static void test_time(void)
 	CHECK_STR("rfc3339_leap", t, strlen(t), "2000-02-29T00:00:00.000000001Z");
 }
 
+/*
+ * The encoders skip plain ASCII eight bytes at a time. Reference: encode
+ * each byte alone and concatenate (every byte here is escaped on its own:
+ * ASCII, or a lone invalid UTF-8 byte). Every special byte, at every
+ * position around word boundaries, must give exactly the reference.
+ */
+static size_t ref_enc(char *dst, const unsigned char *in, size_t n, bool json)
+{
+	size_t len = 0;
+	char one[16];
+
+	for (size_t i = 0; i < n; i++) {
+		size_t k = json ? enc_json(one, sizeof(one), in + i, 1)
+				: enc_term(one, sizeof(one), in + i, 1, false);
+
+		if (json) {	/* drop the quotes of the one-byte string */
+			memcpy(dst + len, one + 1, k - 2);
+			len += k - 2;
+		} else {
+			memcpy(dst + len, one, k);
+			len += k;
+		}
+	}
+	return len;
+}
+
+static void test_word_scan(void)
+{
+	static const unsigned char specials[] = { 0x00, 0x01, 0x0a, 0x1b, 0x1f, '"', '\\', 0x7f,
+						  0x80, 0xff, ' ', '~' };
+	char out[512], ref[512];
+	int bad_json = 0, bad_term = 0;
+
+	for (size_t si = 0; si < sizeof(specials); si++) {
+		for (int pos = 0; pos < 19; pos++) {
+			unsigned char in[19];
+			size_t n, r;
+
+			memset(in, 'a', sizeof(in));
+			in[pos] = specials[si];
+			n = enc_json(out, sizeof(out), in, sizeof(in));
+			r = ref_enc(ref, in, sizeof(in), true);
+			if (n != r + 2 || memcmp(out + 1, ref, r))
+				bad_json++;
+			n = enc_term(out, sizeof(out), in, sizeof(in), false);
+			r = ref_enc(ref, in, sizeof(in), false);
+			if (n != r || memcmp(out, ref, r))
+				bad_term++;
+		}
+	}
+	CHECK("word_scan_json", bad_json == 0, "%d cases differ from per-byte encoding", bad_json);
+	CHECK("word_scan_term", bad_term == 0, "%d cases differ from per-byte encoding", bad_term);
+}
+
 int main(void)
 {
+	test_word_scan();
 	test_term();
 	test_json();
 	test_bounds();
