@@ -204,6 +204,7 @@ class Bench:
         self.tracers = make_tracers(a.build)
         self.runs = []
         self.seq = 0
+        self.ps_version = None
 
     # -------- one storm, no tracer involved --------
     def run_storm(self, n, cfg, prefix, truth):
@@ -240,6 +241,7 @@ class Bench:
                         raise RuntimeError(f"first line is not JSON: {first[:200]!r}")
                     if obj.get("type") != "ready":
                         raise RuntimeError(f"first line is not the ready line: {first[:200]!r}")
+                    self.ps_version = obj.get("version")
                     return (t - t_spawn) / 1e6
                 time.sleep(0.001)
             raise RuntimeError("no ready line within 30 s")
@@ -630,6 +632,8 @@ def main():
     t0 = time.monotonic()
     summary = b.run()
     e = environment()
+    e["procsnoop"] = b.ps_version or e["procsnoop"]
+    e["build"] = a.build
     e["duration_s"] = round(time.monotonic() - t0, 1)
     md = markdown(a, summary, b.tracers, e)
     os.makedirs(a.out, exist_ok=True)
