@@ -20,6 +20,8 @@ CASES = [
     ("raw", "exec --json --hook raw-sys,exec-raw"),
     ("perf", "exec --json --transport perf"),
     ("systp", "exec --json --hook sys-tp,exec-tp"),
+    ("exit", "exit --json"),
+    ("exitperf", "exit --json --transport perf --hook exit-raw"),
 ]
 
 _console = None
@@ -112,3 +114,39 @@ def test_qemu_61_tracepoints_mount_tracefs():
     # tracefs is not mounted in the VM: forcing classic tracepoints must mount it
     check_exec_case("systp", ["tracepoint/syscalls/sys_enter_execve",
                               "tracepoint/sched/sched_process_exec"])
+
+
+def check_exit_case(name):
+    recs, err, rc = case_output(name)
+    eq(rc, 0, f"{name}: exit status (stderr: {err.strip()})")
+    eq(recs[0]["type"], "ready", f"{name}: first line")
+    # 6.1 has no group_dead argument on sched_process_exit: the live-count path
+    eq(recs[0].get("last_thread"), "live-count", f"{name}: last-thread method on 6.1")
+    exits = [r for r in recs if r["type"] == "exit"]
+    # `sh -c 'exit 7'` is the workload script's last command, so the script's
+    # own sh exits 7 too: exactly that child and its parent
+    sevens = [e for e in exits if e["exit_code"] == 7]
+    eq(len(sevens), 2, f"{name}: exits with code 7: {sevens}")
+    outer = only([e for e in sevens if e["ppid"] == 1], f"{name}: the workload sh")
+    seven = only([e for e in sevens if e["ppid"] == outer["pid"]], f"{name}: the 'exit 7' sh")
+    check(outer["duration_ns"] > seven["duration_ns"], f"{name}: parent outlived child")
+    eq(seven["comm"], "sh", f"{name}: comm")
+    eq(seven["signal"], 0, f"{name}: signal")
+    eq(seven["core_dumped"], False, f"{name}: core")
+    eq(seven["pid"], seven["tid"], f"{name}: pid/tid")
+    check(seven["duration_ns"] > 0, f"{name}: duration {seven['duration_ns']}")
+    check(seven["max_rss_kb"] > 0, f"{name}: max_rss_kb {seven['max_rss_kb']}")
+    echo = [e for e in exits if e["comm"] == "echo"]
+    check(len(echo) >= 1 and all(e["exit_code"] == 0 for e in echo), f"{name}: echo exits {echo}")
+    eq(recs[-1]["type"], "summary", f"{name}: last line")
+    eq(recs[-1]["lost"], 0, f"{name}: lost")
+
+
+def test_qemu_61_exitsnoop():
+    check_exit_case("exit")
+
+
+def test_qemu_61_exitsnoop_perf_raw():
+    recs, _, _ = case_output("exitperf")
+    eq(recs[0].get("transport"), "perf", "exitperf: transport")
+    check_exit_case("exitperf")
