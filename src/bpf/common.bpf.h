@@ -83,8 +83,9 @@ static __always_inline __u64 ps_now(void)
 	return ps_boottime ? bpf_ktime_get_boot_ns() : bpf_ktime_get_ns();
 }
 
-/* Claim a free scratch slot on this CPU; NULL when all are in use. */
-static __always_inline struct ps_slot *ps_slot_get(void)
+/* Claim a free scratch slot on this CPU; NULL when all are in use. For
+ * callers that have another way to send their event. */
+static __always_inline struct ps_slot *ps_slot_try(void)
 {
 	__u32 base = bpf_get_smp_processor_id() * PS_NSLOTS;
 
@@ -95,11 +96,21 @@ static __always_inline struct ps_slot *ps_slot_get(void)
 		if (s && __sync_val_compare_and_swap(&s->busy, 0, 1) == 0)
 			return s;
 	}
-	/* the event is lost: count it where losses are reported, and why */
-	ps_stat_inc(PS_STAT_SCRATCH_BUSY);
-	ps_stat_inc(PS_STAT_LOST);
-	ps_stat_inc(PS_STAT_LOST_EVENTS);
 	return 0;
+}
+
+/* Claim a slot; when none is free the event is lost: count it where losses
+ * are reported (and why), so no tool drops an event silently. */
+static __always_inline struct ps_slot *ps_slot_get(void)
+{
+	struct ps_slot *s = ps_slot_try();
+
+	if (!s) {
+		ps_stat_inc(PS_STAT_SCRATCH_BUSY);
+		ps_stat_inc(PS_STAT_LOST);
+		ps_stat_inc(PS_STAT_LOST_EVENTS);
+	}
+	return s;
 }
 
 static __always_inline void ps_slot_put(struct ps_slot *s)

@@ -352,7 +352,8 @@ int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_str
 	p = bpf_map_lookup_elem(&pending, &tid);
 	if (!p)
 		return 0;
-	if ((p->rec.xflags & PS_EXIT_GROUP_DEAD) && (slot = ps_slot_get())) {
+	/* no free slot: fall back to this thread's own delta, still sent */
+	if ((p->rec.xflags & PS_EXIT_GROUP_DEAD) && (slot = ps_slot_try())) {
 		p->rec.xflags &= ~(PS_EXIT_CPU_RACY | PS_EXIT_CPU_PARTIAL);
 		group_cputime(slot, BPF_CORE_READ(prev, signal), prev, &p->rec);
 		ps_slot_put(slot);
