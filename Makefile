@@ -37,6 +37,9 @@ HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUT)/tests/%,$(HELPER_SRCS))
 
 .DELETE_ON_ERROR:
+# Skeletons and BPF objects are intermediates of the binary: keep them, or
+# every make rebuilds them.
+.SECONDARY:
 .PHONY: all deps test-deps clean check run test unit e2e bench helpers
 
 all: $(OUT)/procsnoop $(addprefix $(OUT)/,$(TOOLS))

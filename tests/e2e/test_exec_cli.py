@@ -26,7 +26,9 @@ def test_exec_signals_drain():
     for sig in (signal.SIGINT, signal.SIGTERM):
         for mode in (["--json"], []):
             marks = [marker() for _ in range(20)]
-            t = Tracer(["exec"] + mode).start()
+            # -P: the test's own children only; while the tracer is stopped the
+            # rest of the machine must not be able to fill its buffer
+            t = Tracer(["exec", "-P", str(os.getpid())] + mode).start()
             t.proc.send_signal(signal.SIGSTOP)
             try:
                 for m in marks:
