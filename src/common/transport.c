@@ -30,6 +30,8 @@ struct pending {
 	bool incomplete;
 };
 
+#define MAX_SPARE 4
+
 struct ps_stream {
 	size_t rec_len[8];
 	ps_event_fn fn;
@@ -37,6 +39,11 @@ struct ps_stream {
 	struct pending p[MAX_PENDING];
 	int n;
 	uint64_t bad;
+	/* buffers of delivered events, reused: a big event's buffer is past
+	 * malloc's mmap threshold, and a fresh mmap costs page faults and
+	 * zeroing for every 100 KiB command line */
+	struct { uint8_t *buf; size_t cap; } spare[MAX_SPARE];
+	int nspare;
 };
 
 struct ps_stream *ps_stream_new(const size_t rec_len[8], ps_event_fn fn, void *ctx)
@@ -70,7 +77,12 @@ static void deliver(struct ps_stream *s, const void *rec, size_t rec_len, const 
 
 static void pending_drop(struct ps_stream *s, int i)
 {
-	free(s->p[i].buf);
+	if (s->nspare < MAX_SPARE && s->p[i].buf) {
+		s->spare[s->nspare].buf = s->p[i].buf;
+		s->spare[s->nspare++].cap = s->p[i].cap;
+	} else {
+		free(s->p[i].buf);
+	}
 	s->p[i] = s->p[--s->n];
 }
 
@@ -158,6 +170,11 @@ void ps_stream_feed(struct ps_stream *s, const void *rec, size_t size)
 		pending_deliver(s, 0, NULL, true);
 	struct pending *p = &s->p[s->n++];
 	memset(p, 0, sizeof(*p));
+	if (s->nspare) {
+		s->nspare--;
+		p->buf = s->spare[s->nspare].buf;
+		p->cap = s->spare[s->nspare].cap;
+	}
 	p->id = h->id;
 	p->born_ns = ps_ktime_now();
 	p->rec_len = rl;
@@ -181,6 +198,8 @@ void ps_stream_free(struct ps_stream *s)
 		return;
 	while (s->n)
 		pending_drop(s, 0);
+	while (s->nspare)
+		free(s->spare[--s->nspare].buf);
 	free(s);
 }
 
