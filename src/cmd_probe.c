@@ -193,16 +193,10 @@ static void parse_args(struct pcfg *c, int argc, char **argv)
 			c->str_max = v;
 			break;
 		case O_BUFSIZE:
-			if (parse_size(optarg, 64 * 1024, 1ull << 30, &v) || (v & (v - 1)))
-				usage_error(p, "invalid --buffer-size '%s': expected a power of two "
-					    "from 64K to 1G", optarg);
-			c->bufsize = v;
+			c->bufsize = opt_buffer_size(p, optarg);
 			break;
 		case O_TRANSPORT:
-			c->transport = ps_transport_parse(optarg);
-			if (c->transport < 0)
-				usage_error(p, "invalid --transport '%s': expected ringbuf, perf or auto",
-					    optarg);
+			c->transport = ps_transport_opt(p, optarg);
 			break;
 		case ':':
 			usage_error(p, "option '%s' needs a value", argv[optind - 1]);

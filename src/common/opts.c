@@ -123,6 +123,16 @@ int parse_uid(const char *s, uint32_t *out)
 	return -ENOENT;
 }
 
+uint64_t opt_buffer_size(const char *tool, const char *arg)
+{
+	uint64_t v;
+
+	if (parse_size(arg, 64 * 1024, 1ull << 30, &v) || (v & (v - 1)))
+		usage_error(tool, "invalid --buffer-size '%s': expected a power of two from 64K to 1G",
+			    arg);
+	return v;
+}
+
 void usage_error(const char *tool, const char *fmt, ...)
 {
 	va_list ap;

@@ -15,6 +15,9 @@ int parse_duration(const char *s, uint64_t *out_ns);
 /* A uid: a number, or a user name resolved from /etc/passwd (no NSS: static binary). */
 int parse_uid(const char *s, uint32_t *out);
 
+/* --buffer-size: a power of two from 64K to 1G, or a usage error. */
+uint64_t opt_buffer_size(const char *tool, const char *arg);
+
 /* Usage error: "TOOL: MSG\nTry 'TOOL --help'." and exit(2). */
 void usage_error(const char *tool, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
 

@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <linux/perf_event.h>
 #include "common/bpfutil.h"
+#include "common/opts.h"
 #include "common/out.h"
 #include "common/transport.h"
 
@@ -219,6 +220,15 @@ int ps_transport_parse(const char *s)
 	if (!strcmp(s, "perf") || !strcmp(s, "perfbuf"))
 		return PS_TRANSPORT_PERF;
 	return -EINVAL;
+}
+
+enum ps_transport_kind ps_transport_opt(const char *tool, const char *arg)
+{
+	int k = ps_transport_parse(arg);
+
+	if (k < 0)
+		usage_error(tool, "invalid --transport '%s': expected ringbuf, perf or auto", arg);
+	return k;
 }
 
 static size_t perf_pages_per_cpu;

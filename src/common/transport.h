@@ -62,6 +62,8 @@ int ps_transport_prepare(struct bpf_object *obj, enum ps_transport_kind want, si
 const char *ps_transport_name(enum ps_transport_kind kind);
 /* Parse "ringbuf"/"perf"/"auto"; -EINVAL if none. */
 int ps_transport_parse(const char *s);
+/* --transport: the kind, or a usage error (exit 2). */
+enum ps_transport_kind ps_transport_opt(const char *tool, const char *arg);
 
 /* After attach: print ready, poll until signalled, drain, summarize. 0 or -errno. */
 int ps_run(struct ps_run_opts *o);
