@@ -38,8 +38,9 @@ HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUT)/tests/%,$(HELPER_SRCS))
 
 .DELETE_ON_ERROR:
 # Skeletons and BPF objects are intermediates of the binary: keep them, or
-# every make rebuilds them.
-.SECONDARY:
+# every make rebuilds them. (Only these: a bare .SECONDARY would make every
+# target secondary and stop the version stamp from being remade.)
+.SECONDARY: $(SKELS) $(patsubst src/bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
 .PHONY: all deps test-deps clean check run test unit e2e bench helpers
 
 all: $(OUT)/procsnoop $(addprefix $(OUT)/,$(TOOLS))
