@@ -22,6 +22,7 @@ static const char *const hook_names[H_NR] = { "exit-btf", "exit-raw", "exit-tp" 
 struct exit_cfg {
 	const char *prog;
 	bool json, failed_only, threads, verbose, test_live;
+	int exit_tp_nargs;	/* sched_process_exit's arguments (BTF), -1 unknown */
 	struct exit_print_opts po;
 	uint32_t pid;
 	const char *name, *cgroup;
@@ -300,11 +301,13 @@ static int try_load(struct exit_cfg *c, struct loaded *l, int h, bool defer, int
 		s->rodata->tp_group_dead_off = c->test_live ? 0 : tp_group_dead_offset();
 		l->last_thread = s->rodata->tp_group_dead_off ? "tracepoint" : "live-count";
 	} else {
-		s->rodata->have_group_dead_arg = !c->test_live &&
-						 ps_kernel_tp_nargs("sched_process_exit") >= 2;
+		s->rodata->have_group_dead_arg = !c->test_live && c->exit_tp_nargs >= 2;
 		l->last_thread = s->rodata->have_group_dead_arg ? "tracepoint" : "live-count";
 	}
 
+	/* the probes above parsed the kernel's BTF: free it before libbpf parses
+	 * its own, or both are alive at once (peak RSS +6-12 MB) */
+	ps_probe_btf_release();
 	err = exit_bpf__load(s);
 	if (err) {
 		/* without the switch hook the tool still works: retried quietly */
@@ -369,8 +372,11 @@ int cmd_exit(int argc, char **argv, const char *prog)
 	ps_install_signals();
 	out_set_linebuf(isatty(STDOUT_FILENO));
 
-	/* prev_state is sched_switch's 4th argument since 5.18 */
+	/* prev_state is sched_switch's 4th argument since 5.18; group_dead is
+	 * sched_process_exit's 2nd since 6.16. Both from one BTF parse. */
 	can_defer = ps_kernel_tp_nargs("sched_switch") >= 4;
+	c.exit_tp_nargs = ps_kernel_tp_nargs("sched_process_exit");
+	ps_probe_btf_release();
 	for (int h = c.force >= 0 ? c.force : 0; h < H_NR && !ps_exiting; h++) {
 		if (!hook_available(h)) {
 			if (c.force >= 0) {
