@@ -107,6 +107,23 @@ def test_exec_not_root():
               f"{argv[:2]}: message {err!r}")
 
 
+def test_no_btf_one_line():
+    """A kernel without BTF: one clear line, exit 1, for every tool. Simulated
+    by hiding /sys/kernel/btf under a tmpfs in a private mount namespace."""
+    if not shutil.which("unshare"):
+        raise lib.Skip("unshare not installed")
+    for tool in ("exec", "exit", "bashreadline"):
+        p = lib.run(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                     f'mount -t tmpfs none /sys/kernel/btf && exec "{lib.BIN}" {tool} --json'],
+                    timeout=30)
+        err = p.stderr.decode()
+        eq(p.returncode, 1, f"{tool}: exit status ({err!r})")
+        eq(p.stdout, b"", f"{tool}: stdout")
+        eq(len(err.splitlines()), 1, f"{tool}: stderr lines ({err!r})")
+        check("BTF" in err and "/sys/kernel/btf/vmlinux" in err,
+              f"{tool}: message {err!r}")
+
+
 BAD = [
     (["--bogus"], "unknown option '--bogus'"),
     (["-Z"], "unknown option '-Z'"),
