@@ -96,11 +96,7 @@ void exec_print_table(const struct exec_view *v, const struct exec_print_opts *o
 	if (o->print_uid)
 		out_fmt("%-6u ", e->uid);
 	/* comm is hostile: escape, then pad to the column by what was printed */
-	size_t cl = strnlen(e->comm, sizeof(e->comm));
-	size_t w = enc_term(buf, sizeof(buf), e->comm, cl, false);
-	out_bytes(buf, w);
-	for (size_t i = w; i < 16; i++)
-		out_char(' ');
+	out_term_col(e->comm, sizeof(e->comm), 16);
 	out_fmt(" %-7u %-7u %4d ", e->pid, e->ppid, e->ret);
 	if (e->eflags & PS_EXEC_ARGV_EMPTY) {
 		out_str("[argc=0] ");

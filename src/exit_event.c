@@ -95,16 +95,6 @@ void exit_print_header(const struct exit_print_opts *o)
 }
 
 /* comm is hostile: escape it, then pad by what was printed */
-static void print_comm(const char *comm)
-{
-	char buf[128];
-	size_t w = enc_term(buf, sizeof(buf), comm, strnlen(comm, PS_TASK_COMM_LEN), false);
-
-	out_bytes(buf, w);
-	for (size_t i = w; i < 16; i++)
-		out_char(' ');
-}
-
 void exit_print_table(const struct exit_view *v, const struct exit_print_opts *o)
 {
 	const struct ps_exit *e = v->e;
@@ -112,7 +102,7 @@ void exit_print_table(const struct exit_view *v, const struct exit_print_opts *o
 
 	if (o->timestamp)
 		out_fmt("%-8.3f ", (double)(int64_t)(e->ktime_ns - o->start_ns) / 1e9);
-	print_comm(e->comm);
+	out_term_col(e->comm, sizeof(e->comm), 16);
 	out_fmt(" %-7u %-7u %-7u %-7.2f ", e->pid, e->ppid, e->tid, (double)v->duration_ns / 1e9);
 	exit_fmt_status(st, sizeof(st), e->status);
 	out_str(st);

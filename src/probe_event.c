@@ -88,15 +88,6 @@ static void print_time(uint64_t ktime_ns)
 }
 
 /* comm is hostile: escape, then pad to the column by what was printed */
-static void print_comm_col(const char *comm)
-{
-	char buf[80];
-	size_t w = enc_term(buf, sizeof(buf), comm, strnlen(comm, PS_TASK_COMM_LEN), false);
-
-	out_bytes(buf, w);
-	for (size_t i = w; i < 16; i++)
-		out_char(' ');
-}
 
 void probe_print_header(void)
 {
@@ -109,7 +100,7 @@ void probe_print_table(const struct probe_view *v)
 
 	print_time(e->ktime_ns);
 	out_fmt("%-7u %-7u ", e->pid, e->tid);
-	print_comm_col(e->comm);
+	out_term_col(e->comm, sizeof(e->comm), 16);
 	out_char(' ');
 	out_term_str(v->spec->name, 4096);
 	for (int i = 0; i < e->nargs; i++) {

@@ -36,6 +36,22 @@ struct {
 	__type(value, __u64);
 } stats SEC(".maps");
 
+/* -c/--cgroup: user space puts the cgroup's fd at index 0 and sets filter_cg */
+const volatile bool filter_cg = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup_map SEC(".maps");
+
+/* Is the current task in the filter's cgroup v2 subtree (or no filter)? */
+static __always_inline bool ps_cgroup_match(void)
+{
+	return !filter_cg || bpf_current_task_under_cgroup(&cgroup_map, 0) == 1;
+}
+
 #define PS_REC_MAX (PS_CHUNK + 128)	/* header + data of one record */
 #define PS_NSLOTS 4
 

@@ -24,19 +24,12 @@ char LICENSE[] SEC("license") = "GPL";
 
 const volatile __u32 targ_uid = (__u32)-1;
 const volatile __u32 targ_ppid = 0;
-const volatile bool filter_cg = false;
 const volatile bool fails_only = false;
 const volatile __u32 max_args_bytes = PS_ARGS_DEFAULT;
 const volatile __u32 max_args = 1u << 20;
 const volatile __s32 nr_execve = 59;	/* set by user space for raw sys_enter */
 const volatile __s32 nr_execveat = 322;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
-} cgroup_map SEC(".maps");
 
 /* What syscall entry saw, for the exit (failure) and exec (success) hooks. */
 struct inflight {
@@ -61,7 +54,7 @@ static __always_inline bool pass_filters(struct task_struct *task)
 		return false;
 	if (targ_ppid && BPF_CORE_READ(task, real_parent, tgid) != targ_ppid)
 		return false;
-	if (filter_cg && !bpf_current_task_under_cgroup(&cgroup_map, 0))
+	if (!ps_cgroup_match())
 		return false;
 	return true;
 }

@@ -50,7 +50,6 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 targ_tgid = 0;
 const volatile bool trace_threads = false;
 const volatile bool failed_only = false;
-const volatile bool filter_cg = false;
 const volatile __u64 min_duration_ns = 0;
 const volatile __u64 max_duration_ns = 0;	/* 0: none */
 const volatile char targ_name[PS_TASK_COMM_LEN] = {};
@@ -65,12 +64,6 @@ const volatile __u32 tp_group_dead_off = 0;	/* classic tracepoint field, 0: abse
 /* Send from the final switch-out (btf_switch attached) rather than at exit. */
 const volatile bool defer_to_switch = false;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u32);
-} cgroup_map SEC(".maps");
 
 /* Fallback only: processes already reported, by (tgid, leader start). */
 struct dead_key {
@@ -235,7 +228,7 @@ static __always_inline int on_exit(void *ctx, int group_dead)
 		group_dead = BPF_CORE_READ(sig, live.counter) == 0;
 	if (!group_dead && !trace_threads)
 		return 0;
-	if (filter_cg && !bpf_current_task_under_cgroup(&cgroup_map, 0))
+	if (!ps_cgroup_match())
 		return 0;
 
 	leader = BPF_CORE_READ(task, group_leader);

@@ -306,6 +306,17 @@ void out_term_str(const char *s, size_t max)
 	out_term(s, strnlen(s, max), false);
 }
 
+void out_term_col(const char *str, size_t max, size_t width)
+{
+	/* a comm is 15 bytes; escaped, at most 4 bytes each: the buffer fits */
+	char buf[128];
+	size_t w = enc_term(buf, sizeof(buf), str, strnlen(str, max), false);
+
+	out_bytes(buf, w);
+	for (size_t i = w; i < width; i++)
+		out_char(' ');
+}
+
 void out_json_str(const void *p, size_t n)
 {
 	struct sink s = {0};
