@@ -12,7 +12,9 @@ if ! ls vmlinuz-* >/dev/null 2>&1; then
 	pkg=$(apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-amd64$' | awk '{print $1}' |
 		sort -V | tail -1)
 	[ -n "$pkg" ] || { echo "no linux-image-6.1.0-*-amd64 package found" >&2; exit 3; }
-	rm -rf deb && mkdir deb && (cd deb && apt-get download "$pkg" >/dev/null 2>&1)
+	rm -rf deb && mkdir deb
+	(cd deb && apt-get download "$pkg" >/dev/null 2>&1) ||
+		{ echo "cannot download $pkg (apt-get download failed)" >&2; exit 3; }
 	dpkg-deb -x deb/*.deb deb/x
 	cp deb/x/boot/vmlinuz-* .
 	rm -rf deb
