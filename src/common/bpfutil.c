@@ -112,13 +112,6 @@ void ps_probe_btf_release(void)
 	malloc_trim(0);
 }
 
-bool ps_kernel_has_func(const char *name)
-{
-	struct btf *btf = vmlinux_btf();
-
-	return btf && btf__find_by_name_kind(btf, name, BTF_KIND_FUNC) > 0;
-}
-
 int ps_kernel_tp_nargs(const char *name)
 {
 	struct btf *btf = vmlinux_btf();

@@ -19,8 +19,6 @@ void ps_require_bpf(const char *tool);
 void ps_install_signals(void);
 /* Make sure tracefs is mounted (mount it if not); 0 or -errno. */
 int ps_ensure_tracefs(void);
-/* Does the running kernel's BTF have a function (fentry target) by this name? */
-bool ps_kernel_has_func(const char *name);
 bool ps_kernel_has_ringbuf(void);
 /* Will the kernel load and attach an fentry program on @func? 0, or -errno
  * (-ENOENT: no such function). A cheap probe: two instructions. */
