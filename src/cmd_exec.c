@@ -467,16 +467,8 @@ static int try_load(struct exec_cfg *c, struct loaded *l, int hs, int he, int cg
 		hook_failed(c, culprit(c, hs, he, cgfd), "failed to load BPF programs", err);
 		return err;
 	}
-	if (cgfd >= 0) {
-		__u32 zero = 0;
-
-		if (bpf_map_update_elem(bpf_map__fd(s->maps.cgroup_map), &zero, &cgfd, BPF_ANY)) {
-			err = -errno;
-			fprintf(stderr, "%s: cannot set the cgroup filter: %s\n", c->prog,
-				strerror(errno));
-			return err;
-		}
-	}
+	if (cgfd >= 0 && (err = ps_cgroup_filter_set(s->obj, cgfd, c->prog)))
+		return err;
 	l->hooks[0] = 0;
 	for (int side = 0; side < 2; side++) {
 		int h = side ? he : hs;

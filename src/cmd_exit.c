@@ -320,16 +320,8 @@ static int try_load(struct exit_cfg *c, struct loaded *l, int h, bool defer, int
 			c->failed[h] = true;
 		return err;
 	}
-	if (cgfd >= 0) {
-		__u32 zero = 0;
-
-		if (bpf_map_update_elem(bpf_map__fd(s->maps.cgroup_map), &zero, &cgfd, BPF_ANY)) {
-			err = -errno;
-			fprintf(stderr, "%s: cannot set the cgroup filter: %s\n", c->prog,
-				strerror(errno));
-			return err;
-		}
-	}
+	if (cgfd >= 0 && (err = ps_cgroup_filter_set(s->obj, cgfd, c->prog)))
+		return err;
 	/* the consumer of "pending" first, so no record waits for nothing */
 	if (defer) {
 		err = ps_attach(s->progs.btf_switch, &l->switch_link);

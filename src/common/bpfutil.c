@@ -277,3 +277,17 @@ int ps_open_cgroup(const char *path, char *err, size_t errlen)
 	}
 	return fd;
 }
+
+int ps_cgroup_filter_set(struct bpf_object *obj, int cgfd, const char *tool)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, "cgroup_map");
+	__u32 zero = 0;
+
+	if (!map || bpf_map_update_elem(bpf_map__fd(map), &zero, &cgfd, BPF_ANY)) {
+		int err = map ? -errno : -ENOENT;
+
+		fprintf(stderr, "%s: cannot set the cgroup filter: %s\n", tool, strerror(-err));
+		return err;
+	}
+	return 0;
+}

@@ -41,5 +41,8 @@ uint64_t ps_ktime_now(void);
 
 /* Resolve a cgroup v2 path (absolute, or relative to the cgroup2 mount) to an open fd. */
 int ps_open_cgroup(const char *path, char *err, size_t errlen);
+/* After load: point the object's cgroup filter (common.bpf.h) at @cgfd.
+ * 0, or -errno with one line on stderr. */
+int ps_cgroup_filter_set(struct bpf_object *obj, int cgfd, const char *tool);
 
 #endif
