@@ -305,9 +305,6 @@ static int try_load(struct exit_cfg *c, struct loaded *l, int h, bool defer, int
 		l->last_thread = s->rodata->have_group_dead_arg ? "tracepoint" : "live-count";
 	}
 
-	/* the probes above parsed the kernel's BTF: free it before libbpf parses
-	 * its own, or both are alive at once (peak RSS +6-12 MB) */
-	ps_probe_btf_release();
 	err = exit_bpf__load(s);
 	if (err) {
 		/* without the switch hook the tool still works: retried quietly */

@@ -241,9 +241,6 @@ int ps_transport_prepare(struct bpf_object *obj, enum ps_transport_kind want, si
 
 	if (!map)
 		return -ENOENT;
-	/* Every tool calls this last before load: drop the probes' BTF now so
-	 * it never coexists with the copy libbpf parses for CO-RE. */
-	ps_probe_btf_release();
 	/* scratch slots: PS_NSLOTS per possible CPU (see common.bpf.h) */
 	if (scratch && libbpf_num_possible_cpus() > 0)
 		bpf_map__set_max_entries(scratch, libbpf_num_possible_cpus() * 4);
