@@ -128,6 +128,24 @@ static long walk_cb(__u64 i, void *data)
 	return 0;
 }
 
+/* How long a reader waits for a stats_lock writer (reads of the sequence). */
+#define SEQ_SPIN		4096
+
+struct seq_wait {
+	struct signal_struct *sig;
+	__u32 seq;
+};
+
+/* read_seqcount_begin(): wait while a writer holds the sequence odd. */
+static long seq_wait_cb(__u64 i, void *data)
+{
+	struct seq_wait *sq = data;
+	struct signal_struct *sig = sq->sig;	/* ours, not a kernel type: no CO-RE */
+
+	sq->seq = BPF_CORE_READ(sig, stats_lock.seqcount.seqcount.sequence);
+	return !(sq->seq & 1);
+}
+
 /*
  * The group's CPU time now; see thread_group_cputime() in
  * kernel/sched/cputime.c. @self: the exiting thread. A listed sibling
@@ -145,7 +163,13 @@ static __always_inline void group_cputime(struct ps_slot *slot, struct signal_st
 	/* not unrolled: one copy of the walk, verified as a bounded loop */
 #pragma clang loop unroll(disable)
 	for (int try = 0; try < WALK_TRIES; try++) {
-		seq = BPF_CORE_READ(sig, stats_lock.seqcount.seqcount.sequence);
+		/* The writer is typically the parent reaping a thread on another
+		 * CPU (__exit_signal folds its times in): sub-microsecond, so
+		 * wait for it rather than burn the retries while it holds it. */
+		struct seq_wait sq = { .sig = sig };
+
+		bpf_loop(SEQ_SPIN, seq_wait_cb, &sq, 0);
+		seq = sq.seq;
 		w->head = &sig->thread_head;
 		w->pos = BPF_CORE_READ(sig, thread_head.next);
 		w->rtime = BPF_CORE_READ(sig, sum_sched_runtime);
