@@ -27,10 +27,11 @@ endif
 
 BPF_SRCS  := $(wildcard src/bpf/*.bpf.c)
 SKELS     := $(patsubst src/bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
-APP_SRCS  := $(wildcard src/*.c src/common/*.c)
+APP_SRCS  := $(wildcard src/*.c src/lib/*.c src/events/*.c src/tools/*/*.c)
 APP_OBJS  := $(patsubst src/%.c,$(OUT)/obj/%.o,$(APP_SRCS))
-LIB_OBJS  := $(filter-out $(OUT)/obj/main.o $(OUT)/obj/cmd_%.o,$(APP_OBJS))
-TOOLS     := execsnoop exitsnoop bashreadline
+LIB_OBJS  := $(filter-out $(OUT)/obj/main.o,$(APP_OBJS))
+# link names, from the one list of tools
+TOOLS     := $(shell sed -n 's/^TOOL.[a-z_]*, *"\([a-z_-]*\)".*/\1/p' src/tools/tools.def)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
@@ -63,7 +64,7 @@ $(addprefix $(OUT)/,$(TOOLS)): $(OUT)/procsnoop
 $(OUT)/version.stamp: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
-$(OUT)/obj/main.o $(OUT)/obj/common/transport.o: $(OUT)/version.stamp
+$(OUT)/obj/main.o $(OUT)/obj/lib/transport.o: $(OUT)/version.stamp
 FORCE:
 
 $(OUT)/obj/%.o: src/%.c | $(SKELS)
@@ -80,8 +81,13 @@ $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 
-# Unit tests link the user-space core (everything but main and the tool CLIs).
-$(OUT)/tests/%: tests/unit/%.c $(LIB_OBJS)
+# Unit tests link what they use from the user-space core (an archive of
+# everything but main).
+$(OUT)/libprocsnoop.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUT)/tests/%: tests/unit/%.c $(OUT)/libprocsnoop.a
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) -o $@ $^ $(LDLIBS)

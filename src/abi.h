@@ -13,7 +13,7 @@
  * are limited to 64 KiB, and per-CPU scratch buffers are kept small),
  * PS_REC_CHUNK records with the same id carry the rest, in order, the
  * final one flagged PS_F_LAST. A record flagged PS_F_LAST|PS_F_FIRST
- * is a whole event. User space reassembles by id (src/common/stream.c).
+ * is a whole event. User space reassembles by id (ps_stream_feed in src/lib/transport.c).
  */
 #ifndef PROCSNOOP_ABI_H
 #define PROCSNOOP_ABI_H

@@ -5,13 +5,12 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "cmds.h"
+#include "tools/tools.h"
 
 static const struct ps_cmd cmds[] = {
-	{ "exec", "execsnoop", cmd_exec, "trace every exec attempt: full argv, parent, result" },
-	{ "exit", "exitsnoop", cmd_exit, "trace every process exit: status, lifetime, CPU, RSS" },
-	{ "probe", NULL, cmd_probe, "trace calls in user programs through uprobes and USDT" },
-	{ "bashreadline", "bashreadline", cmd_bashreadline, "print commands typed into interactive bash" },
+#define TOOL(name, link, summary) { #name, link, cmd_##name, summary },
+#include "tools/tools.def"
+#undef TOOL
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -22,9 +21,11 @@ static void usage(FILE *f)
 		   "See what processes do over their whole life, with eBPF.\n\nTools:\n");
 	for (size_t i = 0; i < NCMDS; i++)
 		fprintf(f, "  %-14s %s\n", cmds[i].name, cmds[i].summary);
-	fprintf(f, "\n'procsnoop TOOL --help' describes a tool. Each tool also runs as a link\n"
-		   "named after it (execsnoop, exitsnoop, bashreadline).\n"
-		   "Exit status: 0 ok, 1 runtime failure, 2 usage error.\n");
+	fprintf(f, "\n'procsnoop TOOL --help' describes a tool. A tool also runs as a link\nnamed after it:");
+	for (size_t i = 0; i < NCMDS; i++)
+		if (cmds[i].link)
+			fprintf(f, " %s", cmds[i].link);
+	fprintf(f, ".\nExit status: 0 ok, 1 runtime failure, 2 usage error.\n");
 }
 
 int main(int argc, char **argv)
@@ -48,7 +49,12 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < NCMDS; i++)
 		if (!strcmp(argv[1], cmds[i].name))
-			return cmds[i].fn(argc - 1, argv + 1, cmds[i].link ? cmds[i].link : "procsnoop probe");
+			{
+			char prog[64];
+
+			snprintf(prog, sizeof(prog), "procsnoop %s", cmds[i].name);
+			return cmds[i].fn(argc - 1, argv + 1, cmds[i].link ? cmds[i].link : prog);
+		}
 	fprintf(stderr, "procsnoop: unknown tool '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

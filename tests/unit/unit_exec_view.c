@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Decoding and printing of exec events (src/exec_event.c). */
+/* Decoding and printing of exec events (src/events/exec.c, src/tools/exec/print.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "abi.h"
-#include "common/out.h"
-#include "exec_event.h"
+#include "lib/out.h"
+#include "events/exec.h"
 #include "ps_test.h"
 
 static uint8_t mem[1 << 16];

@@ -9,9 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 #include "ps_test.h"
-#include "common/bpfutil.h"
-#include "common/out.h"
-#include "exit_event.h"
+#include "lib/bpfutil.h"
+#include "lib/out.h"
+#include "events/exit.h"
 
 #define SEC 1000000000ull
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Strict option value parsing (src/common/opts.c). */
+/* Strict option value parsing (src/lib/opts.c). */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "common/opts.h"
+#include "lib/opts.h"
 #include "ps_test.h"
 
 static void u64(const char *s, uint64_t min, uint64_t max, int want_err, uint64_t want)

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The two encoders of hostile data (src/common/out.c): terminal and JSON. */
+/* The two encoders of hostile data (src/lib/out.c): terminal and JSON. */
 #include <stdint.h>
 #include <string.h>
-#include "common/out.h"
+#include "lib/out.h"
 #include "ps_test.h"
 
 #define S(lit) lit, sizeof(lit) - 1

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <sys/sdt.h>
 #include "ps_test.h"
-#include "probe_elf.h"
-#include "probe_event.h"
-#include "probe_spec.h"
+#include "tools/probe/elf.h"
+#include "events/probe.h"
+#include "tools/probe/spec.h"
 
 static char err[1024];
 

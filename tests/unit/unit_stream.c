@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Reassembly of multi-record events (ps_stream_feed in src/common/transport.c). */
+/* Reassembly of multi-record events (ps_stream_feed in src/lib/transport.c). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "abi.h"
-#include "common/transport.h"
+#include "lib/transport.h"
 #include "ps_test.h"
 
 /* What the callback saw, copied (the event's memory is not ours to keep). */

@@ -2,9 +2,9 @@
 #include <errno.h>
 #include <string.h>
 #include <time.h>
-#include "common/bpfutil.h"
-#include "common/out.h"
-#include "exec_event.h"
+#include "lib/bpfutil.h"
+#include "lib/out.h"
+#include "events/exec.h"
 
 bool exec_view_init(struct exec_view *v, const struct ps_event *ev, uint32_t max_args)
 {

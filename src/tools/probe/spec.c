@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "probe_elf.h"
-#include "probe_spec.h"
+#include "tools/probe/elf.h"
+#include "tools/probe/spec.h"
 
 static const struct {
 	const char *s;

@@ -12,14 +12,14 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include "cmds.h"
-#include "common/bpfutil.h"
-#include "common/opts.h"
-#include "common/out.h"
-#include "common/transport.h"
-#include "probe_elf.h"
-#include "probe_event.h"
-#include "probe_spec.h"
+#include "tools/tools.h"
+#include "lib/bpfutil.h"
+#include "lib/opts.h"
+#include "lib/out.h"
+#include "lib/transport.h"
+#include "tools/probe/elf.h"
+#include "events/probe.h"
+#include "tools/probe/spec.h"
 #include "probe.skel.h"
 
 struct cnt_ent {

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "common/out.h"
+#include "lib/out.h"
 
 #define OUT_CAP (256 * 1024)
 static char obuf[OUT_CAP];

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "abi.h"
-#include "common/transport.h"
+#include "lib/transport.h"
 
 struct exit_view {
 	const struct ps_exit *e;

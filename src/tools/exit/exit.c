@@ -7,12 +7,12 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include "cmds.h"
-#include "common/bpfutil.h"
-#include "common/opts.h"
-#include "common/out.h"
-#include "common/transport.h"
-#include "exit_event.h"
+#include "tools/tools.h"
+#include "lib/bpfutil.h"
+#include "lib/opts.h"
+#include "lib/out.h"
+#include "lib/transport.h"
+#include "events/exit.h"
 #include "exit.skel.h"
 
 /* Hooks, tried in this order unless --hook forces one. */

@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
-#include "common/bpfutil.h"
+#include "lib/bpfutil.h"
 
 volatile sig_atomic_t ps_exiting;
 bool ps_verbose;

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
-#include "probe_elf.h"
+#include "tools/probe/elf.h"
 
 #if defined(__x86_64__)
 #define MULTIARCH "x86_64-linux-gnu"

@@ -8,12 +8,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include "cmds.h"
-#include "common/bpfutil.h"
-#include "common/opts.h"
-#include "common/out.h"
-#include "common/transport.h"
-#include "exec_event.h"
+#include "tools/tools.h"
+#include "lib/bpfutil.h"
+#include "lib/opts.h"
+#include "lib/out.h"
+#include "lib/transport.h"
+#include "events/exec.h"
 #include "exec.skel.h"
 
 /* Hook sets: one per side, tried in this order unless --hook forces one. */

@@ -2,9 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include "common/bpfutil.h"
-#include "common/out.h"
-#include "probe_event.h"
+#include "lib/bpfutil.h"
+#include "lib/out.h"
+#include "events/probe.h"
 
 bool probe_view_init(struct probe_view *v, const struct ps_event *ev,
 		     const struct probe_spec *specs, int nspecs)

@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "abi.h"
-#include "common/transport.h"
-#include "probe_spec.h"
+#include "lib/transport.h"
+#include "tools/probe/spec.h"
 
 struct probe_view {
 	const struct ps_probe *e;

@@ -2,9 +2,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include "common/bpfutil.h"
-#include "common/out.h"
-#include "exit_event.h"
+#include "lib/bpfutil.h"
+#include "lib/out.h"
+#include "events/exit.h"
 
 void exit_cputime_split(uint64_t rtime, uint64_t utime, uint64_t stime,
 			uint64_t *user, uint64_t *sys)

@@ -8,10 +8,10 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <linux/perf_event.h>
-#include "common/bpfutil.h"
-#include "common/opts.h"
-#include "common/out.h"
-#include "common/transport.h"
+#include "lib/bpfutil.h"
+#include "lib/opts.h"
+#include "lib/out.h"
+#include "lib/transport.h"
 
 uint64_t ps_events_seen, ps_records_lost;
 
