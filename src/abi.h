@@ -29,6 +29,8 @@
 
 /* Largest data payload of one record; scratch buffers are twice this. */
 #define PS_CHUNK 16384
+/* Scratch slots per CPU (see common.bpf.h): user space sizes the map. */
+#define PS_NSLOTS 4
 
 /* Default and maximum bytes of argv captured per exec. */
 #define PS_ARGS_DEFAULT (128u * 1024)
@@ -39,6 +41,7 @@ enum ps_rec_type {
 	PS_REC_EXIT = 2,
 	PS_REC_PROBE = 3,
 	PS_REC_CHUNK = 4,
+	PS_REC_NR,
 };
 
 /* ps_hdr.flags */

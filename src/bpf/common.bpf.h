@@ -53,7 +53,6 @@ static __always_inline bool ps_cgroup_match(void)
 }
 
 #define PS_REC_MAX (PS_CHUNK + 128)	/* header + data of one record */
-#define PS_NSLOTS 4
 
 /*
  * Stream writer state. It lives in the scratch slot (map memory), not

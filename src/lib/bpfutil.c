@@ -231,6 +231,42 @@ uint64_t ps_ktime_now(void)
 	return ts(kclock);
 }
 
+const char *ps_clock_name(void)
+{
+	return kclock == CLOCK_BOOTTIME ? "boottime" : "monotonic";
+}
+
+double ps_elapsed_s(uint64_t ktime_ns, uint64_t start_ns)
+{
+	int64_t d = (int64_t)(ktime_ns - start_ns);
+
+	return d > 0 ? (double)d / 1e9 : 0.0;
+}
+
+int ps_map_sum_percpu(int fd, const void *key, uint64_t *sum)
+{
+	static uint64_t *vals;
+	static int nvals;
+	int ncpu = libbpf_num_possible_cpus();
+
+	*sum = 0;
+	if (ncpu <= 0)
+		return ncpu ? ncpu : -EINVAL;
+	if (ncpu > nvals) {
+		uint64_t *v = realloc(vals, ncpu * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		vals = v;
+		nvals = ncpu;
+	}
+	if (bpf_map_lookup_elem(fd, key, vals))
+		return -errno;
+	for (int i = 0; i < ncpu; i++)
+		*sum += vals[i];
+	return 0;
+}
+
 static int cgroup2_root(char *buf, size_t len)
 {
 	FILE *f = setmntent("/proc/self/mounts", "r");

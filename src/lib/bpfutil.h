@@ -38,6 +38,14 @@ int ps_attach(struct bpf_program *prog, struct bpf_link **out);
 void ps_clock_init(bool boottime);
 uint64_t ps_ktime_to_realtime(uint64_t ktime_ns);
 uint64_t ps_ktime_now(void);
+/* "boottime" or "monotonic": the kernel clock of every ktime_ns */
+const char *ps_clock_name(void);
+/* Seconds from @start_ns to @ktime_ns; 0 for an event from before the start
+ * (between attach and the start stamp), never a wrapped 2^64 ns. */
+double ps_elapsed_s(uint64_t ktime_ns, uint64_t start_ns);
+
+/* Sum over every possible CPU of a per-CPU map's value (u64) at @key. 0 or -errno. */
+int ps_map_sum_percpu(int fd, const void *key, uint64_t *sum);
 
 /* Resolve a cgroup v2 path (absolute, or relative to the cgroup2 mount) to an open fd. */
 int ps_open_cgroup(const char *path, char *err, size_t errlen);

@@ -355,3 +355,13 @@ void fmt_rfc3339(char *buf, size_t cap, uint64_t ns)
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 		 (unsigned)(ns % 1000000000ull));
 }
+
+void fmt_hms(char *buf, size_t cap, uint64_t ns)
+{
+	time_t sec = ns / 1000000000ull;
+	struct tm tm;
+
+	localtime_r(&sec, &tm);
+	if (!strftime(buf, cap, "%H:%M:%S", &tm) && cap)
+		buf[0] = 0;
+}

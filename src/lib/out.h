@@ -52,5 +52,7 @@ int utf8_seq_len(const unsigned char *p, size_t n, uint32_t *cp);
 
 /* RFC 3339 UTC with nanoseconds: "2026-11-21T20:37:28.123456789Z" */
 void fmt_rfc3339(char *buf, size_t cap, uint64_t realtime_ns);
+/* Local wall-clock time "HH:MM:SS" (the TIME column of every table). */
+void fmt_hms(char *buf, size_t cap, uint64_t realtime_ns);
 
 #endif

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Reassembly of multi-record events, and the transport kinds. */
 #include <errno.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -10,13 +11,7 @@
 #include <linux/perf_event.h>
 #include "lib/bpfutil.h"
 #include "lib/opts.h"
-#include "lib/out.h"
 #include "lib/transport.h"
-
-uint64_t ps_events_seen, ps_records_lost;
-
-/* How often the consumer drains when producers do not wake it. */
-#define PS_POLL_MS 50
 
 /* ---------------- reassembly ---------------- */
 
@@ -34,12 +29,12 @@ struct pending {
 #define MAX_SPARE 4
 
 struct ps_stream {
-	size_t rec_len[8];
+	size_t rec_len[PS_REC_NR];
 	ps_event_fn fn;
 	void *ctx;
 	struct pending p[MAX_PENDING];
 	int n;
-	uint64_t bad;
+	uint64_t bad, delivered, incomplete;
 	/* buffers of delivered events, reused: a big event's buffer is past
 	 * malloc's mmap threshold, and a fresh mmap costs page faults and
 	 * zeroing for every 100 KiB command line */
@@ -47,7 +42,7 @@ struct ps_stream {
 	int nspare;
 };
 
-struct ps_stream *ps_stream_new(const size_t rec_len[8], ps_event_fn fn, void *ctx)
+struct ps_stream *ps_stream_new(const size_t rec_len[PS_REC_NR], ps_event_fn fn, void *ctx)
 {
 	struct ps_stream *s = calloc(1, sizeof(*s));
 
@@ -64,6 +59,16 @@ uint64_t ps_stream_bad(const struct ps_stream *s)
 	return s->bad;
 }
 
+uint64_t ps_stream_delivered(const struct ps_stream *s)
+{
+	return s->delivered;
+}
+
+uint64_t ps_stream_incomplete(const struct ps_stream *s)
+{
+	return s->incomplete;
+}
+
 static void deliver(struct ps_stream *s, const void *rec, size_t rec_len, const uint8_t *data,
 		    size_t data_len, const struct ps_chunk *last, bool incomplete)
 {
@@ -72,7 +77,8 @@ static void deliver(struct ps_stream *s, const void *rec, size_t rec_len, const 
 		.last = last, .incomplete = incomplete,
 	};
 
-	ps_events_seen++;
+	s->delivered++;
+	s->incomplete += incomplete;
 	s->fn(s->ctx, &ev);
 }
 
@@ -159,7 +165,7 @@ void ps_stream_feed(struct ps_stream *s, const void *rec, size_t size)
 			pending_deliver(s, i, c, false);
 		return;
 	}
-	if (h->type >= 8 || !(rl = s->rec_len[h->type]) || size < rl) {
+	if (h->type >= PS_REC_NR || !(rl = s->rec_len[h->type]) || size < rl) {
 		s->bad++;
 		return;
 	}
@@ -231,9 +237,8 @@ enum ps_transport_kind ps_transport_opt(const char *tool, const char *arg)
 	return k;
 }
 
-static size_t perf_pages_per_cpu;
-
-int ps_transport_prepare(struct bpf_object *obj, enum ps_transport_kind want, size_t bytes)
+int ps_transport_prepare(struct bpf_object *obj, enum ps_transport_kind want, size_t bytes,
+			 size_t *perf_pages)
 {
 	struct bpf_map *map = bpf_object__find_map_by_name(obj, "events");
 	struct bpf_map *scratch = bpf_object__find_map_by_name(obj, "scratch");
@@ -242,8 +247,9 @@ int ps_transport_prepare(struct bpf_object *obj, enum ps_transport_kind want, si
 	if (!map)
 		return -ENOENT;
 	/* scratch slots: PS_NSLOTS per possible CPU (see common.bpf.h) */
-	if (scratch && libbpf_num_possible_cpus() > 0)
-		bpf_map__set_max_entries(scratch, libbpf_num_possible_cpus() * 4);
+	if (scratch && libbpf_num_possible_cpus() > 0 &&
+	    bpf_map__set_max_entries(scratch, libbpf_num_possible_cpus() * PS_NSLOTS))
+		return -EINVAL;
 
 	if (want == PS_TRANSPORT_RINGBUF && !have_rb) {
 		fprintf(stderr, "this kernel has no BPF ring buffer (Linux 5.8+): use --transport perf\n");
@@ -259,199 +265,10 @@ int ps_transport_prepare(struct bpf_object *obj, enum ps_transport_kind want, si
 
 	while (p2 * 2 <= per)
 		p2 *= 2;
-	perf_pages_per_cpu = p2 < 8 ? 8 : p2;
+	*perf_pages = p2 < 8 ? 8 : p2;
 	if (bpf_map__set_type(map, BPF_MAP_TYPE_PERF_EVENT_ARRAY) ||
 	    bpf_map__set_key_size(map, sizeof(int)) || bpf_map__set_value_size(map, sizeof(int)) ||
 	    bpf_map__set_max_entries(map, ncpu > 0 ? ncpu : 1))
 		return -EINVAL;
 	return PS_TRANSPORT_PERF;
-}
-
-struct runner {
-	struct ps_run_opts *o;
-	struct ps_stream *st;
-	uint64_t perf_lost;
-};
-
-static int rb_cb(void *ctx, void *data, size_t size)
-{
-	struct runner *r = ctx;
-
-	ps_stream_feed(r->st, data, size);
-	return 0;
-}
-
-/* Raw perf records: we set the wakeup watermark ourselves (see ps_run). */
-static enum bpf_perf_event_ret pb_raw(void *ctx, int cpu, struct perf_event_header *e)
-{
-	struct runner *r = ctx;
-
-	if (e->type == PERF_RECORD_SAMPLE) {
-		struct { struct perf_event_header h; __u32 size; __u8 data[]; } *s = (void *)e;
-
-		ps_stream_feed(r->st, s->data, s->size);
-	} else if (e->type == PERF_RECORD_LOST) {
-		struct { struct perf_event_header h; __u64 id; __u64 lost; } *l = (void *)e;
-
-		r->perf_lost += l->lost;
-	}
-	return LIBBPF_PERF_EVENT_CONT;
-}
-
-static uint64_t kernel_lost(struct ps_run_opts *o)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	uint64_t vals[1024], sum = 0;
-	__u32 key = PS_STAT_LOST;
-
-	if (!o->stats || ncpu <= 0 || ncpu > 1024)
-		return 0;
-	if (bpf_map_lookup_elem(bpf_map__fd(o->stats), &key, vals))
-		return 0;
-	for (int i = 0; i < ncpu; i++)
-		sum += vals[i];
-	return sum;
-}
-
-/*
- * Records lost so far. Every failed bpf_perf_event_output() is counted
- * twice: by ps_emit() in the "stats" map and by perf in PERF_RECORD_LOST.
- * Both count the same records (and perf's count arrives late, once there
- * is room again), so they must not be added: take the larger.
- */
-static uint64_t lost_now(struct ps_run_opts *o, struct runner *r)
-{
-	uint64_t k = kernel_lost(o);
-
-	return k > r->perf_lost ? k : r->perf_lost;
-}
-
-static void report_lost(struct ps_run_opts *o, uint64_t delta, uint64_t total)
-{
-	if (o->json) {
-		out_fmt("{\"type\":\"lost\",\"count\":%llu,\"total\":%llu}\n",
-			(unsigned long long)delta, (unsigned long long)total);
-		out_flush();
-	} else {
-		out_flush();
-		fprintf(stderr, "%s: lost %llu records: the buffer was full (%llu in all)\n",
-			o->tool, (unsigned long long)delta, (unsigned long long)total);
-	}
-}
-
-int ps_run(struct ps_run_opts *o)
-{
-	struct runner r = { .o = o };
-	struct ring_buffer *rb = NULL;
-	struct perf_buffer *pb = NULL;
-	uint64_t last_tick = 0, reported = 0, now;
-	int err = 0;
-
-	/* Loading parsed the kernel's BTF (~12 MB, now freed): hand the pages
-	 * back, or the heap keeps them and buffer pages stack on top. */
-	malloc_trim(0);
-	r.st = ps_stream_new(o->rec_len, o->on_event, o->ctx);
-	if (!r.st)
-		return -ENOMEM;
-	if (o->kind == PS_TRANSPORT_PERF) {
-		size_t pages = perf_pages_per_cpu ?: 64;
-		/* Wake us when a quarter of a CPU's buffer is used, not per record
-		 * (the ring buffer side does the same in ps_emit). */
-		struct perf_event_attr attr = {
-			.type = PERF_TYPE_SOFTWARE,
-			.config = PERF_COUNT_SW_BPF_OUTPUT,
-			.sample_type = PERF_SAMPLE_RAW,
-			.sample_period = 1,
-			.watermark = 1,
-			.wakeup_watermark = pages * sysconf(_SC_PAGESIZE) / 4,
-		};
-
-		pb = perf_buffer__new_raw(bpf_map__fd(o->events), pages, &attr, pb_raw, &r, NULL);
-	} else {
-		rb = ring_buffer__new(bpf_map__fd(o->events), rb_cb, &r, NULL);
-	}
-	if (!rb && !pb) {
-		err = -errno;
-		fprintf(stderr, "%s: cannot open the %s buffer: %s\n", o->tool,
-			ps_transport_name(o->kind), strerror(-err));
-		goto out;
-	}
-
-	if (o->json) {
-		out_fmt("{\"type\":\"ready\",\"tool\":\"%s\",\"version\":\"%s\",\"pid\":%d,"
-			"\"transport\":\"%s\"%s}\n", o->tool, PS_VERSION, getpid(),
-			ps_transport_name(o->kind), o->ready_extra ? o->ready_extra : "");
-	} else if (o->print_header) {
-		o->print_header(o->ctx);
-	}
-	out_flush();
-
-	while (!ps_exiting) {
-		/* Producers do not wake us per record: poll, then drain what is there. */
-		err = rb ? ring_buffer__poll(rb, PS_POLL_MS) : perf_buffer__poll(pb, PS_POLL_MS);
-		if (err == -EINTR) {
-			err = 0;
-			continue;
-		}
-		if (err >= 0)
-			err = rb ? ring_buffer__consume(rb) : perf_buffer__consume(pb);
-		if (err < 0) {
-			fprintf(stderr, "%s: polling the buffer failed: %s\n", o->tool,
-				strerror(-err));
-			break;
-		}
-		err = 0;
-		now = ps_ktime_now();
-		if (now - last_tick >= 100000000ull) {
-			uint64_t lost = lost_now(o, &r);
-
-			last_tick = now;
-			if (lost > reported) {
-				/* a lost record can strand a partial event: deliver it now */
-				ps_stream_expire(r.st, now, 200000000ull);
-				report_lost(o, lost - reported, lost);
-				reported = lost;
-			}
-			ps_stream_expire(r.st, now, 2000000000ull);
-			if (o->on_tick)
-				o->on_tick(o->ctx, now);
-		}
-		/*
-		 * Into a pipe, waiting for half the output buffer (128K) could
-		 * hold lines for hours (`| grep`), and a closed pipe (`| head -1`)
-		 * would go unnoticed: write what this round produced, one write
-		 * per round (none when idle).
-		 */
-		out_flush();
-	}
-
-	/* Drain: everything the kernel already buffered is still delivered. */
-	if (rb)
-		ring_buffer__consume(rb);
-	else
-		perf_buffer__consume(pb);
-	ps_stream_expire(r.st, 0, 0);
-	{
-		uint64_t lost = lost_now(o, &r);
-
-		if (lost > reported)
-			report_lost(o, lost - reported, lost);
-		ps_records_lost = lost;
-	}
-	if (o->on_end)
-		o->on_end(o->ctx);
-	if (o->json) {
-		out_fmt("{\"type\":\"summary\",\"tool\":\"%s\",\"events\":%llu,\"lost\":%llu}\n",
-			o->tool, (unsigned long long)ps_events_seen,
-			(unsigned long long)ps_records_lost);
-	}
-	out_flush();
-	if (!o->json)
-		fprintf(stderr, "%s: %llu events, %llu lost\n", o->tool,
-			(unsigned long long)ps_events_seen, (unsigned long long)ps_records_lost);
-out:
-	ring_buffer__free(rb);
-	perf_buffer__free(pb);
-	ps_stream_free(r.st);
-	return err;
 }

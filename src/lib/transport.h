@@ -1,10 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Transport: the "events" map as a ring buffer or a perf buffer (chosen
- * by probing, or forced), reassembly of multi-record events (abi.h),
- * loss accounting from the kernel's "stats" counters and perf's own,
- * and the run loop every tool shares: ready line, poll, report losses
- * as they happen, drain everything buffered on SIGINT/SIGTERM, summary.
+ * by probing, or forced), and reassembly of multi-record events (abi.h).
+ * The run loop that reads them is lib/session.c.
  */
 #ifndef PROCSNOOP_TRANSPORT_H
 #define PROCSNOOP_TRANSPORT_H
@@ -33,52 +31,32 @@ struct ps_event {
 
 typedef void (*ps_event_fn)(void *ctx, const struct ps_event *ev);
 
-struct ps_run_opts {
-	const char *tool;		/* "exec", "exit", ... */
-	bool json;
-	struct bpf_object *obj;
-	struct bpf_map *events, *stats;
-	enum ps_transport_kind kind;	/* as resolved by ps_transport_prepare() */
-	size_t rec_len[8];		/* struct size of the first record, by type */
-	ps_event_fn on_event;
-	void *ctx;
-	/* table mode: print the header (called once everything is attached) */
-	void (*print_header)(void *ctx);
-	/* JSON ready line: extra members, e.g. ,"hooks":[...] (may be NULL) */
-	const char *ready_extra;
-	/* called every ~100 ms (e.g. --count intervals); may be NULL */
-	void (*on_tick)(void *ctx, uint64_t now_ns);
-	/* called after the final drain, before the summary; may be NULL */
-	void (*on_end)(void *ctx);
-};
-
 /*
  * Before load: resolve AUTO by probing and set the type and size of the
  * object's "events" map (and size its "scratch" slots, if it has them).
- * @bytes: ring buffer size (power of two) or total perf buffer size.
+ * @bytes: ring buffer size (power of two) or total perf buffer size;
+ * *@perf_pages gets the pages per CPU of a perf buffer.
  * Returns the kind chosen, or -errno with a message on stderr.
  */
-int ps_transport_prepare(struct bpf_object *obj, enum ps_transport_kind want, size_t bytes);
+int ps_transport_prepare(struct bpf_object *obj, enum ps_transport_kind want, size_t bytes,
+			 size_t *perf_pages);
 const char *ps_transport_name(enum ps_transport_kind kind);
 /* Parse "ringbuf"/"perf"/"auto"; -EINVAL if none. */
 int ps_transport_parse(const char *s);
 /* --transport: the kind, or a usage error (exit 2). */
 enum ps_transport_kind ps_transport_opt(const char *tool, const char *arg);
 
-/* After attach: print ready, poll until signalled, drain, summarize. 0 or -errno. */
-int ps_run(struct ps_run_opts *o);
-
-/* Events delivered and records lost so far (for tools' own summaries). */
-extern uint64_t ps_events_seen, ps_records_lost;
-
 /* Stream reassembly, exposed for unit tests: feed records, get events. */
 struct ps_stream;
-struct ps_stream *ps_stream_new(const size_t rec_len[8], ps_event_fn fn, void *ctx);
+struct ps_stream *ps_stream_new(const size_t rec_len[PS_REC_NR], ps_event_fn fn, void *ctx);
 void ps_stream_feed(struct ps_stream *s, const void *rec, size_t size);
 /* Deliver pending events older than @max_age_ns (all if 0) as incomplete. */
 void ps_stream_expire(struct ps_stream *s, uint64_t now_ns, uint64_t max_age_ns);
 void ps_stream_free(struct ps_stream *s);
 /* Records that were malformed (bad size/type): never trusted, counted. */
 uint64_t ps_stream_bad(const struct ps_stream *s);
+/* Events delivered, and how many of them incomplete. */
+uint64_t ps_stream_delivered(const struct ps_stream *s);
+uint64_t ps_stream_incomplete(const struct ps_stream *s);
 
 #endif

@@ -12,15 +12,14 @@
 #include "lib/bpfutil.h"
 #include "lib/opts.h"
 #include "lib/out.h"
+#include "lib/hooks.h"
+#include "lib/json.h"
+#include "lib/session.h"
 #include "lib/transport.h"
 #include "events/exec.h"
 #include "exec.skel.h"
 
-/* Hook sets: one per side, tried in this order unless --hook forces one. */
-enum { H_FENTRY, H_SYS_TP, H_RAW_SYS, H_EXEC_BTF, H_EXEC_RAW, H_EXEC_TP, H_NR };
-static const char *const hook_names[H_NR] = {
-	"fentry", "sys-tp", "raw-sys", "exec-btf", "exec-raw", "exec-tp",
-};
+static const struct ps_hookset exec_hookset;
 
 struct exec_cfg {
 	const char *prog;
@@ -33,9 +32,8 @@ struct exec_cfg {
 	uint32_t max_args_bytes;
 	size_t bufsize;
 	int transport;
-	int force_sys, force_exec;	/* -1 or H_* */
-	bool failed[H_NR];		/* hooks that could not load or attach */
-	char why[H_NR][128];		/* and why, for the final message */
+	int forced[PS_HOOK_SIDES];	/* --hook: per side, a hook index or -1 */
+	struct ps_session *sess;
 };
 
 static void usage(FILE *f, const char *prog)
@@ -81,14 +79,6 @@ static void usage(FILE *f, const char *prog)
 "\n"
 "Exit status: 0 ok (including SIGINT/SIGTERM), 1 runtime failure, 2 usage error.\n",
 		prog, prog, prog, prog, prog, prog);
-}
-
-static int hook_parse(const char *s)
-{
-	for (int i = 0; i < H_NR; i++)
-		if (!strcmp(s, hook_names[i]))
-			return i;
-	return -1;
 }
 
 static void parse_args(struct exec_cfg *c, int argc, char **argv)
@@ -168,30 +158,9 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 		case O_TRANSPORT:
 			c->transport = ps_transport_opt(p, optarg);
 			break;
-		case O_HOOK: {
-			char *dup = strdup(optarg), *save = NULL;
-			int n = 0;
-
-			for (char *t = strtok_r(dup, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-				int h = hook_parse(t);
-				int *side = h <= H_RAW_SYS ? &c->force_sys : &c->force_exec;
-
-				if (h < 0)
-					usage_error(p, "unknown hook '%s' (fentry, sys-tp, raw-sys, "
-						    "exec-btf, exec-raw, exec-tp)", t);
-				/* silently keeping the last one would run a hook not asked for */
-				if (*side >= 0 && *side != h)
-					usage_error(p, "--hook: '%s' and '%s' are both %s hooks: give one "
-						    "per side", hook_names[*side], t,
-						    h <= H_RAW_SYS ? "syscall-side" : "exec-side");
-				*side = h;
-				n++;
-			}
-			free(dup);
-			if (!n)
-				usage_error(p, "--hook needs a LIST of hooks (see --help)");
+		case O_HOOK:
+			ps_hooks_parse(&exec_hookset, p, optarg, c->forced);
 			break;
-		}
 		case ':':
 			usage_error(p, "option '%s' needs a value", argv[optind - 1]);
 		default:
@@ -205,10 +174,6 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 }
 
 /* ---- events ---- */
-
-struct exec_state {
-	struct exec_cfg *c;
-};
 
 static bool memcontains(const uint8_t *h, size_t hl, const char *n)
 {
@@ -252,175 +217,139 @@ static void on_event(void *ctx, const struct ps_event *ev)
 		if (!hit)
 			return;
 	}
-	if (c->json)
-		exec_print_json(&v);
-	else
-		exec_print_table(&v, &c->po);
-	out_maybe_flush();
+	ps_session_emit(c->sess, 0, &v);
 }
 
-static void print_header(void *ctx)
+/* ---- sinks ---- */
+
+static void table_header(void *ctx)
 {
 	struct exec_cfg *c = ctx;
 
 	exec_print_header(&c->po);
 }
 
+static void table_event(void *ctx, int kind, const void *view)
+{
+	struct exec_cfg *c = ctx;
+
+	exec_print_table(view, &c->po);
+	out_maybe_flush();
+}
+
+static void json_event(void *ctx, int kind, const void *view)
+{
+	exec_print_json(view);
+	out_maybe_flush();
+}
+
 /* ---- loading ---- */
 
-/*
- * Can hook h work here? Cheap checks only (no object load): a 2-insn
- * fentry probe, tracefs mounted for classic tracepoints. On false, the
- * reason is left in c->why[h].
- */
-static bool hook_available(struct exec_cfg *c, int h)
+enum { SIDE_SYS, SIDE_EXEC, SIDE_NR };
+
+static int probe_fentry(void *ctx, const struct ps_hook *h, char *why, size_t len)
 {
 	char name[64];
 	int err;
 
-	switch (h) {
-	case H_FENTRY:
-		snprintf(name, sizeof(name), "%sexecve", ps_syscall_prefix());
-		err = ps_kernel_can_fentry(name);
-		if (!err)
-			return true;
-		snprintf(c->why[h], sizeof(c->why[h]), "the kernel refuses fentry on %s: %s", name,
+	snprintf(name, sizeof(name), "%sexecve", ps_syscall_prefix());
+	err = ps_kernel_can_fentry(name);
+	if (err)
+		snprintf(why, len, "the kernel refuses fentry on %s: %s", name, strerror(-err));
+	return err;
+}
+
+static int probe_tracefs(void *ctx, const struct ps_hook *h, char *why, size_t len)
+{
+	int err = ps_ensure_tracefs();
+
+	if (err)
+		snprintf(why, len, "tracefs is not mounted and mounting it failed: %s",
 			 strerror(-err));
-		return false;
-	case H_SYS_TP:
-	case H_EXEC_TP:
-		err = ps_ensure_tracefs();
-		if (!err)
-			return true;
-		snprintf(c->why[h], sizeof(c->why[h]), "tracefs is not mounted and mounting it failed: %s",
-			 strerror(-err));
-		return false;
-	default:
-		return true;
-	}
+	return err;
 }
 
-static int pick(struct exec_cfg *c, int first, int last, int forced)
+/* fentry/fexit attach to the architecture's syscall wrappers */
+static int prepare_fentry(void *ctx, struct bpf_object *obj, const struct ps_hook *h)
 {
-	if (forced >= 0) {
-		if (c->failed[forced])
-			return -1;
-		if (!hook_available(c, forced)) {
-			c->failed[forced] = true;
-			return -1;
-		}
-		return forced;
+	static const char *const progs[][2] = {
+		{ "fentry_execve", "execve" }, { "fexit_execve", "execve" },
+		{ "fentry_execveat", "execveat" }, { "fexit_execveat", "execveat" },
+	};
+	char target[128];
+
+	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
+		struct bpf_program *p = bpf_object__find_program_by_name(obj, progs[i][0]);
+		int err;
+
+		snprintf(target, sizeof(target), "%s%s", ps_syscall_prefix(), progs[i][1]);
+		err = p ? bpf_program__set_attach_target(p, 0, target) : -ENOENT;
+		if (err)
+			return err;
 	}
-	for (int h = first; h <= last; h++) {
-		if (c->failed[h])
-			continue;
-		if (hook_available(c, h))
-			return h;
-		c->failed[h] = true;
-		if (c->verbose)
-			fprintf(stderr, "%s: hook '%s': %s\n", c->prog, hook_names[h], c->why[h]);
-	}
-	return -1;
+	return 0;
 }
 
-static void progs_for(struct exec_bpf *s, int h, struct bpf_program **p)
-{
-	p[0] = p[1] = p[2] = p[3] = NULL;
-	switch (h) {
-	case H_FENTRY:
-		p[0] = s->progs.fentry_execve; p[1] = s->progs.fentry_execveat;
-		p[2] = s->progs.fexit_execve; p[3] = s->progs.fexit_execveat;
-		break;
-	case H_SYS_TP:
-		p[0] = s->progs.tp_enter_execve; p[1] = s->progs.tp_enter_execveat;
-		p[2] = s->progs.tp_exit_execve; p[3] = s->progs.tp_exit_execveat;
-		break;
-	case H_RAW_SYS:
-		p[0] = s->progs.raw_sys_enter; p[1] = s->progs.raw_sys_exit;
-		break;
-	case H_EXEC_BTF: p[0] = s->progs.btf_exec; break;
-	case H_EXEC_RAW: p[0] = s->progs.raw_exec; break;
-	case H_EXEC_TP: p[0] = s->progs.tp_exec; break;
-	}
-}
-
-static void set_autoload(struct exec_bpf *s, int hs, int he)
-{
-	struct bpf_program *prog;
-
-	bpf_object__for_each_program(prog, s->obj)
-		bpf_program__set_autoload(prog, false);
-	for (int side = 0; side < 2; side++) {
-		struct bpf_program *p[4];
-
-		progs_for(s, side ? he : hs, p);
-		for (int i = 0; i < 4; i++)
-			if (p[i])
-				bpf_program__set_autoload(p[i], true);
-	}
-}
-
-struct loaded {
-	struct exec_bpf *skel;
-	struct bpf_link *links[8];
-	int nlinks;
-	int kind;
-	char hooks[512];
+static const struct ps_hook_side exec_sides[SIDE_NR] = {
+	[SIDE_SYS] = { "syscall-side", true },
+	[SIDE_EXEC] = { "exec-side", true },
 };
 
-static void loaded_free(struct loaded *l)
-{
-	for (int i = 0; i < l->nlinks; i++)
-		bpf_link__destroy(l->links[i]);
-	l->nlinks = 0;
-	exec_bpf__destroy(l->skel);
-	l->skel = NULL;
-}
+/* In order of preference, per side. */
+static const struct ps_hook exec_hooks[] = {
+	{ "fentry", SIDE_SYS,
+	  { "fentry_execve", "fentry_execveat", "fexit_execve", "fexit_execveat" },
+	  0, probe_fentry, prepare_fentry },
+	{ "sys-tp", SIDE_SYS,
+	  { "tp_enter_execve", "tp_enter_execveat", "tp_exit_execve", "tp_exit_execveat" },
+	  0, probe_tracefs },
+	{ "raw-sys", SIDE_SYS, { "raw_sys_enter", "raw_sys_exit" } },
+	{ "exec-btf", SIDE_EXEC, { "btf_exec" } },
+	{ "exec-raw", SIDE_EXEC, { "raw_exec" } },
+	{ "exec-tp", SIDE_EXEC, { "tp_exec" }, 0, probe_tracefs },
+};
 
-static void hook_failed(struct exec_cfg *c, int h, const char *what, int err)
-{
-	c->failed[h] = true;
-	snprintf(c->why[h], sizeof(c->why[h]), "%s: %s", what, strerror(-err));
-	/* falling back is normal (e.g. no fentry): say so only when asked */
-	if (c->verbose)
-		fprintf(stderr, "%s: hook '%s': %s\n", c->prog, hook_names[h], c->why[h]);
-}
+static const struct ps_hookset exec_hookset = {
+	.tool = "exec",
+	.sides = exec_sides,
+	.nsides = SIDE_NR,
+	.hooks = exec_hooks,
+	.nhooks = sizeof(exec_hooks) / sizeof(exec_hooks[0]),
+};
 
-/* Open the object with hook sets hs/he and configure it for loading. */
-static int setup(struct exec_cfg *c, struct loaded *l, int hs, int he, int cgfd)
+struct exec_run {
+	struct exec_cfg *c;
+	struct ps_session *sess;
+	struct exec_bpf *skel;
+	struct ps_loaded loaded;
+	int cgfd;
+};
+
+static struct bpf_object *ld_open(void *ctx)
 {
-	struct exec_bpf *s;
-	char target[128];
-	int kind;
+	struct exec_run *r = ctx;
 
 	/* the probes' BTF must be gone before libbpf parses its own copies */
 	ps_probe_btf_release();
-	s = exec_bpf__open();
+	r->skel = exec_bpf__open();
+	return r->skel ? r->skel->obj : NULL;
+}
 
-	if (!s) {
-		fprintf(stderr, "%s: cannot open the BPF object: %s\n", c->prog, strerror(errno));
-		return -errno;
-	}
-	l->skel = s;
-	set_autoload(s, hs, he);
-	if (hs == H_FENTRY) {
-		snprintf(target, sizeof(target), "%sexecve", ps_syscall_prefix());
-		bpf_program__set_attach_target(s->progs.fentry_execve, 0, target);
-		bpf_program__set_attach_target(s->progs.fexit_execve, 0, target);
-		snprintf(target, sizeof(target), "%sexecveat", ps_syscall_prefix());
-		bpf_program__set_attach_target(s->progs.fentry_execveat, 0, target);
-		bpf_program__set_attach_target(s->progs.fexit_execveat, 0, target);
-	}
-	kind = ps_transport_prepare(s->obj, c->transport, c->bufsize);
-	if (kind < 0)
-		return kind;
-	l->kind = kind;
-	s->rodata->ps_use_perf = kind == PS_TRANSPORT_PERF;
+static int ld_configure(void *ctx, struct bpf_object *obj, const struct ps_hook *const *picked)
+{
+	struct exec_run *r = ctx;
+	struct exec_cfg *c = r->c;
+	struct exec_bpf *s = r->skel;
+	int err = ps_session_prepare(r->sess, obj);
+
+	if (err)
+		return err;
+	s->rodata->ps_use_perf = ps_session_kind(r->sess) == PS_TRANSPORT_PERF;
 	s->rodata->ps_boottime = ps_kernel_has_helper(BPF_PROG_TYPE_TRACEPOINT,
 						       BPF_FUNC_ktime_get_boot_ns);
 	s->rodata->targ_uid = c->have_uid ? c->uid : (uint32_t)-1;
 	s->rodata->targ_ppid = c->ppid;
-	s->rodata->filter_cg = cgfd >= 0;
+	s->rodata->filter_cg = r->cgfd >= 0;
 	s->rodata->fails_only = c->fails;
 	s->rodata->max_args_bytes = c->max_args_bytes;
 	s->rodata->nr_execve = SYS_execve;
@@ -428,140 +357,86 @@ static int setup(struct exec_cfg *c, struct loaded *l, int hs, int he, int cgfd)
 	return 0;
 }
 
-/*
- * The load of hs + he failed: which side? Load the syscall side alone
- * (the exec side with it, autoload off, is not verified) to tell, so a
- * working hook is never the one given up on.
- */
-static int culprit(struct exec_cfg *c, int hs, int he, int cgfd)
+static int ld_loaded(void *ctx, struct bpf_object *obj)
 {
-	struct loaded probe = {0};
-	int err = setup(c, &probe, hs, he, cgfd);
+	struct exec_run *r = ctx;
 
-	if (!err) {
-		struct bpf_program *p[4];
-
-		progs_for(probe.skel, he, p);
-		for (int i = 0; i < 4; i++)
-			if (p[i])
-				bpf_program__set_autoload(p[i], false);
-		err = exec_bpf__load(probe.skel);
-	}
-	exec_bpf__destroy(probe.skel);
-	return err ? hs : he;
+	return r->cgfd >= 0 ? ps_cgroup_filter_set(obj, r->cgfd, r->c->prog) : 0;
 }
 
-/* One attempt with hook sets hs/he; 0, or -errno with the failed hook marked. */
-static int try_load(struct exec_cfg *c, struct loaded *l, int hs, int he, int cgfd)
+static void ld_close(void *ctx)
 {
-	struct exec_bpf *s;
-	struct bpf_program *p[4];
-	int err;
+	struct exec_run *r = ctx;
 
-	err = setup(c, l, hs, he, cgfd);
-	if (err)
-		return err;
-	s = l->skel;
-	err = exec_bpf__load(s);
-	if (err) {
-		hook_failed(c, culprit(c, hs, he, cgfd), "failed to load BPF programs", err);
-		return err;
-	}
-	if (cgfd >= 0 && (err = ps_cgroup_filter_set(s->obj, cgfd, c->prog)))
-		return err;
-	l->hooks[0] = 0;
-	for (int side = 0; side < 2; side++) {
-		int h = side ? he : hs;
+	exec_bpf__destroy(r->skel);
+	r->skel = NULL;
+}
 
-		progs_for(s, h, p);
-		for (int i = 0; i < 4 && p[i]; i++) {
-			err = ps_attach(p[i], &l->links[l->nlinks]);
-			if (err) {
-				char what[96];
+static const struct ps_loader_ops exec_loader = {
+	.open = ld_open,
+	.configure = ld_configure,
+	.loaded = ld_loaded,
+	.close = ld_close,
+};
 
-				snprintf(what, sizeof(what), "prog '%s': failed to attach",
-					 bpf_program__name(p[i]));
-				hook_failed(c, h, what, err);
-				return err;
-			}
-			l->nlinks++;
-			size_t n = strlen(l->hooks);
-			snprintf(l->hooks + n, sizeof(l->hooks) - n, "%s\"%s\"", n ? "," : "",
-				 bpf_program__section_name(p[i]));
-		}
-	}
-	return 0;
+static void ready(void *ctx, struct jw *w)
+{
+	struct exec_run *r = ctx;
+
+	ps_loaded_json(w, &r->loaded);
+	jw_u64(w, "max_args_bytes", r->c->max_args_bytes);
 }
 
 int cmd_exec(int argc, char **argv, const char *prog)
 {
 	struct exec_cfg c = {
 		.prog = prog, .max_args_bytes = PS_ARGS_DEFAULT, .bufsize = 4u << 20,
-		.force_sys = -1, .force_exec = -1,
+		.forced = { -1, -1, -1, -1 },
 	};
-	struct loaded l = {0};
-	char extra[1024], err[256];
-	int cgfd = -1, ret = 1, e = -1;
+	struct exec_run r = { .c = &c, .cgfd = -1 };
+	struct ps_session_cfg sc;
+	char err[256];
+	int ret = 1;
 
 	parse_args(&c, argc, argv);
 	ps_libbpf_setup(c.verbose);
 	ps_require_bpf(prog);
 	if (c.cgroup) {
-		cgfd = ps_open_cgroup(c.cgroup, err, sizeof(err));
-		if (cgfd < 0) {
+		r.cgfd = ps_open_cgroup(c.cgroup, err, sizeof(err));
+		if (r.cgfd < 0) {
 			fprintf(stderr, "%s: --cgroup: %s\n", prog, err);
 			return 1;
 		}
 	}
 	ps_install_signals();
 	out_set_linebuf(isatty(STDOUT_FILENO));
-
-	for (int attempt = 0; attempt < 6 && !ps_exiting; attempt++) {
-		int hs = pick(&c, H_FENTRY, H_RAW_SYS, c.force_sys);
-		int he = pick(&c, H_EXEC_BTF, H_EXEC_TP, c.force_exec);
-
-		if (hs < 0 || he < 0) {
-			int forced = hs < 0 ? c.force_sys : c.force_exec;
-			int first = hs < 0 ? H_FENTRY : H_EXEC_BTF, last = hs < 0 ? H_RAW_SYS : H_EXEC_TP;
-
-			if (forced >= 0) {
-				fprintf(stderr, "%s: hook '%s' (forced with --hook) cannot be used: %s%s\n",
-					prog, hook_names[forced], c.why[forced],
-					c.verbose || !strstr(c.why[forced], "load BPF") ? ""
-						: " (-v shows the verifier log)");
-				goto out;
-			}
-			fprintf(stderr, "%s: no usable %s hook:", prog,
-				hs < 0 ? "syscall-side" : "exec-side");
-			for (int h = first; h <= last; h++)
-				fprintf(stderr, " %s: %s;", hook_names[h],
-					c.failed[h] ? c.why[h] : "not available");
-			fprintf(stderr, " (-v shows the verifier log)\n");
-			goto out;
-		}
-		e = try_load(&c, &l, hs, he, cgfd);
-		if (!e)
-			break;
-		loaded_free(&l);
-		if (e == -EOPNOTSUPP)
-			break;
-	}
-	if (e)
-		goto out;
-
-	ps_clock_init(l.skel->rodata->ps_boottime);
-	c.po.start_ns = ps_ktime_now();
-	snprintf(extra, sizeof(extra), ",\"hooks\":[%s],\"clock\":\"%s\",\"max_args_bytes\":%u",
-		 l.hooks, l.skel->rodata->ps_boottime ? "boottime" : "monotonic", c.max_args_bytes);
-	struct ps_run_opts ro = {
-		.tool = "exec", .json = c.json, .obj = l.skel->obj,
-		.events = l.skel->maps.events, .stats = l.skel->maps.stats, .kind = l.kind,
-		.rec_len = { [PS_REC_EXEC] = sizeof(struct ps_exec) },
-		.on_event = on_event, .ctx = &c, .print_header = print_header,
-		.ready_extra = extra,
+	sc = (struct ps_session_cfg){
+		.tool = "exec", .json = c.json, .want = c.transport, .bufsize = c.bufsize,
 	};
-	ret = ps_run(&ro) ? 1 : 0;
+	r.sess = ps_session_new(&sc);
+	if (!r.sess) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		goto out;
+	}
+	c.sess = r.sess;
+	if (ps_hooks_load(&exec_hookset, c.forced, &exec_loader, &r, c.verbose, &r.loaded))
+		goto out;
+	ps_clock_init(r.skel->rodata->ps_boottime);
+	c.po.start_ns = ps_ktime_now();
+	if (ps_session_add(r.sess, r.skel->obj,
+			   (size_t[PS_REC_NR]){ [PS_REC_EXEC] = sizeof(struct ps_exec) }, on_event,
+			   &c))
+		goto out;
+	ps_session_sink(r.sess, c.json ? &(struct ps_sink){ .event = json_event, .ctx = &c }
+				       : &(struct ps_sink){ .header = table_header,
+							    .event = table_event, .ctx = &c });
+	ret = ps_session_run(r.sess, &(struct ps_session_hooks){ .ready = ready, .ctx = &r }) ?
+		      1 : 0;
 out:
-	loaded_free(&l);
+	ps_loaded_detach(&r.loaded);
+	ps_session_free(r.sess);
+	exec_bpf__destroy(r.skel);
+	if (r.cgfd >= 0)
+		close(r.cgfd);
 	return ret;
 }

@@ -11,18 +11,20 @@
 #include "lib/bpfutil.h"
 #include "lib/opts.h"
 #include "lib/out.h"
+#include "lib/hooks.h"
+#include "lib/json.h"
+#include "lib/session.h"
 #include "lib/transport.h"
 #include "events/exit.h"
 #include "exit.skel.h"
 
-/* Hooks, tried in this order unless --hook forces one. */
-enum { H_BTF, H_RAW, H_TP, H_NR };
-static const char *const hook_names[H_NR] = { "exit-btf", "exit-raw", "exit-tp" };
+static const struct ps_hookset exit_hookset;
 
 struct exit_cfg {
 	const char *prog;
 	bool json, failed_only, threads, verbose, test_live;
 	int exit_tp_nargs;	/* sched_process_exit's arguments (BTF), -1 unknown */
+	int switch_tp_nargs;	/* sched_switch's */
 	struct exit_print_opts po;
 	uint32_t pid;
 	const char *name, *cgroup;
@@ -30,8 +32,8 @@ struct exit_cfg {
 	bool have_min, have_max;
 	size_t bufsize;
 	int transport;
-	int force;			/* -1 or H_* */
-	bool failed[H_NR];
+	int forced[PS_HOOK_SIDES];	/* --hook: per side, a hook index or -1 */
+	struct ps_session *sess;
 	uint64_t page_size;
 };
 
@@ -150,12 +152,7 @@ static void parse_args(struct exit_cfg *c, int argc, char **argv)
 			c->transport = ps_transport_opt(p, optarg);
 			break;
 		case O_HOOK:
-			c->force = -1;
-			for (int h = 0; h < H_NR; h++)
-				if (!strcmp(optarg, hook_names[h]))
-					c->force = h;
-			if (c->force < 0)
-				usage_error(p, "unknown hook '%s' (exit-btf, exit-raw, exit-tp)", optarg);
+			ps_hooks_parse(&exit_hookset, p, optarg, c->forced);
 			break;
 		case ':':
 			usage_error(p, "option '%s' needs a value", argv[optind - 1]);
@@ -180,18 +177,7 @@ static void on_event(void *ctx, const struct ps_event *ev)
 
 	if (!exit_view_init(&v, ev, c->page_size))
 		return;
-	if (c->json)
-		exit_print_json(&v);
-	else
-		exit_print_table(&v, &c->po);
-	out_maybe_flush();
-}
-
-static void print_header(void *ctx)
-{
-	struct exit_cfg *c = ctx;
-
-	exit_print_header(&c->po);
+	ps_session_emit(c->sess, 0, &v);
 }
 
 /* ---- loading ---- */
@@ -224,197 +210,215 @@ static unsigned int tp_group_dead_offset(void)
 	return 0;
 }
 
-static bool hook_available(int h)
-{
-	if (h == H_TP)
-		return ps_ensure_tracefs() == 0;
-	return true;
-}
+enum { SIDE_EXIT, SIDE_CPU, SIDE_NR };
 
-static struct bpf_program *prog_for(struct exit_bpf *s, int h)
-{
-	switch (h) {
-	case H_BTF: return s->progs.btf_exit;
-	case H_RAW: return s->progs.raw_exit;
-	default: return s->progs.tp_exit;
-	}
-}
-
-struct loaded {
+struct exit_run {
+	struct exit_cfg *c;
+	struct ps_session *sess;
 	struct exit_bpf *skel;
-	struct bpf_link *link, *switch_link;
-	int kind;
-	int hook;
-	bool defer;			/* records sent at the final switch-out */
+	struct ps_loaded loaded;
+	int cgfd;
 	const char *last_thread;	/* how the last thread is recognized */
+	bool defer;			/* records sent at the final switch-out */
 };
 
-static void loaded_free(struct loaded *l)
+static int probe_tracefs(void *ctx, const struct ps_hook *h, char *why, size_t len)
 {
-	bpf_link__destroy(l->link);
-	bpf_link__destroy(l->switch_link);
-	l->link = l->switch_link = NULL;
-	exit_bpf__destroy(l->skel);
-	l->skel = NULL;
+	int err = ps_ensure_tracefs();
+
+	if (err)
+		snprintf(why, len, "needs tracefs, which cannot be mounted: %s", strerror(-err));
+	return err;
 }
 
-/*
- * One attempt with hook @h; @defer adds the sched_switch program that
- * completes the exiting thread's CPU time (see exit.bpf.c).
- */
-static int try_load(struct exit_cfg *c, struct loaded *l, int h, bool defer, int cgfd)
+/* prev_state is sched_switch's 4th argument since 5.18 */
+static int probe_switch(void *ctx, const struct ps_hook *h, char *why, size_t len)
 {
-	struct exit_bpf *s = exit_bpf__open();
-	struct bpf_program *prog;
-	int err, kind;
+	struct exit_run *r = ctx;
 
-	if (!s) {
-		fprintf(stderr, "%s: cannot open the BPF object: %s\n", c->prog, strerror(errno));
-		return -errno;
-	}
-	l->skel = s;
-	l->hook = h;
-	l->defer = defer;
-	bpf_object__for_each_program(prog, s->obj)
-		bpf_program__set_autoload(prog, prog == prog_for(s, h) ||
-					  (defer && prog == s->progs.btf_switch));
-	kind = ps_transport_prepare(s->obj, c->transport, c->bufsize);
-	if (kind < 0)
-		return kind;
-	l->kind = kind;
-	s->rodata->ps_use_perf = kind == PS_TRANSPORT_PERF;
+	if (r->c->switch_tp_nargs >= 4)
+		return 0;
+	snprintf(why, len, "tp_btf/sched_switch has no prev_state argument (Linux 5.18+)");
+	return -EOPNOTSUPP;
+}
+
+static const struct ps_hook_side exit_sides[SIDE_NR] = {
+	[SIDE_EXIT] = { "sched_process_exit", false },
+	/* the final switch-out completes CPU time; without it the tool still works */
+	[SIDE_CPU] = { "cpu-final", true },
+};
+
+static const struct ps_hook exit_hooks[] = {
+	{ "exit-btf", SIDE_EXIT, { "btf_exit" } },
+	{ "exit-raw", SIDE_EXIT, { "raw_exit" } },
+	{ "exit-tp", SIDE_EXIT, { "tp_exit" }, 0, probe_tracefs },
+	{ "switch-btf", SIDE_CPU, { "btf_switch" }, 0, probe_switch },
+	{ "switch-off", SIDE_CPU, {} },
+};
+
+/* the consumer of "pending" first, so no record waits for nothing */
+static const int exit_attach_order[SIDE_NR] = { SIDE_CPU, SIDE_EXIT };
+
+static const struct ps_hookset exit_hookset = {
+	.tool = "exit",
+	.sides = exit_sides,
+	.nsides = SIDE_NR,
+	.hooks = exit_hooks,
+	.nhooks = sizeof(exit_hooks) / sizeof(exit_hooks[0]),
+	.attach_order = exit_attach_order,
+};
+
+
+static struct bpf_object *ld_open(void *ctx)
+{
+	struct exit_run *r = ctx;
+
+	r->skel = exit_bpf__open();
+	return r->skel ? r->skel->obj : NULL;
+}
+
+static int ld_configure(void *ctx, struct bpf_object *obj, const struct ps_hook *const *picked)
+{
+	struct exit_run *r = ctx;
+	struct exit_cfg *c = r->c;
+	struct exit_bpf *s = r->skel;
+	int err = ps_session_prepare(r->sess, obj);
+
+	if (err)
+		return err;
+	r->defer = picked[SIDE_CPU]->progs[0] != NULL;
+	s->rodata->ps_use_perf = ps_session_kind(r->sess) == PS_TRANSPORT_PERF;
 	s->rodata->ps_boottime = ps_kernel_has_helper(BPF_PROG_TYPE_TRACEPOINT,
 						       BPF_FUNC_ktime_get_boot_ns);
 	s->rodata->targ_tgid = c->pid;
 	s->rodata->trace_threads = c->threads;
 	s->rodata->failed_only = c->failed_only;
-	s->rodata->filter_cg = cgfd >= 0;
-	s->rodata->defer_to_switch = defer;
+	s->rodata->filter_cg = r->cgfd >= 0;
+	s->rodata->defer_to_switch = r->defer;
 	s->rodata->min_duration_ns = c->min_ns;
 	s->rodata->max_duration_ns = c->max_ns;
 	if (c->name) {
 		memcpy((char *)s->rodata->targ_name, c->name, strlen(c->name));
 		s->rodata->targ_name_len = strlen(c->name);
 	}
-	if (h == H_TP) {
+	if (!strcmp(picked[SIDE_EXIT]->name, "exit-tp")) {
 		s->rodata->have_group_dead_arg = false;
 		s->rodata->tp_group_dead_off = c->test_live ? 0 : tp_group_dead_offset();
-		l->last_thread = s->rodata->tp_group_dead_off ? "tracepoint" : "live-count";
+		r->last_thread = s->rodata->tp_group_dead_off ? "tracepoint" : "live-count";
 	} else {
 		s->rodata->have_group_dead_arg = !c->test_live && c->exit_tp_nargs >= 2;
-		l->last_thread = s->rodata->have_group_dead_arg ? "tracepoint" : "live-count";
-	}
-
-	err = exit_bpf__load(s);
-	if (err) {
-		/* without the switch hook the tool still works: retried quietly */
-		if (defer && !c->verbose)
-			return err;
-		fprintf(stderr, "%s: hook '%s': failed to load the BPF program%s: %s%s\n",
-			c->prog, hook_names[h], defer ? "s" : "", strerror(-err),
-			c->verbose ? "" : " (-v shows the verifier log)");
-		if (!defer)
-			c->failed[h] = true;
-		return err;
-	}
-	if (cgfd >= 0 && (err = ps_cgroup_filter_set(s->obj, cgfd, c->prog)))
-		return err;
-	/* the consumer of "pending" first, so no record waits for nothing */
-	if (defer) {
-		err = ps_attach(s->progs.btf_switch, &l->switch_link);
-		if (err) {
-			if (c->verbose)
-				fprintf(stderr, "%s: sched_switch: failed to attach: %s\n",
-					c->prog, strerror(-err));
-			return err;
-		}
-	}
-	err = ps_attach(prog_for(s, h), &l->link);
-	if (err) {
-		fprintf(stderr, "%s: hook '%s': failed to attach: %s\n", c->prog, hook_names[h],
-			strerror(-err));
-		c->failed[h] = true;
-		return err;
+		r->last_thread = s->rodata->have_group_dead_arg ? "tracepoint" : "live-count";
 	}
 	return 0;
 }
 
+static int ld_loaded(void *ctx, struct bpf_object *obj)
+{
+	struct exit_run *r = ctx;
+
+	return r->cgfd >= 0 ? ps_cgroup_filter_set(obj, r->cgfd, r->c->prog) : 0;
+}
+
+static void ld_close(void *ctx)
+{
+	struct exit_run *r = ctx;
+
+	exit_bpf__destroy(r->skel);
+	r->skel = NULL;
+}
+
+static const struct ps_loader_ops exit_loader = {
+	.open = ld_open,
+	.configure = ld_configure,
+	.loaded = ld_loaded,
+	.close = ld_close,
+};
+
+static void ready(void *ctx, struct jw *w)
+{
+	struct exit_run *r = ctx;
+
+	ps_loaded_json(w, &r->loaded);
+	jw_cstr(w, "last_thread", r->last_thread);
+	jw_bool(w, "cpu_final", r->defer);
+}
+
+/* ---- sinks ---- */
+
+static void table_header(void *ctx)
+{
+	struct exit_cfg *c = ctx;
+
+	exit_print_header(&c->po);
+}
+
+static void table_event(void *ctx, int kind, const void *view)
+{
+	struct exit_cfg *c = ctx;
+
+	exit_print_table(view, &c->po);
+	out_maybe_flush();
+}
+
+static void json_event(void *ctx, int kind, const void *view)
+{
+	exit_print_json(view);
+	out_maybe_flush();
+}
+
 int cmd_exit(int argc, char **argv, const char *prog)
 {
-	struct exit_cfg c = { .prog = prog, .bufsize = 4u << 20, .force = -1 };
-	struct loaded l = {0};
-	char extra[512], err[256];
-	int cgfd = -1, ret = 1, e = -1;
-	bool can_defer;
+	struct exit_cfg c = { .prog = prog, .bufsize = 4u << 20, .forced = { -1, -1, -1, -1 } };
+	struct exit_run r = { .c = &c, .cgfd = -1 };
+	struct ps_session_cfg sc;
+	char err[256];
+	int ret = 1;
 
 	parse_args(&c, argc, argv);
 	ps_libbpf_setup(c.verbose);
 	ps_require_bpf(prog);
 	c.page_size = sysconf(_SC_PAGESIZE);
 	if (c.cgroup) {
-		cgfd = ps_open_cgroup(c.cgroup, err, sizeof(err));
-		if (cgfd < 0) {
+		r.cgfd = ps_open_cgroup(c.cgroup, err, sizeof(err));
+		if (r.cgfd < 0) {
 			fprintf(stderr, "%s: --cgroup: %s\n", prog, err);
 			return 1;
 		}
 	}
 	ps_install_signals();
 	out_set_linebuf(isatty(STDOUT_FILENO));
-
-	/* prev_state is sched_switch's 4th argument since 5.18; group_dead is
-	 * sched_process_exit's 2nd since 6.16. Both from one BTF parse. */
-	can_defer = ps_kernel_tp_nargs("sched_switch") >= 4;
-	c.exit_tp_nargs = ps_kernel_tp_nargs("sched_process_exit");
-	ps_probe_btf_release();
-	for (int h = c.force >= 0 ? c.force : 0; h < H_NR && !ps_exiting; h++) {
-		if (!hook_available(h)) {
-			if (c.force >= 0) {
-				fprintf(stderr, "%s: hook '%s' needs tracefs, which cannot be mounted\n",
-					prog, hook_names[h]);
-				goto out;
-			}
-			continue;
-		}
-		if (can_defer) {
-			e = try_load(&c, &l, h, true, cgfd);
-			if (!e)
-				break;
-			loaded_free(&l);
-			if (e == -EOPNOTSUPP)
-				break;
-		}
-		e = try_load(&c, &l, h, false, cgfd);
-		if (!e)
-			break;
-		loaded_free(&l);
-		if (e == -EOPNOTSUPP || c.force >= 0)
-			break;
-	}
-	if (e) {
-		if (c.force < 0 && e != -EOPNOTSUPP)
-			fprintf(stderr, "%s: no usable sched_process_exit hook\n", prog);
+	sc = (struct ps_session_cfg){
+		.tool = "exit", .json = c.json, .want = c.transport, .bufsize = c.bufsize,
+	};
+	r.sess = ps_session_new(&sc);
+	if (!r.sess) {
+		fprintf(stderr, "%s: out of memory\n", prog);
 		goto out;
 	}
-
-	ps_clock_init(l.skel->rodata->ps_boottime);
+	c.sess = r.sess;
+	/* group_dead is sched_process_exit's 2nd argument since 6.16; both
+	 * from one BTF parse, freed before libbpf parses its own */
+	c.switch_tp_nargs = ps_kernel_tp_nargs("sched_switch");
+	c.exit_tp_nargs = ps_kernel_tp_nargs("sched_process_exit");
+	ps_probe_btf_release();
+	if (ps_hooks_load(&exit_hookset, c.forced, &exit_loader, &r, c.verbose, &r.loaded))
+		goto out;
+	ps_clock_init(r.skel->rodata->ps_boottime);
 	c.po.start_ns = ps_ktime_now();
-	snprintf(extra, sizeof(extra),
-		 ",\"hooks\":[\"%s\"%s],\"clock\":\"%s\",\"last_thread\":\"%s\",\"cpu_final\":%s",
-		 bpf_program__section_name(prog_for(l.skel, l.hook)),
-		 l.defer ? ",\"tp_btf/sched_switch\"" : "",
-		 l.skel->rodata->ps_boottime ? "boottime" : "monotonic", l.last_thread,
-		 l.defer ? "true" : "false");
-	struct ps_run_opts ro = {
-		.tool = "exit", .json = c.json, .obj = l.skel->obj,
-		.events = l.skel->maps.events, .stats = l.skel->maps.stats, .kind = l.kind,
-		.rec_len = { [PS_REC_EXIT] = sizeof(struct ps_exit) },
-		.on_event = on_event, .ctx = &c, .print_header = print_header,
-		.ready_extra = extra,
-	};
-	ret = ps_run(&ro) ? 1 : 0;
+	if (ps_session_add(r.sess, r.skel->obj,
+			   (size_t[PS_REC_NR]){ [PS_REC_EXIT] = sizeof(struct ps_exit) }, on_event,
+			   &c))
+		goto out;
+	ps_session_sink(r.sess, c.json ? &(struct ps_sink){ .event = json_event, .ctx = &c }
+				       : &(struct ps_sink){ .header = table_header,
+							    .event = table_event, .ctx = &c });
+	ret = ps_session_run(r.sess, &(struct ps_session_hooks){ .ready = ready, .ctx = &r }) ?
+		      1 : 0;
 out:
-	loaded_free(&l);
-	if (cgfd >= 0)
-		close(cgfd);
+	ps_loaded_detach(&r.loaded);
+	ps_session_free(r.sess);
+	exit_bpf__destroy(r.skel);
+	if (r.cgfd >= 0)
+		close(r.cgfd);
 	return ret;
 }

@@ -16,6 +16,9 @@
 #include "lib/bpfutil.h"
 #include "lib/opts.h"
 #include "lib/out.h"
+#include "lib/hooks.h"
+#include "lib/json.h"
+#include "lib/session.h"
 #include "lib/transport.h"
 #include "tools/probe/elf.h"
 #include "events/probe.h"
@@ -43,7 +46,9 @@ struct pcfg {
 	int nspecs;
 
 	/* run time */
+	struct ps_session *sess;
 	struct probe_bpf *skel;
+	struct bpf_link *links[PS_PROBE_MAX];
 	uint64_t last_report;	/* ktime of the last --count report */
 	struct cnt_ent *cnt;	/* sorted by key */
 	size_t ncnt, capcnt;
@@ -462,15 +467,9 @@ static uint64_t realtime_now(void)
 
 static uint64_t sum_percpu(int fd, const void *key)
 {
-	static uint64_t vals[4096];
-	int ncpu = libbpf_num_possible_cpus();
-	uint64_t sum = 0;
+	uint64_t sum;
 
-	if (ncpu <= 0 || ncpu > 4096 || bpf_map_lookup_elem(fd, key, vals))
-		return 0;
-	for (int i = 0; i < ncpu; i++)
-		sum += vals[i];
-	return sum;
+	return ps_map_sum_percpu(fd, key, &sum) ? 0 : sum;
 }
 
 /*
@@ -666,14 +665,138 @@ static int attach_one(struct pcfg *c, struct probe_bpf *s, int i, struct bpf_lin
 	return 0;
 }
 
+/* ---- loading ---- */
+
+/*
+ * Sleepable programs first (strings in pages not yet resident can be
+ * read); kernels without sleepable uprobes or bpf_copy_from_user_str get
+ * the plain ones. Nothing to gain with no strings read (--count) or with
+ * perf buffers, which sleepable programs may not use.
+ */
+static int probe_sleepable(void *ctx, const struct ps_hook *h, char *why, size_t len)
+{
+	struct pcfg *c = ctx;
+
+	if (c->count || c->transport == PS_TRANSPORT_PERF ||
+	    (c->transport == PS_TRANSPORT_AUTO && !ps_kernel_has_ringbuf())) {
+		snprintf(why, len, "not needed (no strings, or perf buffers)");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static const struct ps_hook_side probe_sides[] = { { "uprobe", true } };
+
+static const struct ps_hook probe_hooks[] = {
+	{ "uprobe-sleepable", 0, { "probe_entry", "probe_return", "probe_usdt" },
+	  PS_HOOK_SLEEPABLE | PS_HOOK_NOATTACH, probe_sleepable },
+	{ "uprobe", 0, { "probe_entry", "probe_return", "probe_usdt" }, PS_HOOK_NOATTACH },
+};
+
+static const struct ps_hookset probe_hookset = {
+	.tool = "probe",
+	.sides = probe_sides,
+	.nsides = 1,
+	.hooks = probe_hooks,
+	.nhooks = 2,
+};
+
+static struct bpf_object *ld_open(void *ctx)
+{
+	struct pcfg *c = ctx;
+
+	c->skel = probe_bpf__open();
+	return c->skel ? c->skel->obj : NULL;
+}
+
+static int ld_configure(void *ctx, struct bpf_object *obj, const struct ps_hook *const *picked)
+{
+	struct pcfg *c = ctx;
+	struct probe_bpf *s = c->skel;
+	int err = ps_session_prepare(c->sess, obj);
+
+	if (err)
+		return err;
+	s->rodata->ps_use_perf = ps_session_kind(c->sess) == PS_TRANSPORT_PERF;
+	s->rodata->ps_boottime = ps_kernel_has_helper(BPF_PROG_TYPE_KPROBE,
+						       BPF_FUNC_ktime_get_boot_ns);
+	s->rodata->targ_tgid = c->pid;
+	s->rodata->str_max = c->str_max;
+	s->rodata->count_mode = c->count;
+	s->rodata->count_per_pid = c->per_pid;
+	s->rodata->can_fault = (picked[0]->flags & PS_HOOK_SLEEPABLE) != 0;
+	return 0;
+}
+
+static int ld_attach(void *ctx, struct bpf_object *obj)
+{
+	struct pcfg *c = ctx;
+
+	for (int i = 0; i < c->nspecs && !ps_exiting; i++) {
+		int err = attach_one(c, c->skel, i, &c->links[i]);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void ld_close(void *ctx)
+{
+	struct pcfg *c = ctx;
+
+	for (int i = 0; i < PS_PROBE_MAX; i++) {
+		bpf_link__destroy(c->links[i]);
+		c->links[i] = NULL;
+	}
+	probe_bpf__destroy(c->skel);
+	c->skel = NULL;
+}
+
+static const struct ps_loader_ops probe_loader = {
+	.open = ld_open,
+	.configure = ld_configure,
+	.attach = ld_attach,
+	.close = ld_close,
+};
+
+static void ready(void *ctx, struct jw *w)
+{
+	struct pcfg *c = ctx;
+
+	jw_cstr(w, "mode", c->bash ? "bashreadline" : c->count ? "count" : "events");
+	jw_u64(w, "str_max", c->str_max);
+	jw_s64(w, "target_pid", c->pid);
+	jw_bool(w, "sleepable", c->skel->rodata->can_fault);
+	if (c->count) {
+		jw_u64(w, "interval_ns", c->interval_ns);
+		jw_bool(w, "per_pid", c->per_pid);
+	}
+	jw_arr(w, "probes");
+	for (int i = 0; i < c->nspecs; i++) {
+		struct probe_spec *sp = &c->specs[i];
+
+		jw_obj(w, NULL);
+		jw_cstr(w, "probe", sp->name);
+		jw_cstr(w, "kind", kind_name(sp->kind));
+		jw_cstr(w, "binary", sp->path);
+		if (sp->kind != PS_PROBE_USDT)
+			jw_u64(w, "offset", sp->offset);
+		jw_s64(w, "nargs", sp->nargs);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
 static int run(struct pcfg *c)
 {
-	struct bpf_link *links[PS_PROBE_MAX] = {};
-	struct probe_bpf *s = NULL;
-	char *extra = NULL;
-	size_t elen = 0;
-	FILE *ef = NULL;
-	int kind, err, ret = 1;
+	int forced[PS_HOOK_SIDES] = { -1, -1, -1, -1 };
+	struct ps_session_cfg sc = {
+		.tool = c->bash ? "bashreadline" : "probe", .json = c->json, .want = c->transport,
+		.bufsize = c->bufsize,
+	};
+	struct ps_loaded loaded;
+	int ret = 1;
 
 	ps_libbpf_setup(c->verbose);
 	ps_require_bpf(c->prog);
@@ -691,105 +814,27 @@ static int run(struct pcfg *c)
 	}
 	ps_install_signals();
 	out_set_linebuf(isatty(STDOUT_FILENO));
-
-	/*
-	 * Sleepable first (strings in pages not yet resident can be read);
-	 * kernels without sleepable uprobes or bpf_copy_from_user_str, and the
-	 * perf transport (not allowed in sleepable programs), get the plain ones.
-	 */
-	for (int sleepable = 1; sleepable >= 0; sleepable--) {
-		struct bpf_program *p;
-
-		s = probe_bpf__open();
-		if (!s) {
-			fprintf(stderr, "%s: cannot open the BPF object: %s\n", c->prog,
-				strerror(errno));
-			return 1;
-		}
-		kind = ps_transport_prepare(s->obj, c->transport, c->bufsize);
-		if (kind < 0)
-			goto out;
-		s->rodata->ps_use_perf = kind == PS_TRANSPORT_PERF;
-		s->rodata->ps_boottime = ps_kernel_has_helper(BPF_PROG_TYPE_KPROBE,
-							       BPF_FUNC_ktime_get_boot_ns);
-		s->rodata->targ_tgid = c->pid;
-		s->rodata->str_max = c->str_max;
-		s->rodata->count_mode = c->count;
-		s->rodata->count_per_pid = c->per_pid;
-		s->rodata->can_fault = sleepable;
-		if (sleepable && (kind == PS_TRANSPORT_PERF || c->count)) {
-			/* nothing to gain: no strings read, or perf buffers refused */
-			probe_bpf__destroy(s);
-			s = NULL;
-			continue;
-		}
-		if (sleepable)
-			bpf_object__for_each_program(p, s->obj)
-				bpf_program__set_flags(p, bpf_program__flags(p) | BPF_F_SLEEPABLE);
-		err = probe_bpf__load(s);
-		if (!err)
-			break;
-		if (!sleepable) {
-			fprintf(stderr, "%s: failed to load BPF programs: %s%s\n", c->prog,
-				strerror(-err), c->verbose ? "" : " (-v shows the verifier log)");
-			goto out;
-		}
-		if (c->verbose)
-			fprintf(stderr, "%s: sleepable programs refused (%s): using plain ones; "
-				"strings in pages not yet resident will read as unreadable\n",
-				c->prog, strerror(-err));
-		probe_bpf__destroy(s);
-		s = NULL;
-	}
-	c->skel = s;
-	for (int i = 0; i < c->nspecs && !ps_exiting; i++)
-		if (attach_one(c, s, i, &links[i]))
-			goto out;
-
-	ps_clock_init(s->rodata->ps_boottime);
-	ef = open_memstream(&extra, &elen);
-	if (!ef)
+	c->sess = ps_session_new(&sc);
+	if (!c->sess) {
+		fprintf(stderr, "%s: out of memory\n", c->prog);
 		goto out;
-	fprintf(ef, ",\"mode\":\"%s\",\"clock\":\"%s\",\"str_max\":%u,\"target_pid\":%d,"
-		"\"sleepable\":%s", c->bash ? "bashreadline" : c->count ? "count" : "events",
-		s->rodata->ps_boottime ? "boottime" : "monotonic", c->str_max, c->pid,
-		s->rodata->can_fault ? "true" : "false");
-	if (c->count)
-		fprintf(ef, ",\"interval_ns\":%llu,\"per_pid\":%s",
-			(unsigned long long)c->interval_ns, c->per_pid ? "true" : "false");
-	fputs(",\"probes\":[", ef);
-	for (int i = 0; i < c->nspecs; i++) {
-		struct probe_spec *sp = &c->specs[i];
-		char buf[6 * PATH_MAX];
-		size_t n;
-
-		/* names and paths are the user's own, but still encode them properly */
-		n = enc_json(buf, sizeof(buf), sp->name, strlen(sp->name));
-		fprintf(ef, "%s{\"probe\":%.*s,\"kind\":\"%s\"", i ? "," : "", (int)n, buf,
-			kind_name(sp->kind));
-		n = enc_json(buf, sizeof(buf), sp->path, strlen(sp->path));
-		fprintf(ef, ",\"binary\":%.*s", (int)n, buf);
-		if (sp->kind != PS_PROBE_USDT)
-			fprintf(ef, ",\"offset\":%llu", (unsigned long long)sp->offset);
-		fprintf(ef, ",\"nargs\":%d}", sp->nargs);
 	}
-	fputs("]", ef);
-	fclose(ef);
-
+	if (ps_hooks_load(&probe_hookset, forced, &probe_loader, c, c->verbose, &loaded))
+		goto out;
+	ps_clock_init(c->skel->rodata->ps_boottime);
 	c->last_report = ps_ktime_now();
-	struct ps_run_opts ro = {
-		.tool = c->bash ? "bashreadline" : "probe", .json = c->json, .obj = s->obj,
-		.events = s->maps.events, .stats = s->maps.stats, .kind = kind,
-		.rec_len = { [PS_REC_PROBE] = sizeof(struct ps_probe) },
-		.on_event = on_event, .ctx = c, .print_header = print_header,
-		.ready_extra = extra, .on_tick = on_tick, .on_end = on_end,
-	};
-	ret = ps_run(&ro) ? 1 : 0;
+	if (ps_session_add(c->sess, c->skel->obj,
+			   (size_t[PS_REC_NR]){ [PS_REC_PROBE] = sizeof(struct ps_probe) }, on_event,
+			   c))
+		goto out;
+	ps_session_sink(c->sess, &(struct ps_sink){ .header = print_header, .ctx = c });
+	ret = ps_session_run(c->sess, &(struct ps_session_hooks){ .ready = ready, .tick = on_tick,
+								  .end = on_end, .ctx = c }) ?
+		      1 : 0;
 out:
-	for (int i = 0; i < PS_PROBE_MAX; i++)
-		bpf_link__destroy(links[i]);
-	probe_bpf__destroy(s);
-	free(extra);
+	if (c->skel)
+		ld_close(c);
+	ps_session_free(c->sess);
 	free(c->cnt);
 	for (int i = 0; i < c->nspecs; i++)
 		probe_spec_free(&c->specs[i]);

@@ -1,0 +1,414 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <linux/perf_event.h>
+#include "lib/bpfutil.h"
+#include "lib/json.h"
+#include "lib/out.h"
+#include "lib/session.h"
+
+/* How often the consumer drains when producers do not wake it. */
+#define PS_POLL_MS 50
+/* Losses are checked, and tools ticked, this often. */
+#define PS_TICK_NS 100000000ull
+/* An event whose records stopped coming is delivered incomplete after this
+ * (sooner once a loss is seen: its missing records will never come). */
+#define PS_STUCK_NS 2000000000ull
+#define PS_STUCK_AFTER_LOSS_NS 200000000ull
+
+struct source {
+	struct ps_session *s;
+	struct bpf_object *obj;
+	struct bpf_map *events, *stats;
+	struct ps_stream *st;
+	struct perf_buffer *pb;
+	uint64_t perf_lost;	/* PERF_RECORD_LOST counts */
+};
+
+struct ps_session {
+	struct ps_session_cfg cfg;
+	enum ps_transport_kind kind;
+	bool kind_set;
+	size_t perf_pages;	/* per CPU */
+	struct source src[PS_SOURCES];
+	int nsrc;
+	struct ring_buffer *rb;	/* one for every source's ring */
+	struct ps_sink sinks[PS_SINKS];
+	int nsinks;
+	uint64_t user[PS_C_NR];	/* counters the tool adds */
+	uint64_t lost_reported;
+};
+
+struct ps_session *ps_session_new(const struct ps_session_cfg *cfg)
+{
+	struct ps_session *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->cfg = *cfg;
+	return s;
+}
+
+void ps_session_free(struct ps_session *s)
+{
+	if (!s)
+		return;
+	ring_buffer__free(s->rb);
+	for (int i = 0; i < s->nsrc; i++) {
+		perf_buffer__free(s->src[i].pb);
+		ps_stream_free(s->src[i].st);
+	}
+	free(s);
+}
+
+enum ps_transport_kind ps_session_kind(const struct ps_session *s)
+{
+	return s->kind;
+}
+
+int ps_session_prepare(struct ps_session *s, struct bpf_object *obj)
+{
+	int err, kind = ps_transport_prepare(obj, s->cfg.want, s->cfg.bufsize, &s->perf_pages);
+
+	if (kind < 0) {
+		err = kind;
+		if (err != -EOPNOTSUPP)
+			fprintf(stderr, "%s: cannot set up the %s buffer: %s\n", s->cfg.tool,
+				s->cfg.want == PS_TRANSPORT_PERF ? "perf" : "ring", strerror(-err));
+		return err;
+	}
+	s->kind = kind;
+	s->kind_set = true;
+	return 0;
+}
+
+static int rb_cb(void *ctx, void *data, size_t size)
+{
+	struct source *src = ctx;
+
+	ps_stream_feed(src->st, data, size);
+	return 0;
+}
+
+/* Raw perf records: the wakeup watermark is ours (see ps_session_add). */
+static enum bpf_perf_event_ret pb_raw(void *ctx, int cpu, struct perf_event_header *e)
+{
+	struct source *src = ctx;
+
+	if (e->type == PERF_RECORD_SAMPLE) {
+		struct {
+			struct perf_event_header h;
+			__u32 size;
+			__u8 data[];
+		} *smp = (void *)e;
+
+		ps_stream_feed(src->st, smp->data, smp->size);
+	} else if (e->type == PERF_RECORD_LOST) {
+		struct {
+			struct perf_event_header h;
+			__u64 id;
+			__u64 lost;
+		} *l = (void *)e;
+
+		src->perf_lost += l->lost;
+	}
+	return LIBBPF_PERF_EVENT_CONT;
+}
+
+int ps_session_add(struct ps_session *s, struct bpf_object *obj, const size_t rec_len[PS_REC_NR],
+		   ps_event_fn fn, void *ctx)
+{
+	struct source *src;
+	int fd, err;
+
+	if (s->nsrc == PS_SOURCES)
+		return -E2BIG;
+	src = &s->src[s->nsrc];
+	memset(src, 0, sizeof(*src));
+	src->s = s;
+	src->obj = obj;
+	src->events = bpf_object__find_map_by_name(obj, "events");
+	src->stats = bpf_object__find_map_by_name(obj, "stats");
+	if (!src->events) {
+		fprintf(stderr, "%s: internal error: the BPF object has no events map\n",
+			s->cfg.tool);
+		return -ENOENT;
+	}
+	src->st = ps_stream_new(rec_len, fn, ctx);
+	if (!src->st)
+		return -ENOMEM;
+	fd = bpf_map__fd(src->events);
+	if (s->kind == PS_TRANSPORT_PERF) {
+		size_t pages = s->perf_pages ? s->perf_pages : 64;
+		/* Wake us when a quarter of a CPU's buffer is used, not per record
+		 * (the ring buffer side does the same in ps_emit). */
+		struct perf_event_attr attr = {
+			.type = PERF_TYPE_SOFTWARE,
+			.config = PERF_COUNT_SW_BPF_OUTPUT,
+			.sample_type = PERF_SAMPLE_RAW,
+			.sample_period = 1,
+			.watermark = 1,
+			.wakeup_watermark = pages * sysconf(_SC_PAGESIZE) / 4,
+		};
+
+		src->pb = perf_buffer__new_raw(fd, pages, &attr, pb_raw, src, NULL);
+		err = src->pb ? 0 : -errno;
+	} else if (!s->rb) {
+		s->rb = ring_buffer__new(fd, rb_cb, src, NULL);
+		err = s->rb ? 0 : -errno;
+	} else {
+		err = ring_buffer__add(s->rb, fd, rb_cb, src);
+	}
+	if (err) {
+		fprintf(stderr, "%s: cannot open the %s buffer: %s\n", s->cfg.tool,
+			ps_transport_name(s->kind), strerror(-err));
+		ps_stream_free(src->st);
+		src->st = NULL;
+		return err;
+	}
+	s->nsrc++;
+	return 0;
+}
+
+int ps_session_sink(struct ps_session *s, const struct ps_sink *sink)
+{
+	if (s->nsinks == PS_SINKS)
+		return -E2BIG;
+	s->sinks[s->nsinks++] = *sink;
+	return 0;
+}
+
+void ps_session_emit(struct ps_session *s, int kind, const void *view)
+{
+	for (int i = 0; i < s->nsinks; i++)
+		if (s->sinks[i].event)
+			s->sinks[i].event(s->sinks[i].ctx, kind, view);
+}
+
+void ps_session_count(struct ps_session *s, enum ps_counter c, uint64_t n)
+{
+	if (c < PS_C_NR)
+		s->user[c] += n;
+}
+
+void ps_session_stats(struct ps_session *s, uint64_t out[PS_C_NR])
+{
+	memcpy(out, s->user, sizeof(s->user));
+	for (int i = 0; i < s->nsrc; i++) {
+		struct source *src = &s->src[i];
+		uint64_t k[PS_C_NR] = {};
+
+		for (int c = 0; c < PS_C_NR; c++) {
+			__u32 key = ps_counters[c].kernel_stat;
+
+			if (ps_counters[c].kernel_stat >= 0 && src->stats)
+				ps_map_sum_percpu(bpf_map__fd(src->stats), &key, &k[c]);
+		}
+		/*
+		 * A failed bpf_perf_event_output() is counted twice: by ps_emit()
+		 * in the stats map and by perf in PERF_RECORD_LOST (late, once
+		 * there is room again). Same records: take the larger, never the sum.
+		 */
+		if (src->perf_lost > k[PS_C_RECORDS_LOST])
+			k[PS_C_RECORDS_LOST] = src->perf_lost;
+		for (int c = 0; c < PS_C_NR; c++)
+			out[c] += k[c];
+		out[PS_C_EVENTS] += ps_stream_delivered(src->st);
+		out[PS_C_EVENTS_INCOMPLETE] += ps_stream_incomplete(src->st);
+		out[PS_C_RECORDS_MALFORMED] += ps_stream_bad(src->st);
+	}
+}
+
+static void report_lost(struct ps_session *s)
+{
+	uint64_t c[PS_C_NR];
+	uint64_t lost, delta;
+	struct jw w;
+
+	ps_session_stats(s, c);
+	lost = c[PS_C_RECORDS_LOST];
+	if (lost <= s->lost_reported)
+		return;
+	delta = lost - s->lost_reported;
+	s->lost_reported = lost;
+	if (s->cfg.json) {
+		jw_begin(&w, "lost");
+		jw_u64(&w, "count", delta);
+		jw_u64(&w, "total", lost);
+		jw_u64(&w, "events_lost", c[PS_C_EVENTS_LOST]);
+		jw_end(&w);
+		out_flush();
+	} else {
+		out_flush();
+		fprintf(stderr, "%s: lost %llu records: the buffer was full (%llu in all)\n",
+			s->cfg.tool, (unsigned long long)delta, (unsigned long long)lost);
+	}
+}
+
+static void summary(struct ps_session *s)
+{
+	uint64_t c[PS_C_NR];
+	char prefix[64];
+	bool more = false;
+	struct jw w;
+
+	ps_session_stats(s, c);
+	if (s->cfg.json) {
+		jw_begin(&w, "summary");
+		jw_cstr(&w, "tool", s->cfg.tool);
+		jw_u64(&w, "events", c[PS_C_EVENTS]);
+		jw_u64(&w, "lost", c[PS_C_RECORDS_LOST]);
+		jw_obj(&w, "stats");
+		for (int i = 0; i < PS_C_NR; i++)
+			jw_u64(&w, ps_counters[i].name, c[i]);
+		jw_obj_end(&w);
+		jw_end(&w);
+		out_flush();
+		return;
+	}
+	out_flush();
+	snprintf(prefix, sizeof(prefix), "%s:", s->cfg.tool);
+	fprintf(stderr, "%s: %llu events, %llu lost", s->cfg.tool,
+		(unsigned long long)c[PS_C_EVENTS], (unsigned long long)c[PS_C_RECORDS_LOST]);
+	fputc('\n', stderr);
+	/* the other counters only when they say something, on a line of their own */
+	for (int i = PS_C_EVENTS_LOST; i < PS_C_NR; i++) {
+		if (!c[i])
+			continue;
+		fprintf(stderr, "%s %s %llu", more ? "," : prefix, ps_counters[i].name,
+			(unsigned long long)c[i]);
+		more = true;
+	}
+	if (more)
+		fputc('\n', stderr);
+}
+
+static int consume(struct ps_session *s)
+{
+	int err = 0;
+
+	if (s->rb)
+		err = ring_buffer__consume(s->rb);
+	for (int i = 0; i < s->nsrc && err >= 0; i++)
+		if (s->src[i].pb)
+			err = perf_buffer__consume(s->src[i].pb);
+	return err < 0 ? err : 0;
+}
+
+static void expire(struct ps_session *s, uint64_t now, uint64_t age)
+{
+	for (int i = 0; i < s->nsrc; i++)
+		ps_stream_expire(s->src[i].st, now, age);
+}
+
+static int epoll_setup(struct ps_session *s)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	if (ep < 0)
+		return -errno;
+	if (s->rb && epoll_ctl(ep, EPOLL_CTL_ADD, ring_buffer__epoll_fd(s->rb), &ev))
+		goto fail;
+	for (int i = 0; i < s->nsrc; i++)
+		if (s->src[i].pb &&
+		    epoll_ctl(ep, EPOLL_CTL_ADD, perf_buffer__epoll_fd(s->src[i].pb), &ev))
+			goto fail;
+	return ep;
+fail:
+	close(ep);
+	return -errno;
+}
+
+int ps_session_run(struct ps_session *s, const struct ps_session_hooks *h)
+{
+	static const struct ps_session_hooks none;
+	uint64_t last_tick = 0, now;
+	struct epoll_event evs[PS_SOURCES + 1];
+	struct jw w;
+	int ep, err = 0;
+
+	if (!h)
+		h = &none;
+	/* Loading parsed the kernel's BTF (~12 MB, now freed): hand the pages
+	 * back, or the heap keeps them and buffer pages stack on top. */
+	malloc_trim(0);
+	ep = epoll_setup(s);
+	if (ep < 0) {
+		fprintf(stderr, "%s: epoll: %s\n", s->cfg.tool, strerror(-ep));
+		return ep;
+	}
+	if (s->cfg.json) {
+		jw_begin(&w, "ready");
+		jw_cstr(&w, "tool", s->cfg.tool);
+		jw_cstr(&w, "version", PS_VERSION);
+		jw_u64(&w, "pid", getpid());
+		jw_cstr(&w, "transport", ps_transport_name(s->kind));
+		jw_cstr(&w, "clock", ps_clock_name());
+		if (h->ready)
+			h->ready(h->ctx, &w);
+		jw_end(&w);
+	} else {
+		for (int i = 0; i < s->nsinks; i++)
+			if (s->sinks[i].header)
+				s->sinks[i].header(s->sinks[i].ctx);
+	}
+	out_flush();
+
+	while (!ps_exiting) {
+		/* Producers do not wake us per record: wait, then drain what is there. */
+		int n = epoll_wait(ep, evs, PS_SOURCES + 1, PS_POLL_MS);
+
+		if (n < 0 && errno != EINTR) {
+			err = -errno;
+			fprintf(stderr, "%s: waiting for events failed: %s\n", s->cfg.tool,
+				strerror(-err));
+			break;
+		}
+		err = consume(s);
+		if (err) {
+			fprintf(stderr, "%s: reading the buffer failed: %s\n", s->cfg.tool,
+				strerror(-err));
+			break;
+		}
+		now = ps_ktime_now();
+		if (now - last_tick >= PS_TICK_NS) {
+			uint64_t c[PS_C_NR];
+
+			last_tick = now;
+			ps_session_stats(s, c);
+			/* a lost record can strand a partial event: deliver it now */
+			if (c[PS_C_RECORDS_LOST] > s->lost_reported)
+				expire(s, now, PS_STUCK_AFTER_LOSS_NS);
+			report_lost(s);
+			expire(s, now, PS_STUCK_NS);
+			if (h->tick)
+				h->tick(h->ctx, now);
+		}
+		/*
+		 * Into a pipe, waiting for half the output buffer could hold
+		 * lines for hours (`| grep`): write what this round produced,
+		 * one write per round (none when idle).
+		 */
+		out_flush();
+	}
+
+	/* Drain: everything the kernel already buffered is still delivered. */
+	consume(s);
+	expire(s, 0, 0);
+	report_lost(s);
+	if (h->end)
+		h->end(h->ctx);
+	for (int i = 0; i < s->nsinks; i++)
+		if (s->sinks[i].end)
+			s->sinks[i].end(s->sinks[i].ctx);
+	summary(s);
+	close(ep);
+	return err;
+}

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "abi.h"
+#include "lib/stats.h"
+
+const struct ps_counter_info ps_counters[PS_C_NR] = {
+	[PS_C_EVENTS] = { "events", "events delivered to the tool", -1 },
+	[PS_C_RECORDS_LOST] = { "records_lost",
+				"records the kernel could not put in the buffer (it was full)",
+				PS_STAT_LOST },
+	[PS_C_EVENTS_LOST] = { "events_lost", "events lost whole or in part in the kernel",
+			       PS_STAT_LOST_EVENTS },
+	[PS_C_SCRATCH_BUSY] = { "scratch_busy",
+				"events lost in the kernel for want of a free scratch slot",
+				PS_STAT_SCRATCH_BUSY },
+	[PS_C_EVENTS_INCOMPLETE] = { "events_incomplete",
+				     "events delivered with some of their records lost", -1 },
+	[PS_C_RECORDS_MALFORMED] = { "records_malformed",
+				     "records with a bad size or type, ignored", -1 },
+	[PS_C_OUTPUT_LOST] = { "output_lost", "events user space could not write out", -1 },
+	[PS_C_PATH_FAILED] = { "path_failed", "paths that could not be resolved", -1 },
+	[PS_C_CGROUP_FAILED] = { "cgroup_failed",
+				 "cgroup ids that could not be resolved to a path", -1 },
+};
