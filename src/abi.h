@@ -153,11 +153,8 @@ _Static_assert(sizeof(struct ps_exit) == 136, "ps_exit layout");
 _Static_assert(__builtin_offsetof(struct ps_exit, pid) == 72, "ps_exit.pid offset");
 _Static_assert(__builtin_offsetof(struct ps_exit, comm) == 104, "ps_exit.comm offset");
 
-#ifdef __BPF__
+/* Both compilers check the layout: a mismatch fails the build of either side. */
 #define PS_ASSERT(c, m) _Static_assert(c, m)
-#else
-#define PS_ASSERT(c, m) _Static_assert(c, m)
-#endif
 PS_ASSERT(sizeof(struct ps_hdr) == 16, "ps_hdr layout");
 PS_ASSERT(sizeof(struct ps_chunk) == 40, "ps_chunk layout");
 PS_ASSERT(sizeof(struct ps_exec) == 120, "ps_exec layout");

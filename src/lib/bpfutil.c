@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <malloc.h>
 #include <linux/capability.h>
+#include <linux/magic.h>
 #include <mntent.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -46,8 +48,8 @@ void ps_require_bpf(const char *tool)
 	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
 	struct __user_cap_data_struct d[2] = {};
 
-	if (syscall(SYS_capget, &h, d) == 0 && !has_cap(d, 21 /* SYS_ADMIN */) &&
-	    !(has_cap(d, 39 /* BPF */) && has_cap(d, 38 /* PERFMON */))) {
+	if (syscall(SYS_capget, &h, d) == 0 && !has_cap(d, CAP_SYS_ADMIN) &&
+	    !(has_cap(d, CAP_BPF) && has_cap(d, CAP_PERFMON))) {
 		fprintf(stderr, "%s: permission denied: tracing needs root, or CAP_BPF and "
 			"CAP_PERFMON (try sudo)\n", tool);
 		exit(1);
@@ -288,11 +290,11 @@ static int cgroup2_root(char *buf, size_t len)
 
 int ps_open_cgroup(const char *path, char *err, size_t errlen)
 {
-	char root[512], full[4096];
+	char root[512], full[PATH_MAX];
 	struct statfs st;
 	int fd;
 
-	if (path[0] == '/' && statfs(path, &st) == 0 && st.f_type == 0x63677270 /* CGROUP2 */) {
+	if (path[0] == '/' && statfs(path, &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC) {
 		snprintf(full, sizeof(full), "%s", path);
 	} else {
 		if (cgroup2_root(root, sizeof(root))) {
@@ -300,7 +302,7 @@ int ps_open_cgroup(const char *path, char *err, size_t errlen)
 			return -ENOENT;
 		}
 		snprintf(full, sizeof(full), "%s/%s", root, path[0] == '/' ? path + 1 : path);
-		if (statfs(full, &st) != 0 || st.f_type != 0x63677270) {
+		if (statfs(full, &st) != 0 || st.f_type != CGROUP2_SUPER_MAGIC) {
 			snprintf(err, errlen, "'%s' is not a cgroup v2 directory (cgroup2 is at %s)",
 				 path, root);
 			return -ENOENT;

@@ -1,0 +1,63 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The shipped binary: static (no interpreter, no dynamic section), one link per
+tool in src/tools/tools.def, and every tool reachable both ways."""
+import os
+import re
+import struct
+import subprocess
+
+import lib
+from lib import BIN, BUILD, ROOT, check, eq
+
+
+def _program_headers(path):
+    """(p_type, ...) of every ELF64 program header of PATH."""
+    with open(path, "rb") as f:
+        ehdr = f.read(64)
+        check(ehdr[:4] == b"\x7fELF" and ehdr[4] == 2, f"{path} is not an ELF64 file")
+        phoff, = struct.unpack_from("<Q", ehdr, 32)
+        phentsize, phnum = struct.unpack_from("<HH", ehdr, 54)
+        types = []
+        for i in range(phnum):
+            f.seek(phoff + i * phentsize)
+            types.append(struct.unpack("<I", f.read(4))[0])
+        return types
+
+
+def test_binary_is_static():
+    PT_DYNAMIC, PT_INTERP = 2, 3
+    types = _program_headers(BIN)
+    check(PT_INTERP not in types, f"{BIN} has a PT_INTERP header: it needs a dynamic loader")
+    check(PT_DYNAMIC not in types, f"{BIN} has a PT_DYNAMIC header: it is dynamically linked")
+    p = subprocess.run(["ldd", BIN], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    check(b"not a dynamic executable" in p.stdout or b"statically linked" in p.stdout,
+          f"ldd {BIN}: {p.stdout!r}")
+
+
+def _tools():
+    """(name, link or None) from the one list of tools."""
+    out = []
+    with open(os.path.join(ROOT, "src", "tools", "tools.def")) as f:
+        for ln in f:
+            m = re.match(r'TOOL\((\w+),\s*(?:"([\w-]+)"|NULL)', ln)
+            if m:
+                out.append((m.group(1), m.group(2)))
+    check(out, "tools.def lists no tool")
+    return out
+
+
+def test_every_tool_has_its_link_and_help():
+    top = lib.run([BIN, "--help"]).stdout.decode()
+    for name, link in _tools():
+        check(re.search(rf"^  {name} ", top, re.M), f"procsnoop --help does not list {name}")
+        p = lib.run([BIN, name, "--help"])
+        eq(p.returncode, 0, f"procsnoop {name} --help exit status")
+        check(p.stdout.startswith(b"Usage: "), f"procsnoop {name} --help: {p.stdout[:80]!r}")
+        if link:
+            path = os.path.join(BUILD, link)
+            eq(os.readlink(path), "procsnoop", f"{path} is a link to procsnoop")
+            q = lib.run([path, "--help"])
+            eq(q.returncode, 0, f"{link} --help exit status")
+            check(q.stdout.startswith(f"Usage: {link}".encode()),
+                  f"{link} --help names itself: {q.stdout[:80]!r}")
+            check(link in top, f"procsnoop --help does not mention the link {link}")
