@@ -176,6 +176,33 @@ int ps_session_add(struct ps_session *s, struct bpf_object *obj, const size_t re
 	return 0;
 }
 
+int ps_session_remove(struct ps_session *s, struct bpf_object *obj)
+{
+	int i, err = 0;
+
+	for (i = 0; i < s->nsrc && s->src[i].obj != obj; i++)
+		;
+	if (i == s->nsrc)
+		return 0;
+	perf_buffer__free(s->src[i].pb);
+	ps_stream_free(s->src[i].st);
+	s->src[i] = s->src[--s->nsrc];
+	/* a ring buffer cannot drop one ring: rebuild it from the others */
+	ring_buffer__free(s->rb);
+	s->rb = NULL;
+	for (i = 0; i < s->nsrc && s->kind != PS_TRANSPORT_PERF && !err; i++) {
+		int fd = bpf_map__fd(s->src[i].events);
+
+		if (!s->rb) {
+			s->rb = ring_buffer__new(fd, rb_cb, &s->src[i], NULL);
+			err = s->rb ? 0 : -errno;
+		} else {
+			err = ring_buffer__add(s->rb, fd, rb_cb, &s->src[i]);
+		}
+	}
+	return err;
+}
+
 int ps_session_sink(struct ps_session *s, const struct ps_sink *sink)
 {
 	if (s->nsinks == PS_SINKS)

@@ -8,8 +8,9 @@
  *
  *	s = ps_session_new(&cfg);
  *	ps_session_prepare(s, obj);		// before each load
- *	... load, attach ...
+ *	... load ...
  *	ps_session_add(s, obj, rec_len, on_event, ctx);
+ *	... attach ...
  *	ps_session_sink(s, &sink);
  *	ps_session_run(s, &hooks);		// ready, poll, drain, summary
  *	ps_session_free(s);
@@ -69,9 +70,15 @@ void ps_session_free(struct ps_session *s);
 int ps_session_prepare(struct ps_session *s, struct bpf_object *obj);
 enum ps_transport_kind ps_session_kind(const struct ps_session *s);
 
-/* After load: read @obj's records. @rec_len: struct size of a first record, by type. */
+/*
+ * After load, before attach: read @obj's records. A perf record sent
+ * before its buffer's perf events exist fails and counts as lost, so the
+ * buffers are opened first. @rec_len: struct size of a first record, by type.
+ */
 int ps_session_add(struct ps_session *s, struct bpf_object *obj, const size_t rec_len[PS_REC_NR],
 		   ps_event_fn fn, void *ctx);
+/* Forget @obj's source (its loading is undone, e.g. a hook failed to attach). */
+int ps_session_remove(struct ps_session *s, struct bpf_object *obj);
 /* Where events go; the sink is copied. */
 int ps_session_sink(struct ps_session *s, const struct ps_sink *sink);
 /* Hand a decoded event to every sink. */

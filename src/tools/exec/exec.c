@@ -359,15 +359,19 @@ static int ld_configure(void *ctx, struct bpf_object *obj, const struct ps_hook 
 
 static int ld_loaded(void *ctx, struct bpf_object *obj)
 {
+	static const size_t rec_len[PS_REC_NR] = { [PS_REC_EXEC] = sizeof(struct ps_exec) };
 	struct exec_run *r = ctx;
+	int err = r->cgfd >= 0 ? ps_cgroup_filter_set(obj, r->cgfd, r->c->prog) : 0;
 
-	return r->cgfd >= 0 ? ps_cgroup_filter_set(obj, r->cgfd, r->c->prog) : 0;
+	return err ? err : ps_session_add(r->sess, obj, rec_len, on_event, r->c);
 }
 
 static void ld_close(void *ctx)
 {
 	struct exec_run *r = ctx;
 
+	if (r->skel)
+		ps_session_remove(r->sess, r->skel->obj);
 	exec_bpf__destroy(r->skel);
 	r->skel = NULL;
 }
@@ -423,10 +427,6 @@ int cmd_exec(int argc, char **argv, const char *prog)
 		goto out;
 	ps_clock_init(r.skel->rodata->ps_boottime);
 	c.po.start_ns = ps_ktime_now();
-	if (ps_session_add(r.sess, r.skel->obj,
-			   (size_t[PS_REC_NR]){ [PS_REC_EXEC] = sizeof(struct ps_exec) }, on_event,
-			   &c))
-		goto out;
 	ps_session_sink(r.sess, c.json ? &(struct ps_sink){ .event = json_event, .ctx = &c }
 				       : &(struct ps_sink){ .header = table_header,
 							    .event = table_event, .ctx = &c });

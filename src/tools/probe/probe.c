@@ -728,6 +728,14 @@ static int ld_configure(void *ctx, struct bpf_object *obj, const struct ps_hook 
 	return 0;
 }
 
+static int ld_loaded(void *ctx, struct bpf_object *obj)
+{
+	static const size_t rec_len[PS_REC_NR] = { [PS_REC_PROBE] = sizeof(struct ps_probe) };
+	struct pcfg *c = ctx;
+
+	return ps_session_add(c->sess, obj, rec_len, on_event, c);
+}
+
 static int ld_attach(void *ctx, struct bpf_object *obj)
 {
 	struct pcfg *c = ctx;
@@ -745,6 +753,8 @@ static void ld_close(void *ctx)
 {
 	struct pcfg *c = ctx;
 
+	if (c->skel)
+		ps_session_remove(c->sess, c->skel->obj);
 	for (int i = 0; i < PS_PROBE_MAX; i++) {
 		bpf_link__destroy(c->links[i]);
 		c->links[i] = NULL;
@@ -756,6 +766,7 @@ static void ld_close(void *ctx)
 static const struct ps_loader_ops probe_loader = {
 	.open = ld_open,
 	.configure = ld_configure,
+	.loaded = ld_loaded,
 	.attach = ld_attach,
 	.close = ld_close,
 };
@@ -823,10 +834,6 @@ static int run(struct pcfg *c)
 		goto out;
 	ps_clock_init(c->skel->rodata->ps_boottime);
 	c->last_report = ps_ktime_now();
-	if (ps_session_add(c->sess, c->skel->obj,
-			   (size_t[PS_REC_NR]){ [PS_REC_PROBE] = sizeof(struct ps_probe) }, on_event,
-			   c))
-		goto out;
 	ps_session_sink(c->sess, &(struct ps_sink){ .header = print_header, .ctx = c });
 	ret = ps_session_run(c->sess, &(struct ps_session_hooks){ .ready = ready, .tick = on_tick,
 								  .end = on_end, .ctx = c }) ?
