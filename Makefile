@@ -27,7 +27,7 @@ endif
 
 BPF_SRCS  := $(wildcard src/bpf/*.bpf.c)
 SKELS     := $(patsubst src/bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
-APP_SRCS  := $(wildcard src/*.c src/lib/*.c src/events/*.c src/tools/*/*.c)
+APP_SRCS  := $(wildcard src/*.c src/lib/*.c src/events/*.c src/print/*.c src/tools/*/*.c)
 APP_OBJS  := $(patsubst src/%.c,$(OUT)/obj/%.o,$(APP_SRCS))
 LIB_OBJS  := $(filter-out $(OUT)/obj/main.o,$(APP_OBJS))
 # link names, from the one list of tools

@@ -68,6 +68,27 @@ struct ps_chunk {
 	__u8 data[];
 };
 
+/*
+ * Who a record is about, the same in every record type: filled by one
+ * BPF helper (ps_ident_fill() in bpf/ident.bpf.h) from the current task
+ * at the event, decoded and printed in one place (src/print/ident.c).
+ */
+struct ps_ident {
+	__u64 ktime_ns;		/* the event: CLOCK_BOOTTIME (or MONOTONIC, see ready line) */
+	__u64 start_ns;		/* the process's start (group leader's start_boottime) */
+	__u64 pstart_ns;	/* its parent's start, same clock */
+	__u64 cgroup_id;	/* cgroup v2 id */
+	__u32 pid;		/* tgid, host pid namespace */
+	__u32 tid;		/* the thread */
+	__u32 ppid;		/* the parent process (real_parent's tgid) */
+	__u32 uid;		/* real */
+	__u32 gid;		/* real */
+	__u32 euid;		/* effective */
+	char comm[PS_TASK_COMM_LEN];	/* the process's name (group leader's comm) */
+	char tcomm[PS_TASK_COMM_LEN];	/* the thread's name */
+	char pcomm[PS_TASK_COMM_LEN];	/* the parent process's name */
+};
+
 /* ps_exec.eflags */
 #define PS_EXEC_ARGS_TRUNC	0x01	/* argv longer than the limit: args_cut bytes not captured */
 #define PS_EXEC_FNAME_TRUNC	0x02	/* filename longer than PS_PATH_MAX */
@@ -156,6 +177,8 @@ _Static_assert(__builtin_offsetof(struct ps_exit, comm) == 104, "ps_exit.comm of
 /* Both compilers check the layout: a mismatch fails the build of either side. */
 #define PS_ASSERT(c, m) _Static_assert(c, m)
 PS_ASSERT(sizeof(struct ps_hdr) == 16, "ps_hdr layout");
+PS_ASSERT(sizeof(struct ps_ident) == 104, "ps_ident layout");
+PS_ASSERT(__builtin_offsetof(struct ps_ident, comm) == 56, "ps_ident.comm offset");
 PS_ASSERT(sizeof(struct ps_chunk) == 40, "ps_chunk layout");
 PS_ASSERT(sizeof(struct ps_exec) == 120, "ps_exec layout");
 PS_ASSERT(__builtin_offsetof(struct ps_exec, comm) == 88, "ps_exec.comm offset");

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The process identity every record carries (struct ps_ident in abi.h). */
+#ifndef PROCSNOOP_IDENT_BPF_H
+#define PROCSNOOP_IDENT_BPF_H
+
+#include "common.bpf.h"
+
+/*
+ * Fill @id from the current task, at the event. Every hook procsnoop uses
+ * runs in the context of the task the record is about, so the uid/gid
+ * and cgroup helpers describe it. The process is the group leader: its
+ * start, its name and its parent (real_parent, the one wait() reports
+ * to) identify the process whichever thread the event came from.
+ */
+static __always_inline void ps_ident_fill(struct ps_ident *id, struct task_struct *task)
+{
+	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+	struct task_struct *parent = BPF_CORE_READ(leader, real_parent);
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 ug = bpf_get_current_uid_gid();
+
+	id->ktime_ns = ps_now();
+	id->start_ns = BPF_CORE_READ(leader, start_boottime);
+	id->pstart_ns = BPF_CORE_READ(parent, group_leader, start_boottime);
+	id->cgroup_id = bpf_get_current_cgroup_id();
+	id->pid = pid_tgid >> 32;
+	id->tid = (__u32)pid_tgid;
+	id->ppid = BPF_CORE_READ(parent, tgid);
+	id->uid = (__u32)ug;
+	id->gid = ug >> 32;
+	id->euid = BPF_CORE_READ(task, cred, euid.val);
+	BPF_CORE_READ_STR_INTO(&id->comm, leader, comm);
+	bpf_get_current_comm(id->tcomm, sizeof(id->tcomm));
+	BPF_CORE_READ_STR_INTO(&id->pcomm, parent, group_leader, comm);
+}
+
+#endif /* PROCSNOOP_IDENT_BPF_H */
