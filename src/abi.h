@@ -220,11 +220,9 @@ struct ps_probe_count_key {
  */
 struct ps_probe {
 	struct ps_hdr hdr;
-	__u64 ktime_ns;
+	struct ps_ident id;
 	__u32 probe;		/* probe index (the attach cookie) */
-	__u32 pid;		/* tgid */
-	__u32 tid;
-	__u32 uid;
+	__u32 pad0;
 	__u64 vals[PS_PROBE_NVALS];	/* raw values; for a string, its pointer */
 	__u16 str_len[PS_PROBE_NVALS + 1];	/* data bytes of string value i; [7] is padding */
 	__u8 nargs;		/* arguments captured */
@@ -232,16 +230,15 @@ struct ps_probe {
 	__u8 str_fault;		/* bit i: string i could not be read (bad pointer) */
 	__u8 arg_fault;		/* bit i: USDT argument i could not be fetched */
 	__u32 pad;
-	char comm[PS_TASK_COMM_LEN];
 	__u8 data[];
 };
 
 PS_ASSERT(sizeof(struct ps_probe_cfg) == 16, "ps_probe_cfg layout");
 PS_ASSERT(sizeof(struct ps_probe_count_key) == 8, "ps_probe_count_key layout");
-PS_ASSERT(sizeof(struct ps_probe) == 136, "ps_probe layout");
-PS_ASSERT(__builtin_offsetof(struct ps_probe, vals) == 40, "ps_probe.vals offset");
-PS_ASSERT(__builtin_offsetof(struct ps_probe, str_len) == 96, "ps_probe.str_len offset");
-PS_ASSERT(__builtin_offsetof(struct ps_probe, comm) == 120, "ps_probe.comm offset");
-PS_ASSERT(PS_PROBE_NVALS * PS_PROBE_STR_MAX + 136 <= PS_CHUNK, "a probe hit fits one record");
+PS_ASSERT(sizeof(struct ps_probe) == 208, "ps_probe layout");
+PS_ASSERT(__builtin_offsetof(struct ps_probe, vals) == 128, "ps_probe.vals offset");
+PS_ASSERT(__builtin_offsetof(struct ps_probe, str_len) == 184, "ps_probe.str_len offset");
+PS_ASSERT(PS_PROBE_NVALS * PS_PROBE_STR_MAX + sizeof(struct ps_probe) <= PS_CHUNK,
+	  "a probe hit fits one record");
 
 #endif /* PROCSNOOP_ABI_H */

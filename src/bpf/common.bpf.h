@@ -98,6 +98,12 @@ static __always_inline __u64 ps_now(void)
 	return ps_boottime ? bpf_ktime_get_boot_ns() : bpf_ktime_get_ns();
 }
 
+/* An event id, unique among events in flight: the CPU, then the time. */
+static __always_inline __u64 ps_record_id(void)
+{
+	return ((__u64)bpf_get_smp_processor_id() << 56) | (bpf_ktime_get_ns() & ((1ULL << 56) - 1));
+}
+
 /* Claim a free scratch slot on this CPU; NULL when all are in use. For
  * callers that have another way to send their event. */
 static __always_inline struct ps_slot *ps_slot_try(void)
@@ -166,8 +172,7 @@ static __always_inline int ps_emit(void *ctx, void *data, __u64 size)
  */
 static __always_inline void ps_sw_init(struct ps_slot *slot, __u32 hdr_len)
 {
-	slot->sw.id = ((__u64)bpf_get_smp_processor_id() << 56) |
-		      (bpf_ktime_get_ns() & ((1ULL << 56) - 1));
+	slot->sw.id = ps_record_id();
 	slot->sw.pos = hdr_len;
 	slot->sw.sent = 0;
 	slot->sw.nrec = 0;

@@ -9,7 +9,7 @@
  * --count: hits are counted here, in a per-CPU hash, and user space
  * reads the totals each interval; nothing crosses the ring per hit.
  */
-#include "common.bpf.h"
+#include "ident.bpf.h"
 #include <bpf/usdt.bpf.h>
 
 char LICENSE[] SEC("license") = "GPL";
@@ -120,13 +120,9 @@ static __always_inline int on_hit(struct pt_regs *ctx, __u32 idx, int kind)
 	__builtin_memset(e, 0, sizeof(*e));
 	e->hdr.type = PS_REC_PROBE;
 	e->hdr.flags = PS_F_FIRST | PS_F_LAST;
-	e->hdr.id = pt;
-	e->ktime_ns = ps_now();
+	e->hdr.id = ps_record_id();
+	ps_ident_fill(&e->id, (void *)bpf_get_current_task());
 	e->probe = idx;
-	e->pid = tgid;
-	e->tid = (__u32)pt;
-	e->uid = (__u32)bpf_get_current_uid_gid();
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
 
 	if (kind == PS_PROBE_RETURN) {
 		e->vals[PS_PROBE_RET] = PT_REGS_RC(ctx);

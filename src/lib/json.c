@@ -27,6 +27,7 @@ static void close_level(struct jw *w)
 void jw_begin(struct jw *w, const char *type)
 {
 	w->depth = -1;
+	w->keyed = false;
 	open_level(w, '{');
 	if (type)
 		jw_cstr(w, "type", type);
@@ -41,8 +42,14 @@ void jw_end(struct jw *w)
 	w->depth = -1;
 }
 
-void jw_key(struct jw *w, const char *name)
+/* Start a member (or, with name NULL, an element, or the value of jw_key()'s name). */
+static void member(struct jw *w, const char *name)
 {
+	if (w->keyed) {
+		w->keyed = false;
+		if (!name)
+			return;
+	}
 	if (w->more[w->depth])
 		out_char(',');
 	w->more[w->depth] = true;
@@ -52,9 +59,15 @@ void jw_key(struct jw *w, const char *name)
 	}
 }
 
+void jw_key(struct jw *w, const char *name)
+{
+	member(w, name);
+	w->keyed = name != NULL;
+}
+
 void jw_obj(struct jw *w, const char *name)
 {
-	jw_key(w, name);
+	member(w, name);
 	open_level(w, '{');
 }
 
@@ -65,7 +78,7 @@ void jw_obj_end(struct jw *w)
 
 void jw_arr(struct jw *w, const char *name)
 {
-	jw_key(w, name);
+	member(w, name);
 	open_level(w, '[');
 }
 
@@ -78,7 +91,7 @@ void jw_u64(struct jw *w, const char *name, uint64_t v)
 {
 	char b[24];
 
-	jw_key(w, name);
+	member(w, name);
 	out_bytes(b, snprintf(b, sizeof(b), "%" PRIu64, v));
 }
 
@@ -86,19 +99,19 @@ void jw_s64(struct jw *w, const char *name, int64_t v)
 {
 	char b[24];
 
-	jw_key(w, name);
+	member(w, name);
 	out_bytes(b, snprintf(b, sizeof(b), "%" PRId64, v));
 }
 
 void jw_bool(struct jw *w, const char *name, bool v)
 {
-	jw_key(w, name);
+	member(w, name);
 	out_str(v ? "true" : "false");
 }
 
 void jw_null(struct jw *w, const char *name)
 {
-	jw_key(w, name);
+	member(w, name);
 	out_str("null");
 }
 
@@ -107,7 +120,7 @@ void jw_double(struct jw *w, const char *name, double v, int decimals)
 	char b[64];
 	int n;
 
-	jw_key(w, name);
+	member(w, name);
 	/* JSON has no NaN or infinity */
 	if (!isfinite(v)) {
 		out_str("null");
@@ -119,7 +132,7 @@ void jw_double(struct jw *w, const char *name, double v, int decimals)
 
 void jw_str(struct jw *w, const char *name, const void *p, size_t n)
 {
-	jw_key(w, name);
+	member(w, name);
 	out_json_str(p, n);
 }
 

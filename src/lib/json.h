@@ -28,6 +28,7 @@ struct jw {
 	int depth;
 	bool more[JW_DEPTH];	/* a member was written at this level: next needs a comma */
 	char close[JW_DEPTH];	/* what ends this level: '}' or ']' */
+	bool keyed;		/* jw_key() wrote a name: the next value (name NULL) is its value */
 };
 
 /* {"type":TYPE  (TYPE may be NULL: a bare object) */
@@ -35,7 +36,8 @@ void jw_begin(struct jw *w, const char *type);
 /* }\n : closes everything still open, ends the line */
 void jw_end(struct jw *w);
 
-/* "name": (or, with name NULL, an array element), comma first when needed */
+/* "name": with a comma first when needed; the next call with a NULL name
+ * writes its value (e.g. jw_key(w, "ret"); jw_u64(w, NULL, v);) */
 void jw_key(struct jw *w, const char *name);
 void jw_obj(struct jw *w, const char *name);
 void jw_obj_end(struct jw *w);

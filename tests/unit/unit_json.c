@@ -63,6 +63,13 @@ static void nested(void)
 	jw_obj_end(&w);
 	jw_arr_end(&w);
 	jw_u64(&w, "after", 2);
+	jw_key(&w, "k2");
+	jw_s64(&w, NULL, -1);
+	jw_key(&w, "k3");
+	jw_arr(&w, NULL);
+	jw_u64(&w, NULL, 1);
+	jw_u64(&w, NULL, 2);
+	jw_arr_end(&w);
 	jw_end(&w);
 }
 
@@ -113,7 +120,7 @@ int main(void)
 	o = captured(nested);
 	CHECK_STR("json_nested", o, strlen(o),
 		  "{\"type\":\"x\",\"args\":[\"a\",\"b\"],\"o\":{\"k\":1,\"e\":[]},"
-		  "\"objs\":[{\"a\":1},{}],\"after\":2}\n");
+		  "\"objs\":[{\"a\":1},{}],\"after\":2,\"k2\":-1,\"k3\":[1,2]}\n");
 	o = captured(unclosed);
 	CHECK_STR("json_unclosed_levels_closed", o, strlen(o), "{\"a\":[{\"k\":1}]}\n");
 	o = captured(hostile);

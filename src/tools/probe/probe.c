@@ -22,6 +22,7 @@
 #include "lib/transport.h"
 #include "tools/probe/elf.h"
 #include "events/probe.h"
+#include "print/probe.h"
 #include "tools/probe/spec.h"
 #include "probe.skel.h"
 
@@ -570,22 +571,15 @@ static void on_event(void *ctx, const struct ps_event *ev)
 
 	if (!probe_view_init(&v, ev, c->specs, c->nspecs))
 		return;
-	if (c->bash) {
-		if (v.e->vals[PS_PROBE_RET] == 0)	/* NULL: end of input, no line */
-			return;
-		if (c->json)
-			bashline_print_json(&v);
-		else
-			bashline_print_table(&v);
-	} else if (c->json) {
-		probe_print_json(&v);
-	} else {
-		probe_print_table(&v);
-	}
-	out_maybe_flush();
+	/* bashreadline: NULL is the end of input, no line */
+	if (c->bash && v.e->vals[PS_PROBE_RET] == 0)
+		return;
+	ps_session_emit(c->sess, 0, &v);
 }
 
-static void print_header(void *ctx)
+/* ---- sinks ---- */
+
+static void table_header(void *ctx)
 {
 	struct pcfg *c = ctx;
 
@@ -595,6 +589,28 @@ static void print_header(void *ctx)
 		count_print_header(c->per_pid);
 	else
 		probe_print_header();
+}
+
+static void table_event(void *ctx, int kind, const void *view)
+{
+	struct pcfg *c = ctx;
+
+	if (c->bash)
+		bashline_print_table(view);
+	else
+		probe_print_table(view);
+	out_maybe_flush();
+}
+
+static void json_event(void *ctx, int kind, const void *view)
+{
+	struct pcfg *c = ctx;
+
+	if (c->bash)
+		bashline_print_json(view);
+	else
+		probe_print_json(view);
+	out_maybe_flush();
 }
 
 static void on_tick(void *ctx, uint64_t now)
@@ -834,7 +850,9 @@ static int run(struct pcfg *c)
 		goto out;
 	ps_clock_init(c->skel->rodata->ps_boottime);
 	c->last_report = ps_ktime_now();
-	ps_session_sink(c->sess, &(struct ps_sink){ .header = print_header, .ctx = c });
+	ps_session_sink(c->sess, c->json ? &(struct ps_sink){ .event = json_event, .ctx = c }
+					 : &(struct ps_sink){ .header = table_header,
+							      .event = table_event, .ctx = c });
 	ret = ps_session_run(c->sess, &(struct ps_session_hooks){ .ready = ready, .tick = on_tick,
 								  .end = on_end, .ctx = c }) ?
 		      1 : 0;
