@@ -36,6 +36,9 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUT)/tests/%,$(HELPER_SRCS))
+# 32-bit (i386) fixtures for the compat tests: gcc -m32 -static (gcc-multilib)
+HELPER32_SRCS := $(if $(filter x86_64,$(shell uname -m)),$(wildcard tests/helpers32/*.c))
+HELPER_BINS += $(patsubst tests/helpers32/%.c,$(OUT)/tests/%,$(HELPER32_SRCS))
 
 .DELETE_ON_ERROR:
 # Skeletons and BPF objects are intermediates of the binary: keep them, or
@@ -97,6 +100,11 @@ $(OUT)/tests/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -o $@ $< -lpthread
+
+$(OUT)/tests/%: tests/helpers32/%.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC32,$@)
+	$(Q)$(CC) -m32 -static -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -o $@ $<
 
 helpers: $(HELPER_BINS)
 

@@ -20,7 +20,16 @@
  *                                      [PATH, MARKER, pad...] of exactly
  *                                      BYTES bytes (NULs included)
  *
- * ARG... is the whole argv, argv[0] included.
+ *   exec_do badargv PATH               execve(PATH, (char **)8, env): EFAULT
+ *   exec_do manyargs N PATH            execve(PATH, {PATH, "" x N}, env)
+ *   exec_do int80 PATH ARG...          execve through int $0x80 (the i386 ABI,
+ *                                      from 64-bit code), strings and argv
+ *                                      copied below 4 GiB; prints the result
+ *   exec_do race N PATH ARG...         N threads execve at once (one wins, the
+ *                                      others are killed by its de_thread)
+ *
+ * ARG... is the whole argv, argv[0] included. A failed exec prints
+ * nothing and exits 126 with the error on stderr, unless said otherwise.
  *
  *   exec_do gate MODE ...              first wait for one byte on stdin (so a
  *                                      tracer can be started with -P <our pid>)
@@ -33,6 +42,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -109,6 +120,58 @@ static char **big_argv(const char *path, const char *marker, long bytes)
 	}
 	v[n] = NULL;
 	return v;
+}
+
+#ifdef __x86_64__
+/* execve(2) via int $0x80: eax 11, ebx path, ecx argv (32-bit pointers), edx envp */
+static long int80_execve(const char *path, char **argv)
+{
+	size_t n = 0, len = 0;
+	char *base, *p;
+	uint32_t *v;
+	long ret;
+
+	while (argv[n])
+		len += strlen(argv[n++]) + 1;
+	len += strlen(path) + 1 + (n + 2) * 4;
+	base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT,
+		    -1, 0);
+	if (base == MAP_FAILED)
+		die("mmap MAP_32BIT");
+	v = (uint32_t *)base;
+	p = base + (n + 2) * 4;
+	for (size_t i = 0; i < n; i++) {
+		v[i] = (uint32_t)(uintptr_t)p;
+		p = stpcpy(p, argv[i]) + 1;
+	}
+	v[n] = 0;
+	v[n + 1] = 0;		/* envp: empty */
+	strcpy(p, path);
+	/* garbage in the upper halves: the kernel uses only the low 32 bits */
+	asm volatile("int $0x80"
+		     : "=a"(ret)
+		     : "a"(11L), "b"((uintptr_t)p | 0xdead00000000ul),
+		       "c"((uintptr_t)v | 0xbeef00000000ul), "d"((uintptr_t)(v + n + 1))
+		     : "memory");
+	return ret;
+}
+#endif
+
+static pthread_barrier_t race_bar;
+
+struct race {
+	const char *path;
+	char **argv;
+};
+
+static void *race_exec(void *p)
+{
+	struct race *r = p;
+
+	pthread_barrier_wait(&race_bar);
+	execve(r->path, r->argv, environ);
+	/* only a failure that the caller sees gets here */
+	_exit(126);
 }
 
 static int burst(long n, const char *path, char **argv)
@@ -197,6 +260,43 @@ int main(int argc, char **argv)
 		}
 		say("%ld\n", pid, 0);
 		return wait_child(pid);
+	}
+	if (!strcmp(mode, "badargv") && argc == 3) {
+		syscall(SYS_execve, argv[2], (char **)8, environ);
+		die("execve");
+	}
+	if (!strcmp(mode, "manyargs") && argc == 4) {
+		long n = atol(argv[2]);
+		char **v = calloc(n + 2, sizeof(*v));
+
+		if (!v)
+			die("calloc");
+		v[0] = argv[3];
+		for (long i = 1; i <= n; i++)
+			v[i] = "";
+		execve(argv[3], v, environ);
+		die("execve");
+	}
+#ifdef __x86_64__
+	if (!strcmp(mode, "int80") && argc >= 4) {
+		long r = int80_execve(argv[2], argv + 3);
+
+		say("%ld\n", r, 0);
+		return 0;
+	}
+#endif
+	if (!strcmp(mode, "race") && argc >= 5) {
+		long n = atol(argv[2]);
+		struct race r = { argv[3], argv + 4 };
+		pthread_t th;
+
+		if (n < 2 || pthread_barrier_init(&race_bar, NULL, n))
+			die("race: N");
+		for (long i = 0; i < n; i++)
+			if (pthread_create(&th, NULL, race_exec, &r))
+				die("pthread_create");
+		for (;;)
+			pause();
 	}
 	if (!strcmp(mode, "burst") && argc >= 5)
 		return burst(atol(argv[2]), argv[3], argv + 4);
