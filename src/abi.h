@@ -94,9 +94,11 @@ struct ps_ident {
 #define PS_EXEC_FNAME_TRUNC	0x02	/* filename longer than PS_PATH_MAX */
 #define PS_EXEC_ARGV_EMPTY	0x04	/* argv was NULL or argv[0] NULL (argc == 0) */
 #define PS_EXEC_EXECVEAT	0x08	/* the call was execveat() */
-#define PS_EXEC_ARGS_FAULT	0x10	/* argv could not be read (bad pointer) */
-#define PS_EXEC_COUNT_TRUNC	0x20	/* more than max_args arguments: the rest not captured */
+#define PS_EXEC_ARGS_FAULT	0x10	/* argv (the array or a string) could not be read: bad pointer */
+#define PS_EXEC_COUNT_TRUNC	0x20	/* more than --max-args arguments (set in user space only) */
 #define PS_EXEC_CUT_LOWER	0x40	/* args_cut is a lower bound (stopped measuring) */
+#define PS_EXEC_COMPAT		0x80	/* a 32-bit (compat, i386 ABI) execve/execveat */
+#define PS_EXEC_ABI_KNOWN	0x100	/* the syscall entry was seen: PS_EXEC_COMPAT is meaningful */
 
 /*
  * One exec attempt. Variable data: the filename (fname_len bytes, no
@@ -134,6 +136,8 @@ enum ps_stat {
 	PS_STAT_LOST = 0,	/* records that did not fit in the buffer (events lost or cut) */
 	PS_STAT_LOST_EVENTS,	/* events lost whole */
 	PS_STAT_SCRATCH_BUSY,	/* no free scratch slot (deep preemption) */
+	PS_STAT_EXEC_KILLED,	/* failed execs not reported: the caller was killed (SIGKILL
+				 * pending, e.g. by a sibling thread's exec) and never saw it */
 	PS_STAT_NR = 8,
 };
 

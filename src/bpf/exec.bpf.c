@@ -17,6 +17,14 @@
  *   syscall side: fentry/fexit on the syscall functions | syscall
  *                 tracepoints (need tracefs) | raw sys_enter/sys_exit
  *   exec side:    tp_btf | raw_tp | classic tracepoint
+ *
+ * 32-bit (compat) execs: the fentry targets (__x64_sys_*) and the syscall
+ * tracepoints never see them (the syscall tracepoints skip compat
+ * syscalls: kernel/trace/trace_syscalls.c, trace_get_syscall_nr() returns
+ * -1 for in_compat_syscall()). Their successes show at sched_process_exec
+ * anyway; their failures are caught by compat_sys_exit, a raw sys_exit
+ * program that runs for every syscall and leaves at once unless the
+ * syscall is a compat one. raw-sys handles both ABIs itself.
  */
 #include "common.bpf.h"
 
@@ -26,9 +34,49 @@ const volatile __u32 targ_uid = (__u32)-1;
 const volatile __u32 targ_ppid = 0;
 const volatile bool fails_only = false;
 const volatile __u32 max_args_bytes = PS_ARGS_DEFAULT;
-const volatile __u32 max_args = 1u << 20;
 const volatile __s32 nr_execve = 59;	/* set by user space for raw sys_enter */
 const volatile __s32 nr_execveat = 322;
+
+/* The i386 syscall table (arch/x86/entry/syscalls/syscall_32.tbl). */
+#define NR_IA32_EXECVE 11
+#define NR_IA32_EXECVEAT 358
+/* arch/x86/include/asm/thread_info.h */
+#define PS_TS_COMPAT 0x0002
+
+/*
+ * Is the current syscall a 32-bit one? x86: syscall_32_enter() (int $0x80,
+ * sysenter, syscall from compat mode) sets TS_COMPAT in thread_info.status;
+ * arch_exit_to_user_mode_prepare() clears it only after the sys_exit
+ * tracepoint has run, so it is valid at sys_enter and sys_exit alike. This
+ * is in_ia32_syscall(). It says nothing about the caller at
+ * sched_process_exec: set_personality_64bit() / __set_personality_ia32()
+ * have rewritten it (and orig_ax) for the new image by then.
+ */
+static __always_inline bool in_compat_syscall(struct task_struct *task)
+{
+#if defined(__TARGET_ARCH_x86)
+	if (bpf_core_field_exists(task->thread_info.status))
+		return BPF_CORE_READ(task, thread_info.status) & PS_TS_COMPAT;
+#endif
+	return false;
+}
+
+/*
+ * Will this task never return to user space? __fatal_signal_pending()
+ * (include/linux/sched/signal.h) is exactly "SIGKILL in task->pending".
+ * Every path that kills a thread group puts it there per thread:
+ * zap_other_threads() (kernel/signal.c), which de_thread() (fs/exec.c)
+ * calls when a sibling's exec wins, and complete_signal() for a fatal
+ * signal or exit_group() (zap_other_threads again). SIGKILL can be neither
+ * blocked nor caught, so the thread dies at its next return to user space:
+ * its failed exec (-ERESTARTNOHAND from copy_strings()/count(), E2BIG from
+ * get_arg_page(), EAGAIN from de_thread()) is an artefact of being killed
+ * that no caller ever sees.
+ */
+static __always_inline bool being_killed(struct task_struct *task)
+{
+	return BPF_CORE_READ(task, pending.signal.sig[0]) & (1ul << (9 - 1));	/* SIGKILL */
+}
 
 
 /* What syscall entry saw, for the exit (failure) and exec (success) hooks. */
@@ -37,7 +85,7 @@ struct inflight {
 	__u64 argv;		/* user pointer */
 	__s32 fd;
 	__u32 at_flags;
-	__u32 eflags;		/* PS_EXEC_EXECVEAT, PS_EXEC_ARGV_EMPTY */
+	__u32 eflags;		/* PS_EXEC_EXECVEAT, PS_EXEC_ARGV_EMPTY, PS_EXEC_COMPAT */
 	__u32 pad;
 };
 
@@ -59,24 +107,39 @@ static __always_inline bool pass_filters(struct task_struct *task)
 	return true;
 }
 
-static __always_inline int on_enter(const char *filename, const char *const *argv, int fd,
-				    int at_flags, bool is_at)
+/* What the syscall was called with; @eflags: PS_EXEC_EXECVEAT, PS_EXEC_COMPAT. */
+static __always_inline void in_fill(struct inflight *in, __u64 filename, __u64 argv, int fd,
+				    int at_flags, __u32 eflags)
+{
+	__u64 a0 = 0;
+	long err;
+
+	in->filename = filename;
+	in->argv = argv;
+	in->fd = fd;
+	in->at_flags = at_flags;
+	in->eflags = eflags | PS_EXEC_ABI_KNOWN;
+	/* compat argv is an array of 32-bit pointers (compat_uptr_t) */
+	err = bpf_probe_read_user(&a0, eflags & PS_EXEC_COMPAT ? 4 : 8, (void *)argv);
+	/*
+	 * Empty only if argv is NULL or argv[0] is read as NULL: an unreadable
+	 * pointer is not an empty argv (the failure path reads it again and
+	 * says so; the success path has the kernel's own argc).
+	 */
+	if (!argv || (!err && !a0))
+		in->eflags |= PS_EXEC_ARGV_EMPTY;
+}
+
+static __always_inline int on_enter(__u64 filename, __u64 argv, int fd, int at_flags,
+				    __u32 eflags)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
 	struct inflight in = {};
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	__u64 a0 = 0;
 
 	if (!pass_filters(task))
 		return 0;
-	in.filename = (__u64)filename;
-	in.argv = (__u64)argv;
-	in.fd = fd;
-	in.at_flags = at_flags;
-	if (is_at)
-		in.eflags |= PS_EXEC_EXECVEAT;
-	if (!argv || bpf_probe_read_user(&a0, sizeof(a0), argv) || !a0)
-		in.eflags |= PS_EXEC_ARGV_EMPTY;
+	in_fill(&in, filename, argv, fd, at_flags, eflags);
 	bpf_map_update_elem(&inflight, &tid, &in, BPF_ANY);
 	return 0;
 }
@@ -100,17 +163,28 @@ static __always_inline void fill_common(struct ps_exec *e, struct task_struct *t
 
 /* ---- failure path: read argv back through the user pointers ---- */
 
-/* Past the limit we still measure what is cut, up to this much. */
-#define CUT_COUNT_BUDGET (16u << 20)
+/*
+ * Past the limit we still measure what is cut, up to this many bytes, in
+ * at most the iterations bpf_loop allows (BPF_MAX_LOOPS, 2^23), several
+ * arguments per iteration. Whichever runs out first, args_cut becomes a
+ * lower bound, flagged PS_EXEC_CUT_LOWER. 2^23 iterations of CUT_PER_ITER
+ * arguments measure at least 2^25 arguments exactly: more than fit in any
+ * stack rlimit the kernel accepts for a failed exec to get that far.
+ */
+#define CUT_COUNT_BUDGET (64u << 20)
+#define CUT_PER_ITER 4
+#define ARGV_LOOPS (1u << 23)
 
 /* Loop state, kept in the slot's state[] area (see struct ps_slot). */
 struct argv_state {
-	const char *const *argv;
+	__u64 argv;		/* user pointer to the pointer array */
 	const char *cur;	/* string being copied (NULL: fetch the next) */
 	__u32 idx;		/* argv entries fetched */
 	__u32 bytes;		/* argv bytes captured */
 	__u32 cut;		/* argv bytes not captured */
 	__u32 eflags;
+	__u32 done;		/* the loop ended by itself (not out of iterations) */
+	__u32 psize;		/* pointer size: 8, or 4 for a compat argv */
 };
 
 /* What the bpf_loop callbacks get: pointers only. */
@@ -119,10 +193,56 @@ struct loop_ctx {
 	struct ps_slot *slot;
 };
 
+/* Fetch argv[idx] into a->cur; false at the end of argv (or on a fault). */
+static __always_inline bool argv_fetch(struct argv_state *a)
+{
+	__u64 p = 0;
+	__u32 sz = a->psize == 4 ? 4 : 8;
+
+	if (bpf_probe_read_user(&p, sz, (void *)(a->argv + (__u64)a->idx * sz))) {
+		a->eflags |= PS_EXEC_ARGS_FAULT;
+		return false;
+	}
+	if (!p)
+		return false;
+	a->idx++;
+	a->cur = (const char *)p;
+	return true;
+}
+
+/* Past the limit: measure one (piece of an) argument; false: stop the loop. */
+static __always_inline bool argv_measure(struct ps_slot *slot, struct argv_state *a)
+{
+	const char *s;
+	long n;
+
+	if (!a->cur && !argv_fetch(a))
+		return false;
+	s = a->cur;
+	a->eflags |= PS_EXEC_ARGS_TRUNC;
+	if (a->cut >= CUT_COUNT_BUDGET) {
+		a->eflags |= PS_EXEC_CUT_LOWER;
+		return false;
+	}
+	n = bpf_probe_read_user_str(slot->buf + PS_REC_MAX, PS_CHUNK, s);
+	if (n <= 0) {
+		a->eflags |= PS_EXEC_ARGS_FAULT;
+		return false;
+	}
+	if (n < PS_CHUNK) {
+		a->cut += n;
+		a->cur = 0;
+	} else {
+		a->cut += n - 1;
+		a->cur = s + n - 1;
+	}
+	return true;
+}
+
 /*
  * One bounded step per bpf_loop iteration: fetch the next argv pointer,
  * or copy one piece of the current string (strings may span records),
- * or, past the limit, measure one piece of what is cut. A state machine
+ * or, past the limit, measure a few pieces of what is cut. A state machine
  * instead of nested loops keeps the verifier's work constant.
  */
 static long argv_cb(__u64 i, void *data)
@@ -130,44 +250,25 @@ static long argv_cb(__u64 i, void *data)
 	struct loop_ctx *lc = data;
 	struct ps_slot *slot = lc->slot;
 	struct argv_state *a = (void *)slot->state;
-	const char *s = a->cur;
+	const char *s;
 	__u32 room, left, pos;
 	long n;
 
-	if (!s) {
-		if (a->idx >= max_args) {
-			a->eflags |= PS_EXEC_COUNT_TRUNC;
-			return 1;
-		}
-		if (bpf_probe_read_user(&s, sizeof(s), &a->argv[a->idx])) {
-			a->eflags |= PS_EXEC_ARGS_FAULT;
-			return 1;
-		}
-		if (!s)
-			return 1;
-		a->idx++;
-	}
 	left = a->bytes < max_args_bytes ? max_args_bytes - a->bytes : 0;
 	if (left == 0) {
-		a->eflags |= PS_EXEC_ARGS_TRUNC;
-		if (a->cut >= CUT_COUNT_BUDGET) {
-			a->eflags |= PS_EXEC_CUT_LOWER;
-			return 1;
-		}
-		n = bpf_probe_read_user_str(slot->buf + PS_REC_MAX, PS_CHUNK, s);
-		if (n <= 0) {
-			a->eflags |= PS_EXEC_ARGS_FAULT;
-			return 1;
-		}
-		if (n < PS_CHUNK) {
-			a->cut += n;
-			a->cur = 0;
-		} else {
-			a->cut += n - 1;
-			a->cur = s + n - 1;
+		for (int k = 0; k < CUT_PER_ITER; k++) {
+			if (!argv_measure(slot, a)) {
+				a->done = 1;
+				return 1;
+			}
 		}
 		return 0;
 	}
+	if (!a->cur && !argv_fetch(a)) {
+		a->done = 1;
+		return 1;
+	}
+	s = a->cur;
 	room = ps_sw_room(slot);
 	/*
 	 * A string read needs room for one byte and the NUL to make progress:
@@ -176,7 +277,6 @@ static long argv_cb(__u64 i, void *data)
 	 */
 	if (room < 2) {
 		ps_sw_flush(lc->ctx, slot, sizeof(struct ps_exec), false, 0, 0, 0, 0);
-		a->cur = s;
 		return 0;
 	}
 	if (room > left + 1)
@@ -184,11 +284,14 @@ static long argv_cb(__u64 i, void *data)
 	if (room > PS_REC_MAX)
 		room = PS_REC_MAX;
 	pos = slot->sw.pos;
-	if (pos > PS_REC_MAX)
+	if (pos > PS_REC_MAX) {
+		a->done = 1;
 		return 1;
+	}
 	n = bpf_probe_read_user_str(slot->buf + pos, room, s);
 	if (n <= 0) {
 		a->eflags |= PS_EXEC_ARGS_FAULT;
+		a->done = 1;
 		return 1;
 	}
 	if (n < room) {		/* the whole (rest of the) string, NUL included */
@@ -204,25 +307,25 @@ static long argv_cb(__u64 i, void *data)
 	return 0;
 }
 
-static __always_inline int on_exit(void *ctx, long ret)
+/* Report the failed exec described by @in (what syscall entry saw). */
+static __always_inline int report_failure(void *ctx, long ret, const struct inflight *in)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct inflight *in = bpf_map_lookup_elem(&inflight, &tid);
-	struct task_struct *task;
+	struct task_struct *task = (void *)bpf_get_current_task();
 	struct argv_state *a;
 	struct ps_slot *slot;
 	struct ps_exec *e;
 	__u32 eflags;
+	char c = 0;
 	long n;
 
-	if (!in)
+	if (being_killed(task)) {
+		ps_stat_inc(PS_STAT_EXEC_KILLED);
 		return 0;
-	if (ret >= 0)
-		goto out;
+	}
 	slot = ps_slot_get();
 	if (!slot)
-		goto out;
-	task = (void *)bpf_get_current_task();
+		return 0;
 	e = (void *)slot->buf;
 	fill_common(e, task);
 	e->tid = tid;
@@ -238,19 +341,27 @@ static __always_inline int on_exit(void *ctx, long ret)
 		n = 1;
 	if (n >= PS_PATH_MAX) {
 		n = PS_PATH_MAX;
-		e->eflags |= PS_EXEC_FNAME_TRUNC;
+		/* 4095 bytes and the NUL fit PATH_MAX: cut only if more follows */
+		if (bpf_probe_read_user(&c, 1, (void *)(in->filename + PS_PATH_MAX - 1)) || c)
+			e->eflags |= PS_EXEC_FNAME_TRUNC;
 	}
 	e->fname_len = n - 1;
 	slot->sw.pos += n - 1;
 
 	a = (void *)slot->state;
-	a->argv = (void *)in->argv;
+	a->argv = in->argv;
 	a->cur = 0;
 	a->idx = a->bytes = a->cut = a->eflags = 0;
+	a->done = 0;
+	a->psize = in->eflags & PS_EXEC_COMPAT ? 4 : 8;
 	struct loop_ctx lc = { .ctx = ctx, .slot = slot };
 	eflags = e->eflags;
-	if (!(in->eflags & PS_EXEC_ARGV_EMPTY))
-		bpf_loop(1u << 23, argv_cb, &lc, 0);
+	if (!(in->eflags & PS_EXEC_ARGV_EMPTY)) {
+		bpf_loop(ARGV_LOOPS, argv_cb, &lc, 0);
+		/* out of iterations with argv left: what is counted is a lower bound */
+		if (!a->done)
+			a->eflags |= PS_EXEC_ARGS_TRUNC | PS_EXEC_CUT_LOWER;
+	}
 	eflags |= a->eflags;
 	/*
 	 * Once the first record is sent, slot->buf holds chunk data: *e is
@@ -265,7 +376,18 @@ static __always_inline int on_exit(void *ctx, long ret)
 	}
 	ps_sw_flush(ctx, slot, sizeof(*e), true, a->idx, a->bytes, a->cut, eflags);
 	ps_slot_put(slot);
-out:
+	return 0;
+}
+
+static __always_inline int on_exit(void *ctx, long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct inflight *in = bpf_map_lookup_elem(&inflight, &tid);
+
+	if (!in)
+		return 0;
+	if (ret < 0)
+		report_failure(ctx, ret, in);
 	bpf_map_delete_elem(&inflight, &tid);
 	return 0;
 }
@@ -395,16 +517,16 @@ out:
 SEC("fentry/__x64_sys_execve")
 int BPF_PROG(fentry_execve, struct pt_regs *regs)
 {
-	return on_enter((void *)PT_REGS_PARM1_CORE_SYSCALL(regs),
-			(void *)PT_REGS_PARM2_CORE_SYSCALL(regs), 0, 0, false);
+	return on_enter(PT_REGS_PARM1_CORE_SYSCALL(regs), PT_REGS_PARM2_CORE_SYSCALL(regs), 0, 0,
+			0);
 }
 
 SEC("fentry/__x64_sys_execveat")
 int BPF_PROG(fentry_execveat, struct pt_regs *regs)
 {
-	return on_enter((void *)PT_REGS_PARM2_CORE_SYSCALL(regs),
-			(void *)PT_REGS_PARM3_CORE_SYSCALL(regs),
-			PT_REGS_PARM1_CORE_SYSCALL(regs), PT_REGS_PARM5_CORE_SYSCALL(regs), true);
+	return on_enter(PT_REGS_PARM2_CORE_SYSCALL(regs), PT_REGS_PARM3_CORE_SYSCALL(regs),
+			PT_REGS_PARM1_CORE_SYSCALL(regs), PT_REGS_PARM5_CORE_SYSCALL(regs),
+			PS_EXEC_EXECVEAT);
 }
 
 SEC("fexit/__x64_sys_execve")
@@ -422,14 +544,13 @@ int BPF_PROG(fexit_execveat, struct pt_regs *regs, long ret)
 SEC("tracepoint/syscalls/sys_enter_execve")
 int tp_enter_execve(struct ps_tp_sys_enter *ctx)
 {
-	return on_enter((void *)ctx->args[0], (void *)ctx->args[1], 0, 0, false);
+	return on_enter(ctx->args[0], ctx->args[1], 0, 0, 0);
 }
 
 SEC("tracepoint/syscalls/sys_enter_execveat")
 int tp_enter_execveat(struct ps_tp_sys_enter *ctx)
 {
-	return on_enter((void *)ctx->args[1], (void *)ctx->args[2], ctx->args[0], ctx->args[4],
-			true);
+	return on_enter(ctx->args[1], ctx->args[2], ctx->args[0], ctx->args[4], PS_EXEC_EXECVEAT);
 }
 
 SEC("tracepoint/syscalls/sys_exit_execve")
@@ -444,33 +565,104 @@ int tp_exit_execveat(struct ps_tp_sys_exit *ctx)
 	return on_exit(ctx, ctx->ret);
 }
 
-/* Raw syscall tracepoints fire for every syscall: filter on the number first. */
+#if defined(__TARGET_ARCH_x86)
+/*
+ * The arguments of a compat execve (11) / execveat (358), from the i386
+ * registers: ebx, ecx, edx, esi, edi. The kernel's __ia32_sys_* wrappers
+ * take only the low 32 bits (a 64-bit program using int $0x80 may leave
+ * garbage above them), and so must we.
+ */
+static __always_inline bool compat_args(struct pt_regs *regs, long id, struct inflight *in)
+{
+	__u64 bx = BPF_CORE_READ(regs, bx) & 0xffffffff;
+	__u64 cx = BPF_CORE_READ(regs, cx) & 0xffffffff;
+	__u64 dx = BPF_CORE_READ(regs, dx) & 0xffffffff;
+	__u64 di = BPF_CORE_READ(regs, di) & 0xffffffff;
+
+	if (id == NR_IA32_EXECVE)
+		in_fill(in, bx, cx, 0, 0, PS_EXEC_COMPAT);
+	else if (id == NR_IA32_EXECVEAT)
+		in_fill(in, cx, dx, (int)bx, di, PS_EXEC_COMPAT | PS_EXEC_EXECVEAT);
+	else
+		return false;
+	return true;
+}
+#else
+static __always_inline bool compat_args(struct pt_regs *regs, long id, struct inflight *in)
+{
+	return false;
+}
+#endif
+
+/*
+ * Raw syscall tracepoints fire for every syscall: filter on the ABI and
+ * the number first. A number means a syscall only in its own table: 59
+ * and 322 are execve/execveat for x86-64 but oldolduname/timerfd_create
+ * for i386, whose execve/execveat are 11 and 358.
+ */
 SEC("raw_tracepoint/sys_enter")
 int raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 {
+	struct task_struct *task = (void *)bpf_get_current_task();
 	struct pt_regs *regs = (void *)ctx->args[0];
 	long id = ctx->args[1];
+	struct inflight in = {};
+	__u32 tid;
 
+	if (in_compat_syscall(task)) {
+		if (!compat_args(regs, id, &in) || !pass_filters(task))
+			return 0;
+		tid = (__u32)bpf_get_current_pid_tgid();
+		bpf_map_update_elem(&inflight, &tid, &in, BPF_ANY);
+		return 0;
+	}
 	if (id == nr_execve)
-		return on_enter((void *)PT_REGS_PARM1_CORE_SYSCALL(regs),
-				(void *)PT_REGS_PARM2_CORE_SYSCALL(regs), 0, 0, false);
+		return on_enter(PT_REGS_PARM1_CORE_SYSCALL(regs), PT_REGS_PARM2_CORE_SYSCALL(regs),
+				0, 0, 0);
 	if (id == nr_execveat)
-		return on_enter((void *)PT_REGS_PARM2_CORE_SYSCALL(regs),
-				(void *)PT_REGS_PARM3_CORE_SYSCALL(regs),
+		return on_enter(PT_REGS_PARM2_CORE_SYSCALL(regs), PT_REGS_PARM3_CORE_SYSCALL(regs),
 				PT_REGS_PARM1_CORE_SYSCALL(regs),
-				PT_REGS_PARM5_CORE_SYSCALL(regs), true);
+				PT_REGS_PARM5_CORE_SYSCALL(regs), PS_EXEC_EXECVEAT);
 	return 0;
 }
 
 SEC("raw_tracepoint/sys_exit")
 int raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
+	struct task_struct *task = (void *)bpf_get_current_task();
 	struct pt_regs *regs = (void *)ctx->args[0];
 	long id = BPF_CORE_READ(regs, orig_ax);
 
-	if (id != nr_execve && id != nr_execveat)
+	if (in_compat_syscall(task)) {
+		if (id != NR_IA32_EXECVE && id != NR_IA32_EXECVEAT)
+			return 0;
+	} else if (id != nr_execve && id != nr_execveat) {
 		return 0;
+	}
 	return on_exit(ctx, ctx->args[1]);
+}
+
+/*
+ * With fentry or sys-tp, the companion that sees compat failures: at
+ * sys_exit of a failed compat execve the registers still hold its
+ * arguments (only ax has changed, to the return value), so no entry
+ * program is needed. It runs for every syscall on the machine: the common
+ * path is one read of thread_info.status.
+ */
+SEC("raw_tracepoint/sys_exit")
+int compat_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct pt_regs *regs;
+	struct inflight in = {};
+	long ret = ctx->args[1];
+
+	if (!in_compat_syscall(task) || ret >= 0)
+		return 0;
+	regs = (void *)ctx->args[0];
+	if (!compat_args(regs, BPF_CORE_READ(regs, orig_ax), &in) || !pass_filters(task))
+		return 0;
+	return report_failure(ctx, ret, &in);
 }
 
 /* ---- hooks: exec side ---- */

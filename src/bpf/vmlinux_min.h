@@ -124,7 +124,23 @@ struct cgroup {
 
 struct css_set;
 
+/* x86: thread_info.status holds TS_COMPAT during a 32-bit syscall */
+struct thread_info {
+	unsigned long flags;
+	__u32 status;
+} __ps_core;
+
+typedef struct {
+	unsigned long sig[1];	/* SIGKILL is bit 8 of sig[0] on every 64-bit arch */
+} sigset_t;
+
+struct sigpending {
+	struct list_head list;
+	sigset_t signal;
+} __ps_core;
+
 struct task_struct {
+	struct thread_info thread_info;
 	unsigned int flags;
 	int exit_state;
 	int exit_code;
@@ -145,6 +161,7 @@ struct task_struct {
 	struct css_set *cgroups;
 	struct sched_entity se;
 	struct list_head thread_node;
+	struct sigpending pending;
 } __ps_core;
 
 struct file;

@@ -98,8 +98,14 @@ void exec_print_table(const struct exec_view *v, const struct exec_print_opts *o
 	/* comm is hostile: escape, then pad to the column by what was printed */
 	out_term_col(e->comm, sizeof(e->comm), 16);
 	out_fmt(" %-7u %-7u %4d ", e->pid, e->ppid, e->ret);
+	if (v->eflags & PS_EXEC_COMPAT)
+		out_str("[compat] ");
 	if (e->eflags & PS_EXEC_ARGV_EMPTY) {
 		out_str("[argc=0] ");
+		out_term(v->fname, v->fname_len, o->quote);
+	} else if ((v->eflags & PS_EXEC_ARGS_FAULT) && !v->argc) {
+		/* not an empty argv: one that could not be read */
+		out_str("[args unreadable] ");
 		out_term(v->fname, v->fname_len, o->quote);
 	}
 	while (exec_view_next_arg(v, &pos, &a, &len)) {
@@ -109,8 +115,11 @@ void exec_print_table(const struct exec_view *v, const struct exec_print_opts *o
 	}
 	if (v->truncated) {
 		if (v->args_cut)
-			out_fmt(" ...[%u bytes cut]", v->args_cut);
-		else
+			out_fmt(" ...[%s%u bytes cut]", v->eflags & PS_EXEC_CUT_LOWER ? ">= " : "",
+				v->args_cut);
+		else if ((v->eflags & PS_EXEC_ARGS_FAULT) && v->argc)
+			out_str(" ...[rest unreadable]");
+		else if (!(v->eflags & PS_EXEC_ARGS_FAULT))
 			out_str(" ...");
 	}
 	out_char('\n');
@@ -159,9 +168,18 @@ void exec_print_json(const struct exec_view *v)
 	}
 	out_fmt("],\"argc\":%u,\"args_truncated\":%s,\"args_cut_bytes\":%u,\"ret\":%d", v->argc,
 		v->truncated ? "true" : "false", v->args_cut, e->ret);
+	/* every flag the kernel side sets reaches the output */
+	out_fmt(",\"args_cut_bytes_exact\":%s,\"args_unreadable\":%s",
+		v->eflags & PS_EXEC_CUT_LOWER ? "false" : "true",
+		v->eflags & PS_EXEC_ARGS_FAULT ? "true" : "false");
+	/* absent when unknown: a success whose syscall entry no hook saw */
+	if (v->eflags & PS_EXEC_ABI_KNOWN)
+		out_fmt(",\"compat\":%s", v->eflags & PS_EXEC_COMPAT ? "true" : "false");
+	if (v->eflags & PS_EXEC_FNAME_TRUNC)
+		out_str(",\"filename_truncated\":true");
 	if (e->ret < 0 && errno_name(-e->ret))
 		out_fmt(",\"error\":\"%s\"", errno_name(-e->ret));
-	if (e->eflags & PS_EXEC_EXECVEAT)
+	if (v->eflags & PS_EXEC_EXECVEAT)
 		out_fmt(",\"execveat\":{\"fd\":%d,\"flags\":%u}", e->fd, e->at_flags);
 	out_fmt(",\"cgroup_id\":%llu", (unsigned long long)e->cgroup_id);
 	if (v->incomplete)

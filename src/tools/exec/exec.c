@@ -295,13 +295,25 @@ static const struct ps_hook_side exec_sides[SIDE_NR] = {
 	[SIDE_EXEC] = { "exec-side", true },
 };
 
+#ifdef __x86_64__
+#define COMPAT_EXIT "compat_sys_exit"
+#else
+#define COMPAT_EXIT NULL
+#endif
+
 /* In order of preference, per side. */
 static const struct ps_hook exec_hooks[] = {
+	/*
+	 * COMPAT_EXIT: the __x64_sys_* fentry targets and the syscall
+	 * tracepoints never see 32-bit (compat) syscalls; a raw sys_exit
+	 * companion reports their failed execs (raw-sys sees both ABIs).
+	 */
 	{ "fentry", SIDE_SYS,
-	  { "fentry_execve", "fentry_execveat", "fexit_execve", "fexit_execveat" },
+	  { "fentry_execve", "fentry_execveat", "fexit_execve", "fexit_execveat", COMPAT_EXIT },
 	  0, probe_fentry, prepare_fentry },
 	{ "sys-tp", SIDE_SYS,
-	  { "tp_enter_execve", "tp_enter_execveat", "tp_exit_execve", "tp_exit_execveat" },
+	  { "tp_enter_execve", "tp_enter_execveat", "tp_exit_execve", "tp_exit_execveat",
+	    COMPAT_EXIT },
 	  0, probe_tracefs },
 	{ "raw-sys", SIDE_SYS, { "raw_sys_enter", "raw_sys_exit" } },
 	{ "exec-btf", SIDE_EXEC, { "btf_exec" } },
