@@ -652,13 +652,21 @@ int raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 SEC("raw_tracepoint/sys_exit")
 int compat_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_struct *task;
 	struct pt_regs *regs;
 	struct inflight in = {};
 	long ret = ctx->args[1];
 
-	if (!in_compat_syscall(task) || ret >= 0)
+	/* the common path, for every syscall: no helper call but this one */
+	if (ret >= 0)
 		return 0;
+#if defined(__TARGET_ARCH_x86)
+	task = bpf_get_current_task_btf();
+	if (!(task->thread_info.status & PS_TS_COMPAT))
+		return 0;
+#else
+	return 0;
+#endif
 	regs = (void *)ctx->args[0];
 	if (!compat_args(regs, BPF_CORE_READ(regs, orig_ax), &in) || !pass_filters(task))
 		return 0;
