@@ -17,7 +17,7 @@ from lib import BIN, BUILD, ROOT, Failure, Skip, check, eq, only
 CASES = [
     ("default", "exec --json"),
     ("fentry", "exec --json --hook fentry,exec-btf"),
-    ("raw", "exec --json --hook raw-sys,exec-raw"),
+    ("raw-sys", "exec --json --hook raw-sys,exec-raw"),
     ("perf", "exec --json --transport perf"),
     ("systp", "exec --json --hook sys-tp,exec-tp"),
     ("exit", "exit --json"),
@@ -75,7 +75,8 @@ def check_exec_case(name, want_hooks):
     for h in want_hooks:
         check(h in ready["hooks"], f"{name}: hook {h} not in {ready['hooks']}")
     execs = [r for r in recs if r["type"] == "exec"]
-    echo = only([e for e in execs if e["filename"] == "/bin/echo"], f"{name}: echo exec")
+    echo = only([e for e in execs if e["filename"] == "/bin/echo" and "qemu-marker" in e["args"]],
+                f"{name}: echo exec")
     eq(echo["args"], ["/bin/echo", "qemu-marker", "a b", "tab\tx"], f"{name}: echo args")
     eq(echo["ret"], 0, f"{name}: echo ret")
     eq(echo["comm"], "echo", f"{name}: echo comm")
@@ -86,6 +87,17 @@ def check_exec_case(name, want_hooks):
     eq(miss["ret"], -2, f"{name}: failed exec ret")
     eq(miss.get("error"), "ENOENT", f"{name}: failed exec error")
     eq(miss["pid"], miss["tid"], f"{name}: pid/tid")
+    eq(miss.get("compat"), False, f"{name}: failed exec compat")
+    # 32-bit: the failure is seen by every hook set (the fentry and syscall
+    # tracepoint targets never see compat syscalls: raw_tracepoint/sys_exit does)
+    m32 = only([e for e in execs if e["filename"] == "/nonexistent/qemu-compat"],
+               f"{name}: failed 32-bit exec")
+    eq((m32["args"], m32["ret"], m32["comm"], m32.get("compat")),
+       (["qemu32", "c1"], -2, "exec32", True), f"{name}: failed 32-bit exec")
+    ok32 = only([e for e in execs if e["args"] == ["echo", "qemu-compat-ok"]],
+                f"{name}: 32-bit caller's exec")
+    eq((ok32["ret"], ok32.get("compat")), (0, True if "raw-sys" in name else None),
+       f"{name}: 32-bit caller's exec")
     summary = recs[-1]
     eq(summary["type"], "summary", f"{name}: last line")
     eq(summary["lost"], 0, f"{name}: lost")
@@ -93,7 +105,7 @@ def check_exec_case(name, want_hooks):
 
 def test_qemu_61_default_picks_fentry():
     check_exec_case("default", ["fentry/__x64_sys_execve", "fexit/__x64_sys_execve",
-                                "tp_btf/sched_process_exec"])
+                                "raw_tracepoint/sys_exit", "tp_btf/sched_process_exec"])
 
 
 def test_qemu_61_fentry_forced():
@@ -101,7 +113,7 @@ def test_qemu_61_fentry_forced():
 
 
 def test_qemu_61_raw_hooks():
-    check_exec_case("raw", ["raw_tracepoint/sys_enter", "raw_tp/sched_process_exec"])
+    check_exec_case("raw-sys", ["raw_tracepoint/sys_enter", "raw_tp/sched_process_exec"])
 
 
 def test_qemu_61_perf_transport():

@@ -23,6 +23,9 @@ rm -rf root && mkdir -p root/bin root/proc root/sys root/dev root/tmp
 cp /bin/busybox root/bin/busybox
 for a in sh mount ls echo cat sleep rm kill grep poweroff; do ln -s busybox "root/bin/$a"; done
 cp "$bin" root/bin/procsnoop
+# the 32-bit static fixture (tests/helpers32/exec32.c) for the compat case
+exec32=$(dirname "$bin")/tests/exec32
+[ -x "$exec32" ] && cp "$exec32" root/bin/exec32
 cp "$here/init.sh" root/init
 cp "$here/workload.sh" root/workload
 cp "$cases" root/cases

@@ -2,4 +2,7 @@
 # What the VM runs while each tracer is attached; the host test asserts on it.
 /bin/echo qemu-marker "a b" 'tab	x'
 /nonexistent/qemu-missing arg1
+# a failed and a successful 32-bit exec (i386 syscalls)
+/bin/exec32 exec /nonexistent/qemu-compat qemu32 c1
+/bin/exec32 exec /bin/echo echo qemu-compat-ok
 sh -c 'exit 7'
