@@ -130,8 +130,7 @@ static __always_inline void in_fill(struct inflight *in, __u64 filename, __u64 a
 		in->eflags |= PS_EXEC_ARGV_EMPTY;
 }
 
-static __always_inline int on_enter(__u64 filename, __u64 argv, int fd, int at_flags,
-				    __u32 eflags)
+static __always_inline int on_enter(__u64 filename, __u64 argv, int fd, int at_flags, __u32 eflags)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
 	struct inflight in = {};

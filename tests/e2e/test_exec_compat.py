@@ -180,7 +180,7 @@ def test_exec_cut_count_lower_bound_says_so():
 def test_exec_thread_race_losers_not_reported():
     """Threads racing to exec: the winner's exec is reported; the losers,
     killed by its de_thread, never saw a failure: none is reported, and the
-    drop is counted in the stats line."""
+    drop is counted (summary stats exec_failures_killed)."""
     edo = lib.helper("exec_do")
     big = ["y" * 100_000] * 20       # a slow copy_strings() widens the window
     for tr in TRANSPORTS:
@@ -196,6 +196,6 @@ def test_exec_thread_race_losers_not_reported():
         bad = [(e["tid"], e["ret"]) for e in evs if e["ret"] != 0]
         eq(bad, [], f"{tr}: failed execs reported from racing threads")
         eq(len(ok), rounds, f"{tr}: successful execs (one per round)")
-        st = only(t.events("stats"), f"{tr}: stats line")
-        check(st["failures_of_killed_threads"] >= 1,
+        st = only(t.events("summary"), f"{tr}: summary")["stats"]
+        check(st["exec_failures_killed"] >= 1,
               f"{tr}: no loser counted in {rounds} rounds of 8 threads: {st}")

@@ -134,8 +134,8 @@ static long int80_execve(const char *path, char **argv)
 	while (argv[n])
 		len += strlen(argv[n++]) + 1;
 	len += strlen(path) + 1 + (n + 2) * 4;
-	base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT,
-		    -1, 0);
+	base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1,
+		    0);
 	if (base == MAP_FAILED)
 		die("mmap MAP_32BIT");
 	v = (uint32_t *)base;

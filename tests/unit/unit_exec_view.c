@@ -171,7 +171,23 @@ int main(void)
 		  "\"uid\":1000,\"gid\":100,\"euid\":0,\"comm\":\"ls\",\"pcomm\":\"bash\","
 		  "\"filename\":\"/bin/l\\\"s\",\"args\":[\"l\\\"s\",\"a\\nb\",\"\\udcff\"],"
 		  "\"argc\":3,\"args_truncated\":false,\"args_cut_bytes\":0,\"ret\":-2,"
+		  "\"args_cut_bytes_exact\":true,\"args_unreadable\":false,"
 		  "\"error\":\"ENOENT\",\"cgroup_id\":0}\n");
+
+	/* every kernel flag reaches the JSON */
+	e->eflags = PS_EXEC_ABI_KNOWN | PS_EXEC_COMPAT | PS_EXEC_CUT_LOWER | PS_EXEC_ARGS_TRUNC |
+		    PS_EXEC_ARGS_FAULT | PS_EXEC_FNAME_TRUNC;
+	exec_view_init(&v, &ev, 0);
+	o = captured(do_json, &v, NULL);
+	CHECK("json_flags",
+	      strstr(o, ",\"args_cut_bytes_exact\":false,\"args_unreadable\":true,"
+			"\"compat\":true,\"filename_truncated\":true,"),
+	      "%s", o);
+	e->eflags = PS_EXEC_ABI_KNOWN;
+	exec_view_init(&v, &ev, 0);
+	o = captured(do_json, &v, NULL);
+	CHECK("json_compat_false",
+	      strstr(o, ",\"compat\":false,") && !strstr(o, "filename_truncated"), "%s", o);
 
 	ev = mk("/bin/true", "", 0);
 	e->eflags = PS_EXEC_ARGV_EMPTY | PS_EXEC_EXECVEAT;
@@ -205,6 +221,27 @@ int main(void)
 	o = captured(do_table, &v, &po);
 	CHECK_STR("table_row_cut", o, strlen(o),
 		  "ls               4242    1          0 ls -l /tm ...[2 bytes cut]\n");
+	e->eflags = PS_EXEC_ARGS_TRUNC | PS_EXEC_CUT_LOWER | PS_EXEC_COMPAT;
+	exec_view_init(&v, &ev, 0);
+	o = captured(do_table, &v, &po);
+	CHECK_STR("table_row_cut_lower", o, strlen(o),
+		  "ls               4242    1          0 [compat] ls -l /tm ...[>= 2 bytes cut]\n");
+
+	/* an unreadable argv is not an empty one */
+	ev = mk("/bin/true", "", 0);
+	e->eflags = PS_EXEC_ARGS_FAULT;
+	e->ret = -14;
+	exec_view_init(&v, &ev, 0);
+	o = captured(do_table, &v, &po);
+	CHECK_STR("table_row_unreadable", o, strlen(o),
+		  "ls               4242    1        -14 [args unreadable] /bin/true\n");
+	ev = mk("/bin/ls", S("ls\0-l\0"));
+	e->eflags = PS_EXEC_ARGS_FAULT;
+	e->ret = -14;
+	exec_view_init(&v, &ev, 0);
+	o = captured(do_table, &v, &po);
+	CHECK_STR("table_row_rest_unreadable", o, strlen(o),
+		  "ls               4242    1        -14 ls -l ...[rest unreadable]\n");
 
 	ev = mk("/bin/true", "", 0);
 	e->eflags = PS_EXEC_ARGV_EMPTY;
