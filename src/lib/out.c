@@ -123,14 +123,19 @@ int utf8_seq_len(const unsigned char *p, size_t n, uint32_t *cp)
 	return len;
 }
 
-/* Code points a terminal may act on even though they are "printable". */
+/*
+ * Code points that are "printable" UTF-8 but that a terminal, a browser or
+ * a JSON consumer acts on: the one list both encoders escape as \uNNNN.
+ */
 static bool cp_dangerous(uint32_t c)
 {
-	return (c >= 0x80 && c <= 0x9f) ||		/* C1 controls (CSI, OSC...) */
+	return (c >= 0x80 && c <= 0x9f) ||	/* C1 controls (CSI, OSC, NEL...) */
+	       c == 0x061c ||			/* arabic letter mark (bidi) */
 	       (c >= 0x200b && c <= 0x200f) ||	/* zero-width, LRM/RLM */
 	       (c >= 0x202a && c <= 0x202e) ||	/* bidi embeddings/overrides */
 	       (c >= 0x2066 && c <= 0x2069) ||	/* bidi isolates */
-	       c == 0x2028 || c == 0x2029 || c == 0xfeff;
+	       c == 0x2028 || c == 0x2029 ||	/* line/paragraph separators */
+	       c == 0xfeff;			/* zero-width no-break space, BOM */
 }
 
 /*
@@ -194,7 +199,7 @@ static void term_enc(struct sink *s, const void *src, size_t n, bool quote)
 	while (i < n) {
 		unsigned char b = p[i];
 		uint32_t cp;
-		int l;
+		int l = 0;
 
 		if (b >= 0x20 && b < 0x7f && b != '\\' && !(quote && b == '"')) {
 			size_t k = plain_run(p + i, n - i);
@@ -248,7 +253,7 @@ static void json_enc(struct sink *s, const void *src, size_t n)
 	while (i < n) {
 		unsigned char b = p[i];
 		uint32_t cp;
-		int l;
+		int l = 0;
 
 		if (b >= 0x20 && b < 0x7f && b != '\\' && b != '"') {
 			size_t k = plain_run(p + i, n - i);
@@ -257,8 +262,7 @@ static void json_enc(struct sink *s, const void *src, size_t n)
 			i += k;
 			continue;
 		}
-		if (b >= 0x80 && (l = utf8_seq_len(p + i, n - i, &cp)) > 0 &&
-		    cp != 0x2028 && cp != 0x2029) {
+		if (b >= 0x80 && (l = utf8_seq_len(p + i, n - i, &cp)) > 0 && !cp_dangerous(cp)) {
 			run += l;	/* valid UTF-8 is copied as is */
 			i += l;
 			continue;
@@ -267,6 +271,13 @@ static void json_enc(struct sink *s, const void *src, size_t n)
 			sink_put(s, (const char *)p + i - run, run);
 			run = 0;
 		}
+		if (b >= 0x80 && l > 0) {
+			/* legal JSON raw, but consumers and terminals act on them */
+			snprintf(esc, sizeof(esc), "\\u%04x", cp);
+			sink_put(s, esc, 6);
+			i += l;
+			continue;
+		}
 		switch (b) {
 		case '"': sink_put(s, "\\\"", 2); break;
 		case '\\': sink_put(s, "\\\\", 2); break;
@@ -274,13 +285,6 @@ static void json_enc(struct sink *s, const void *src, size_t n)
 		case '\t': sink_put(s, "\\t", 2); break;
 		case '\r': sink_put(s, "\\r", 2); break;
 		default:
-			if (b >= 0x80 && utf8_seq_len(p + i, n - i, &cp) > 0) {
-				/* U+2028/2029: legal JSON, but break JavaScript line readers */
-				snprintf(esc, sizeof(esc), "\\u%04x", cp);
-				sink_put(s, esc, 6);
-				i += 3;
-				continue;
-			}
 			/* control byte: \u00NN; invalid UTF-8 byte: \udcNN */
 			memcpy(esc, b >= 0x80 ? "\\udc" : "\\u00", 4);
 			esc[4] = hex[b >> 4];

@@ -8,9 +8,12 @@
  *    escapes (\n \t \e \\ \xNN \u202e), so nothing a traced process
  *    writes can move the cursor, retitle the terminal or forge a line.
  *  - out_json_str(): for JSON. A JSON string literal; valid UTF-8 is
- *    kept, each byte that is not part of valid UTF-8 becomes
- *    \udcNN (U+DC80..U+DCFF, the "surrogateescape" rule of PEP 383),
- *    so the exact bytes are recoverable: in Python,
+ *    kept except the code points the terminal encoder escapes (C1
+ *    controls, bidi controls and marks, line separators, zero-width
+ *    characters: one list), which become \uNNNN; each byte that is not
+ *    part of valid UTF-8 becomes \udcNN (U+DC80..U+DCFF, the
+ *    "surrogateescape" rule of PEP 383), so the exact bytes are
+ *    recoverable: in Python,
  *    s.encode("utf-8", "surrogateescape").
  */
 #ifndef PROCSNOOP_OUT_H

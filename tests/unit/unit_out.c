@@ -69,8 +69,8 @@ static void test_json(void)
 	json("json_del", S("\x7f"), "\"\\u007f\"");
 	json("json_nul", "a\0b", 3, "\"a\\u0000b\"");
 	json("json_utf8_kept", S("caf\xc3\xa9 \xf0\x9f\x98\x80"), "\"caf\xc3\xa9 \xf0\x9f\x98\x80\"");
-	json("json_c1_utf8_kept", S("\xc2\x9b"), "\"\xc2\x9b\"");
-	json("json_bidi_kept", S("\xe2\x80\xae"), "\"\xe2\x80\xae\"");
+	json("json_c1_utf8", S("\xc2\x9b"), "\"\\u009b\"");
+	json("json_bidi_rlo", S("\xe2\x80\xae"), "\"\\u202e\"");
 	json("json_line_seps", S("\xe2\x80\xa8\xe2\x80\xa9"), "\"\\u2028\\u2029\"");
 	/* PEP 383: each byte that is not valid UTF-8 -> \udcNN */
 	json("json_invalid_ff", S("a\xff" "b"), "\"a\\udcffb\"");
@@ -81,6 +81,68 @@ static void test_json(void)
 	json("json_truncated_seq", S("ok\xe6\x97"), "\"ok\\udce6\\udc97\"");
 	json("json_bad_then_good", S("\xe6\xc3\xa9"), "\"\\udce6\xc3\xa9\"");
 	json("json_lone_continuation", S("\x80"), "\"\\udc80\"");
+}
+
+/* UTF-8 of a BMP code point; returns its length. */
+static size_t put_utf8(char *d, uint32_t c)
+{
+	if (c < 0x80) {
+		d[0] = c;
+		return 1;
+	}
+	if (c < 0x800) {
+		d[0] = 0xc0 | (c >> 6);
+		d[1] = 0x80 | (c & 0x3f);
+		return 2;
+	}
+	d[0] = 0xe0 | (c >> 12);
+	d[1] = 0x80 | ((c >> 6) & 0x3f);
+	d[2] = 0x80 | (c & 0x3f);
+	return 3;
+}
+
+/*
+ * The code points a terminal or a JSON consumer acts on (C1 controls and
+ * NEL, bidi embeddings, overrides, isolates and marks, line and paragraph
+ * separators, zero-width characters): each one, as valid UTF-8 between
+ * two letters, becomes \uNNNN in both encoders; its neighbours stay raw.
+ */
+static void test_dangerous_code_points(void)
+{
+	static const uint32_t ranges[][2] = {
+		{ 0x80, 0x9f }, { 0x061c, 0x061c }, { 0x200b, 0x200f }, { 0x2028, 0x2029 },
+		{ 0x202a, 0x202e }, { 0x2066, 0x2069 }, { 0xfeff, 0xfeff },
+	};
+	/* printable neighbours of each range: never escaped */
+	static const uint32_t kept[] = { 0x7e, 0xa0, 0xe9, 0x061b, 0x061d, 0x200a, 0x2010,
+					 0x2027, 0x202f, 0x2065, 0x206a, 0xfefe, 0xff01 };
+	char in[8], want[16], name[64];
+	size_t n;
+
+	for (size_t r = 0; r < sizeof(ranges) / sizeof(ranges[0]); r++) {
+		for (uint32_t c = ranges[r][0]; c <= ranges[r][1]; c++) {
+			in[0] = 'a';
+			n = 1 + put_utf8(in + 1, c);
+			in[n++] = 'b';
+			snprintf(want, sizeof(want), "\"a\\u%04xb\"", c);
+			snprintf(name, sizeof(name), "json_escapes_u%04x", c);
+			json(name, in, n, want);
+			snprintf(want, sizeof(want), "a\\u%04xb", c);
+			snprintf(name, sizeof(name), "term_escapes_u%04x", c);
+			term(name, in, n, false, want);
+		}
+	}
+	for (size_t k = 0; k < sizeof(kept) / sizeof(kept[0]); k++) {
+		char raw[16];
+
+		n = put_utf8(in, kept[k]);
+		snprintf(raw, sizeof(raw), "\"%.*s\"", (int)n, in);
+		snprintf(name, sizeof(name), "json_keeps_u%04x", kept[k]);
+		json(name, in, n, raw);
+		snprintf(name, sizeof(name), "term_keeps_u%04x", kept[k]);
+		in[n] = '\0';
+		term(name, in, n, false, in);
+	}
 }
 
 /* Output is cut to the capacity, never past it, never inside an escape. */
@@ -205,6 +267,7 @@ int main(void)
 	test_word_scan();
 	test_term();
 	test_json();
+	test_dangerous_code_points();
 	test_bounds();
 	test_utf8();
 	test_time();
