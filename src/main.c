@@ -3,8 +3,13 @@
  * procsnoop: one binary, several tools. "procsnoop TOOL ARGS..." or,
  * busybox style, a link named after the tool ("execsnoop ARGS...").
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include "lib/out.h"
 #include "tools/tools.h"
 
 static const struct ps_cmd cmds[] = {
@@ -13,6 +18,8 @@ static const struct ps_cmd cmds[] = {
 #undef TOOL
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+static const char *tool_name = "procsnoop";
 
 static void usage(FILE *f)
 {
@@ -28,13 +35,66 @@ static void usage(FILE *f)
 	fprintf(f, ".\nExit status: 0 ok, 1 runtime failure, 2 usage error.\n");
 }
 
+/*
+ * fds 0-2 closed at start (`procsnoop exec >&-`): the first files opened
+ * would take their numbers, and the ready line or a message would be
+ * written into a BPF object. Give them /dev/null, before anything opens
+ * a file.
+ */
+static void std_fds_open(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int nfd;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		nfd = open("/dev/null", O_RDWR);	/* the lowest free number: fd */
+		if (nfd != fd) {
+			dprintf(2, "procsnoop: fd %d is closed and /dev/null cannot be opened: %s\n",
+				fd, nfd < 0 ? strerror(errno) : "got another fd");
+			_exit(1);
+		}
+	}
+}
+
+/*
+ * At exit, whatever path leads there (--help, a tool's exit(0)): what is
+ * still buffered is written, and output that could not be written makes
+ * the status 1, with a message (out.c's own, or stdio's here).
+ */
+static void close_stdout(void)
+{
+	int err = fflush(stdout) ? errno : 0;
+
+	out_flush();
+	if (err == EPIPE)
+		_exit(0);
+	if (err || ferror(stdout)) {
+		out_msg("%s: write error%s%s\n", tool_name, err ? ": " : "", err ? strerror(err) : "");
+		_exit(1);
+	}
+	/* stderr: stdio's messages too (a tool's fprintf), not only out_msg()'s */
+	if (out_error() || out_msg_error() || ferror(stderr))
+		_exit(1);
+}
+
+static int run(const struct ps_cmd *c, int argc, char **argv, const char *prog)
+{
+	tool_name = c->name;
+	out_set_tool(c->name);
+	return c->fn(argc, argv, prog);
+}
+
 int main(int argc, char **argv)
 {
-	const char *self = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	const char *self;
 
+	std_fds_open();
+	atexit(close_stdout);
+	self = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	for (size_t i = 0; i < NCMDS; i++)
 		if (cmds[i].link && !strcmp(self, cmds[i].link))
-			return cmds[i].fn(argc, argv, cmds[i].link);
+			return run(&cmds[i], argc, argv, cmds[i].link);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;
@@ -53,7 +113,7 @@ int main(int argc, char **argv)
 			char prog[64];
 
 			snprintf(prog, sizeof(prog), "procsnoop %s", cmds[i].name);
-			return cmds[i].fn(argc - 1, argv + 1, cmds[i].link ? cmds[i].link : prog);
+			return run(&cmds[i], argc - 1, argv + 1, cmds[i].link ? cmds[i].link : prog);
 		}
 	fprintf(stderr, "procsnoop: unknown tool '%s'\n", argv[1]);
 	usage(stderr);

@@ -44,12 +44,14 @@ class Tracer:
     or: with Tracer([...]) as t: ...   (stop() in __exit__ if not stopped)
     """
 
-    def __init__(self, args, json_mode=None, argv0=None, ready_timeout=30, env=None):
+    def __init__(self, args, json_mode=None, argv0=None, ready_timeout=30, env=None,
+                 preexec_fn=None):
         self.args = list(args)
         self.json_mode = ("--json" in self.args) if json_mode is None else json_mode
         self.argv0 = argv0
         self.ready_timeout = ready_timeout
         self.env = env
+        self.preexec_fn = preexec_fn     # runs in the child before exec (close an fd)
         self.proc = None
         self.ready = None
         self._buf = b""
@@ -64,7 +66,7 @@ class Tracer:
             exe = os.path.join(BUILD, self.argv0)
             argv = [exe] + self.args
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     env=self.env)
+                                     env=self.env, preexec_fn=self.preexec_fn)
         self._err = []
         self._err_reader = threading.Thread(target=self._drain_err, daemon=True)
         self._err_reader.start()

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include "lib/out.h"
 
 #define OUT_CAP (256 * 1024)
@@ -13,26 +17,140 @@ static char obuf[OUT_CAP];
 static size_t olen;
 static bool linebuf;
 
+static const char *tool_name = "procsnoop";
+static int write_errno;		/* first failed write to stdout; then output is discarded */
+static uint64_t unwritten;	/* lines not written since (whole or cut) */
+static size_t tail;		/* bytes written to stdout after the last '\n' written */
+static int msg_errno;		/* first failed write of a message to stderr */
+
 void out_set_linebuf(bool on)
 {
 	linebuf = on;
 }
 
-void out_flush(void)
+void out_set_tool(const char *name)
+{
+	tool_name = name;
+}
+
+int out_error(void)
+{
+	return write_errno;
+}
+
+uint64_t out_unwritten(void)
+{
+	return unwritten;
+}
+
+int out_msg_error(void)
+{
+	return msg_errno;
+}
+
+/* All of @n bytes to @fd, through EINTR and short writes: 0 or an errno. */
+static int write_all(int fd, const char *p, size_t n, size_t *done)
 {
 	size_t off = 0;
+	int err = 0;
 
-	while (off < olen) {
-		ssize_t w = write(STDOUT_FILENO, obuf + off, olen - off);
+	while (off < n) {
+		ssize_t w = write(fd, p + off, n - off);
 
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			/* reader gone (EPIPE) or stdout broken: nothing more to say */
-			_exit(errno == EPIPE ? 0 : 1);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			err = w < 0 ? errno : ENOSPC;	/* write() returning 0: no room */
+			break;
 		}
 		off += w;
 	}
+	if (done)
+		*done = off;
+	return err;
+}
+
+void out_msg(const char *fmt, ...)
+{
+	char tmp[1024];
+	va_list ap;
+	int n, err;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	err = write_all(STDERR_FILENO, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1,
+			NULL);
+	if (err && !msg_errno)
+		msg_errno = err;
+}
+
+static uint64_t count_lines(const char *p, size_t n)
+{
+	const char *end = p + n;
+	uint64_t k = 0;
+
+	while (p < end && (p = memchr(p, '\n', end - p))) {
+		k++;
+		p++;
+	}
+	return k;
+}
+
+/*
+ * A write failed after part of a line went out (a full filesystem takes
+ * what fits): cut that part off again, so that every line in the file is
+ * whole, when that is safe: a regular file that ends where we wrote last
+ * (nobody appended after us). Returns false if the cut part stays.
+ */
+static bool untear(void)
+{
+	struct stat st;
+	off_t pos;
+
+	if (!tail)
+		return true;
+	if (fstat(STDOUT_FILENO, &st) || !S_ISREG(st.st_mode))
+		return false;
+	pos = lseek(STDOUT_FILENO, 0, SEEK_CUR);
+	if (pos < (off_t)tail || pos != st.st_size || ftruncate(STDOUT_FILENO, pos - tail))
+		return false;
+	tail = 0;
+	return true;
+}
+
+static void write_failed(int err, const char *rest, size_t n)
+{
+	write_errno = err;
+	unwritten += count_lines(rest, n);
+	out_msg("%s: write error: %s\n", tool_name, strerror(err));
+	if (!untear())
+		out_msg("%s: the last line written is incomplete\n", tool_name);
+}
+
+void out_flush(void)
+{
+	size_t done;
+	int err;
+
+	if (write_errno) {
+		/* stdout is broken: count what could not be written */
+		unwritten += count_lines(obuf, olen);
+		olen = 0;
+		return;
+	}
+	err = write_all(STDOUT_FILENO, obuf, olen, &done);
+	if (done) {
+		const char *nl = memrchr(obuf, '\n', done);
+
+		tail = nl ? (size_t)(obuf + done - nl - 1) : tail + done;
+	}
+	if (err == EPIPE)
+		_exit(0);	/* reader gone (| head): nothing more to say */
+	if (err)
+		write_failed(err, obuf + done, olen - done);
 	olen = 0;
 }
 

@@ -27,12 +27,30 @@ void out_bytes(const void *p, size_t n);
 void out_str(const char *s);
 void out_char(char c);
 void out_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Flush stdout; on EPIPE (reader gone) exit(0) at once. */
+/*
+ * Write the buffer to stdout, through EINTR and short writes. EPIPE (the
+ * reader is gone): exit 0 at once, silently. Any other error: one line
+ * "TOOL: write error: REASON" on stderr, out_error() is set and from then
+ * on output is discarded, counted in whole lines (out_unwritten()). A line
+ * cut by the error (a full filesystem) is cut off the file again when
+ * stdout is a regular file nobody else appended to; otherwise a second
+ * line says the last line is incomplete.
+ */
 void out_flush(void);
 /* Flush when the buffer holds more than a little (call after each event). */
 void out_maybe_flush(void);
 /* Line-buffered mode for interactive terminals (default when stdout is a tty). */
 void out_set_linebuf(bool on);
+/* The name that starts out's own messages ("exec"). */
+void out_set_tool(const char *name);
+/* The errno of the first failed write to stdout, or 0. */
+int out_error(void);
+/* Lines not written to stdout because of that error. */
+uint64_t out_unwritten(void);
+/* A message on stderr, written whole (EINTR, short writes). */
+void out_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The errno of the first message that could not be written to stderr, or 0. */
+int out_msg_error(void);
 
 /* Terminal-safe text. @quote: wrap in "..." and escape '"' (for -q). */
 void out_term(const void *p, size_t n, bool quote);

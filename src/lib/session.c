@@ -273,8 +273,8 @@ static void report_lost(struct ps_session *s)
 		out_flush();
 	} else {
 		out_flush();
-		fprintf(stderr, "%s: lost %llu records: the buffer was full (%llu in all)\n",
-			s->cfg.tool, (unsigned long long)delta, (unsigned long long)lost);
+		out_msg("%s: lost %llu records: the buffer was full (%llu in all)\n", s->cfg.tool,
+			(unsigned long long)delta, (unsigned long long)lost);
 	}
 }
 
@@ -286,7 +286,7 @@ static void summary(struct ps_session *s)
 	struct jw w;
 
 	ps_session_stats(s, c);
-	if (s->cfg.json) {
+	if (s->cfg.json && !out_error()) {
 		jw_begin(&w, "summary");
 		jw_cstr(&w, "tool", s->cfg.tool);
 		jw_u64(&w, "events", c[PS_C_EVENTS]);
@@ -297,12 +297,17 @@ static void summary(struct ps_session *s)
 		jw_obj_end(&w);
 		jw_end(&w);
 		out_flush();
-		return;
+		if (!out_error())
+			return;
 	}
 	out_flush();
 	snprintf(prefix, sizeof(prefix), "%s:", s->cfg.tool);
 	fprintf(stderr, "%s: %llu events, %llu lost", s->cfg.tool,
 		(unsigned long long)c[PS_C_EVENTS], (unsigned long long)c[PS_C_RECORDS_LOST]);
+	/* stdout failed (out_flush() said why): what did not reach it */
+	if (out_error())
+		fprintf(stderr, ", %llu line%s not written", (unsigned long long)out_unwritten(),
+			out_unwritten() == 1 ? "" : "s");
 	fputc('\n', stderr);
 	/* the other counters only when they say something, on a line of their own */
 	for (int i = PS_C_EVENTS_LOST; i < PS_C_NR; i++) {
@@ -388,7 +393,7 @@ int ps_session_run(struct ps_session *s, const struct ps_session_hooks *h)
 	}
 	out_flush();
 
-	while (!ps_exiting) {
+	while (!ps_exiting && !out_error()) {
 		/* Producers do not wake us per record: wait, then drain what is there. */
 		int n = epoll_wait(ep, evs, PS_SOURCES + 1, PS_POLL_MS);
 
@@ -437,5 +442,7 @@ int ps_session_run(struct ps_session *s, const struct ps_session_hooks *h)
 			s->sinks[i].end(s->sinks[i].ctx);
 	summary(s);
 	close(ep);
+	if (!err)
+		err = -(out_error() ?: out_msg_error());
 	return err;
 }
