@@ -154,6 +154,53 @@ void out_flush(void)
 	olen = 0;
 }
 
+/* 1: check stdout with poll() (a pipe, or a stream socket), 0: never, -1: not known yet */
+static int closable = -1;
+static bool closable_fifo;
+
+static bool stdout_closable(void)
+{
+	struct stat st;
+	int type = 0, fl;
+	socklen_t len = sizeof(type);
+
+	if (closable >= 0)
+		return closable;
+	closable = 0;
+	fl = fcntl(STDOUT_FILENO, F_GETFL);
+	if (fl < 0 || (fl & O_ACCMODE) == O_RDONLY || fstat(STDOUT_FILENO, &st))
+		return false;
+	/* a terminal hangs up with SIGHUP; files and devices never close */
+	if (S_ISFIFO(st.st_mode))
+		closable = closable_fifo = true;
+	else if (S_ISSOCK(st.st_mode) &&
+		 !getsockopt(STDOUT_FILENO, SOL_SOCKET, SO_TYPE, &type, &len))
+		closable = type == SOCK_STREAM || type == SOCK_SEQPACKET;
+	return closable;
+}
+
+bool out_closed(void)
+{
+	struct pollfd pfd = { .fd = STDOUT_FILENO };	/* POLLERR, POLLHUP: always reported */
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (write_errno || !stdout_closable() || poll(&pfd, 1, 0) <= 0)
+		return false;
+	/* a pipe without readers: POLLERR; a stream socket whose peer closed: POLLHUP */
+	if (!(pfd.revents & (POLLERR | POLLHUP)))
+		return false;
+	if (pfd.revents & POLLHUP || closable_fifo)
+		return true;
+	/* a socket error (reset, timeout): what the next write would report */
+	if (getsockopt(STDOUT_FILENO, SOL_SOCKET, SO_ERROR, &err, &len) || !err)
+		return false;
+	if (err == EPIPE)
+		return true;
+	write_failed(err, NULL, 0);
+	return false;
+}
+
 void out_maybe_flush(void)
 {
 	if (linebuf || olen > OUT_CAP / 2)

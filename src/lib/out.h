@@ -43,6 +43,14 @@ void out_maybe_flush(void);
 void out_set_linebuf(bool on);
 /* The name that starts out's own messages ("exec"). */
 void out_set_tool(const char *name);
+/*
+ * True when stdout's reader is gone although nothing was written: a pipe
+ * whose reader closed (POLLERR), a stream socket whose peer closed
+ * (POLLHUP). One poll(), no waiting: call it once per poll round, and exit
+ * 0 silently as out_flush() does on EPIPE. (A pending socket error other
+ * than EPIPE is taken as a write error: out_error().)
+ */
+bool out_closed(void);
 /* The errno of the first failed write to stdout, or 0. */
 int out_error(void);
 /* Lines not written to stdout because of that error. */

@@ -429,6 +429,9 @@ int ps_session_run(struct ps_session *s, const struct ps_session_hooks *h)
 		 * one write per round (none when idle).
 		 */
 		out_flush();
+		/* | head -1 with no event to write: notice it now (no summary) */
+		if (out_closed())
+			_exit(0);
 	}
 
 	/* Drain: everything the kernel already buffered is still delivered. */

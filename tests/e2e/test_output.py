@@ -87,6 +87,76 @@ def quiet_tools(bash_pid):
     ]
 
 
+def first_line(p, what, timeout=30):
+    """The first stdout line of @p, waiting on the pipe (never past @timeout)."""
+    import select
+    import time
+    fd, buf = p.stdout.fileno(), b""
+    deadline = time.monotonic() + timeout
+    while b"\n" not in buf:
+        left = deadline - time.monotonic()
+        r = select.select([fd], [], [], max(left, 0))[0] if left > 0 else []
+        chunk = os.read(fd, 65536) if r else b""
+        if not chunk:
+            p.kill()
+            p.wait()
+            raise lib.Failure(f"{what}: no first line; stderr {p.stderr.read()[-500:]!r}")
+        buf += chunk
+    return buf.split(b"\n", 1)[0]
+
+
+def test_closed_pipe_without_events():
+    """| head -1 when no event ever comes: the reader closes after the first
+    line (ready, or the header) and the tool must notice it with nothing to
+    write: exit 0, silently. The generous timeout is the failure condition."""
+    with QuietBash() as bash:
+        for name, args in quiet_tools(bash):
+            for mode in (["--json"], []):
+                what = f"{' '.join(args + mode)}"
+                p = subprocess.Popen([lib.BIN] + args + mode, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+                line = first_line(p, what)
+                if mode:
+                    eq(json.loads(line)["type"], "ready", f"{what}: first line")
+                p.stdout.close()           # what head does after its line
+                try:
+                    rc = p.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+                    raise lib.Failure(f"{what}: still running 20 s after its reader closed")
+                eq(rc, 0, f"{what}: exit status")
+                eq(p.stderr.read(), b"", f"{what}: stderr")
+    # stdout a stream socket whose peer closes: POLLHUP
+    import socket
+    for typ in (socket.SOCK_STREAM, socket.SOCK_SEQPACKET):
+        ours, theirs = socket.socketpair(socket.AF_UNIX, typ)
+        p = subprocess.Popen([lib.BIN, "exec", "-u", str(quiet_uid())], stdout=theirs,
+                             stderr=subprocess.PIPE)
+        theirs.close()
+        what = f"exec into a socket ({typ.name})"
+        check(ours.recv(4096).startswith(b"PCOMM"), f"{what}: header")
+        ours.close()
+        try:
+            rc = p.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            raise lib.Failure(f"{what}: still running 20 s after the peer closed")
+        eq(rc, 0, f"{what}: exit status")
+        eq(p.stderr.read(), b"", f"{what}: stderr")
+    # the issue's own command line, its status as the shell sees it
+    uid = quiet_uid()
+    sh = subprocess.Popen(["sh", "-c", f'{{ "{lib.BIN}" exec -u {uid}; echo "rc=$?" >&2; }} | head -1'],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        out, err = sh.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        sh.kill()
+        sh.communicate()
+        raise lib.Failure(f"exec -u {uid} | head -1: still running after 20 s")
+    check(out.startswith(b"PCOMM"), f"head -1 got {out!r}")
+    eq(err, b"rc=0\n", "exit status and stderr of exec behind | head -1")
 
 
 # ---- write errors ----
