@@ -48,9 +48,10 @@ static void std_fds_open(void)
 
 		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
 			continue;
-		nfd = open("/dev/null", O_RDWR);	/* the lowest free number: fd */
+		nfd = open("/dev/null", O_RDWR); /* the lowest free number: fd */
 		if (nfd != fd) {
-			dprintf(2, "procsnoop: fd %d is closed and /dev/null cannot be opened: %s\n",
+			dprintf(2,
+				"procsnoop: fd %d is closed and /dev/null cannot be opened: %s\n",
 				fd, nfd < 0 ? strerror(errno) : "got another fd");
 			_exit(1);
 		}
@@ -70,7 +71,8 @@ static void close_stdout(void)
 	if (err == EPIPE)
 		_exit(0);
 	if (err || ferror(stdout)) {
-		out_msg("%s: write error%s%s\n", tool_name, err ? ": " : "", err ? strerror(err) : "");
+		out_msg("%s: write error%s%s\n", tool_name, err ? ": " : "",
+			err ? strerror(err) : "");
 		_exit(1);
 	}
 	/* stderr: stdio's messages too (a tool's fprintf), not only out_msg()'s */
@@ -113,7 +115,8 @@ int main(int argc, char **argv)
 			char prog[64];
 
 			snprintf(prog, sizeof(prog), "procsnoop %s", cmds[i].name);
-			return run(&cmds[i], argc - 1, argv + 1, cmds[i].link ? cmds[i].link : prog);
+			return run(&cmds[i], argc - 1, argv + 1,
+				   cmds[i].link ? cmds[i].link : prog);
 		}
 	fprintf(stderr, "procsnoop: unknown tool '%s'\n", argv[1]);
 	usage(stderr);

@@ -18,10 +18,10 @@ static size_t olen;
 static bool linebuf;
 
 static const char *tool_name = "procsnoop";
-static int write_errno;		/* first failed write to stdout; then output is discarded */
-static uint64_t unwritten;	/* lines not written since (whole or cut) */
-static size_t tail;		/* bytes written to stdout after the last '\n' written */
-static int msg_errno;		/* first failed write of a message to stderr */
+static int write_errno;	   /* first failed write to stdout; then output is discarded */
+static uint64_t unwritten; /* lines not written since (whole or cut) */
+static size_t tail;	   /* bytes written to stdout after the last '\n' written */
+static int msg_errno;	   /* first failed write of a message to stderr */
 
 void out_set_linebuf(bool on)
 {
@@ -60,7 +60,7 @@ static int write_all(int fd, const char *p, size_t n, size_t *done)
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			err = w < 0 ? errno : ENOSPC;	/* write() returning 0: no room */
+			err = w < 0 ? errno : ENOSPC; /* write() returning 0: no room */
 			break;
 		}
 		off += w;
@@ -148,7 +148,7 @@ void out_flush(void)
 		tail = nl ? (size_t)(obuf + done - nl - 1) : tail + done;
 	}
 	if (err == EPIPE)
-		_exit(0);	/* reader gone (| head): nothing more to say */
+		_exit(0); /* reader gone (| head): nothing more to say */
 	if (err)
 		write_failed(err, obuf + done, olen - done);
 	olen = 0;
@@ -181,7 +181,7 @@ static bool stdout_closable(void)
 
 bool out_closed(void)
 {
-	struct pollfd pfd = { .fd = STDOUT_FILENO };	/* POLLERR, POLLHUP: always reported */
+	struct pollfd pfd = { .fd = STDOUT_FILENO }; /* POLLERR, POLLHUP: always reported */
 	int err = 0;
 	socklen_t len = sizeof(err);
 
@@ -294,13 +294,13 @@ int utf8_seq_len(const unsigned char *p, size_t n, uint32_t *cp)
  */
 static bool cp_dangerous(uint32_t c)
 {
-	return (c >= 0x80 && c <= 0x9f) ||	/* C1 controls (CSI, OSC, NEL...) */
-	       c == 0x061c ||			/* arabic letter mark (bidi) */
-	       (c >= 0x200b && c <= 0x200f) ||	/* zero-width, LRM/RLM */
-	       (c >= 0x202a && c <= 0x202e) ||	/* bidi embeddings/overrides */
-	       (c >= 0x2066 && c <= 0x2069) ||	/* bidi isolates */
-	       c == 0x2028 || c == 0x2029 ||	/* line/paragraph separators */
-	       c == 0xfeff;			/* zero-width no-break space, BOM */
+	return (c >= 0x80 && c <= 0x9f) ||     /* C1 controls (CSI, OSC, NEL...) */
+	       c == 0x061c ||		       /* arabic letter mark (bidi) */
+	       (c >= 0x200b && c <= 0x200f) || /* zero-width, LRM/RLM */
+	       (c >= 0x202a && c <= 0x202e) || /* bidi embeddings/overrides */
+	       (c >= 0x2066 && c <= 0x2069) || /* bidi isolates */
+	       c == 0x2028 || c == 0x2029 ||   /* line/paragraph separators */
+	       c == 0xfeff;		       /* zero-width no-break space, BOM */
 }
 
 /*
