@@ -506,14 +506,24 @@ static bool target_pending(struct exit_cfg *c)
 static void target_tick(struct exit_cfg *c)
 {
 	struct exit_bpf *s = c->run ? c->run->skel : NULL;
+	typeof(*s->bss) bss;
+	__u32 zero = 0;
 	bool exited;
 
 	if (!c->pid || !s || ps_exiting)
 		return;
 	/* gone first, then the flags: the hook runs before exit_notify() */
 	exited = target_exited(c);
-	__sync_synchronize();
-	if (c->target_ended || s->bss->targ_done) {
+	/* the object is loaded by the hook loader, not the skeleton: .bss is
+	 * not mmapped, read it from the map */
+	if (bpf_map__value_size(s->maps.bss) != sizeof(bss) ||
+	    bpf_map_lookup_elem(bpf_map__fd(s->maps.bss), &zero, &bss)) {
+		/* cannot tell how far its exit got: end once it is gone */
+		if (exited)
+			ps_exiting = 1;
+		return;
+	}
+	if (c->target_ended || bss.targ_done) {
 		/* its records, if any, are in the buffer: the final drain gets them */
 		if (!target_pending(c)) {
 			ps_exiting = 1;
@@ -526,7 +536,7 @@ static void target_tick(struct exit_cfg *c)
 		}
 		return;
 	}
-	if (exited && !s->bss->targ_hooked) {
+	if (exited && !bss.targ_hooked) {
 		out_flush();
 		fprintf(stderr, "%s: process %u exited before tracing started: its exit was not seen\n",
 			c->prog, c->pid);
