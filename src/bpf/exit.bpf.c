@@ -64,6 +64,16 @@ const volatile __u32 tp_group_dead_off = 0;	/* classic tracepoint field, 0: abse
 /* Send from the final switch-out (btf_switch attached) rather than at exit. */
 const volatile bool defer_to_switch = false;
 
+/*
+ * -p: how far the target's exit got, read by user space (mmapped .bss) to
+ * end the run. hooked: its last thread passed the exit hook while we were
+ * attached (so a target that is gone with hooked still 0 exited before we
+ * attached). done: the kernel side is finished with it: its record was sent,
+ * lost, or filtered out, and nothing is left waiting in "pending".
+ */
+volatile __u32 targ_hooked = 0;
+volatile __u32 targ_done = 0;
+
 
 /* Fallback only: processes already reported, by (tgid, leader start). */
 struct dead_key {
@@ -83,6 +93,7 @@ struct {
 struct pending {
 	struct ps_exit rec;
 	__u64 rtime, utime, stime;	/* the thread's own counters when rec was built */
+	__u64 start;			/* start of the process (thread) the lifetime is from */
 };
 
 struct {
@@ -229,31 +240,24 @@ static __always_inline bool name_match(const char *comm)
 }
 
 /*
- * @group_dead: 1/0 from the tracepoint, or -1 when this kernel's
- * tracepoint does not say (before 6.16).
+ * Build (and send, or leave in "pending") the record of the current
+ * thread's exit. Returns true when it waits in "pending".
  */
-static __always_inline int on_exit(void *ctx, int group_dead)
+static __always_inline bool exit_record(void *ctx, struct task_struct *task,
+					struct signal_struct *sig, int group_dead)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
 	__u64 id = bpf_get_current_pid_tgid();
 	struct task_struct *leader, *who;
-	struct signal_struct *sig;
 	struct mm_struct *mm;
 	struct ps_slot *slot;
 	struct ps_exit *e;
 	__u64 now, start, dur, rss, hw;
 	__u32 tgid = id >> 32;
+	bool deferred = false;
 	int status;
 
-	if (targ_tgid && tgid != targ_tgid)
-		return 0;
-	sig = BPF_CORE_READ(task, signal);
-	if (group_dead < 0)
-		group_dead = BPF_CORE_READ(sig, live.counter) == 0;
-	if (!group_dead && !trace_threads)
-		return 0;
 	if (!ps_cgroup_match())
-		return 0;
+		return false;
 
 	leader = BPF_CORE_READ(task, group_leader);
 	/* a thread record is about the thread, a process record about the group */
@@ -267,17 +271,17 @@ static __always_inline int on_exit(void *ctx, int group_dead)
 		status = BPF_CORE_READ(task, exit_code);
 	}
 	if (failed_only && (status & 0xffff) == 0)
-		return 0;
+		return false;
 
 	now = ps_now();
 	start = ps_boottime ? BPF_CORE_READ(who, start_boottime) : BPF_CORE_READ(who, start_time);
 	dur = now > start ? now - start : 0;
 	if (dur < min_duration_ns || (max_duration_ns && dur > max_duration_ns))
-		return 0;
+		return false;
 
 	slot = ps_slot_get();
 	if (!slot)
-		return 0;	/* counted as lost by ps_slot_get() */
+		return false;	/* counted as lost by ps_slot_get() */
 	e = (void *)slot->buf;
 	BPF_CORE_READ_STR_INTO(&e->comm, leader, comm);
 	if (!name_match(e->comm))
@@ -343,13 +347,42 @@ static __always_inline int on_exit(void *ctx, int group_dead)
 		p->rtime = BPF_CORE_READ(task, se.sum_exec_runtime);
 		p->utime = BPF_CORE_READ(task, utime);
 		p->stime = BPF_CORE_READ(task, stime);
+		p->start = start;
 		/* full map, or the tid already waiting (cannot happen): send it now */
-		if (!bpf_map_update_elem(&pending, &tid, p, BPF_NOEXIST))
+		if (!bpf_map_update_elem(&pending, &tid, p, BPF_NOEXIST)) {
+			deferred = true;
 			goto out;
+		}
 	}
 	ps_emit(ctx, e, sizeof(*e));
 out:
 	ps_slot_put(slot);
+	return deferred;
+}
+
+/*
+ * @group_dead: 1/0 from the tracepoint, or -1 when this kernel's
+ * tracepoint does not say (before 6.16).
+ */
+static __always_inline int on_exit(void *ctx, int group_dead)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct signal_struct *sig;
+	bool deferred;
+
+	if (targ_tgid && tgid != targ_tgid)
+		return 0;
+	sig = BPF_CORE_READ(task, signal);
+	if (group_dead < 0)
+		group_dead = BPF_CORE_READ(sig, live.counter) == 0;
+	if (!group_dead && !trace_threads)
+		return 0;
+	if (targ_tgid && group_dead)
+		targ_hooked = 1;
+	deferred = exit_record(ctx, task, sig, group_dead);
+	if (targ_tgid && group_dead && !deferred)
+		targ_done = 1;
 	return 0;
 }
 
@@ -361,7 +394,7 @@ int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_str
 	struct ps_slot *slot;
 	struct pending *p;
 	__u32 tid;
-	__u64 v;
+	__u64 v, now;
 
 	if (!(prev_state & TASK_DEAD))
 		return 0;
@@ -369,6 +402,20 @@ int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_str
 	p = bpf_map_lookup_elem(&pending, &tid);
 	if (!p)
 		return 0;
+	/*
+	 * The CPU time is taken here, so the lifetime is too: one instant for
+	 * both (taken at the exit hook, the lifetime was short of the CPU time
+	 * spent since). The record's time moves with it: ktime_ns -
+	 * duration_ns stays the start.
+	 */
+	now = ps_now();
+	if (now > p->start && now > p->rec.ktime_ns) {
+		p->rec.ktime_ns = now;
+		p->rec.duration_ns = now - p->start;
+	}
+	/* --max-duration passed at the exit hook may no longer hold */
+	if (max_duration_ns && p->rec.duration_ns > max_duration_ns)
+		goto done;
 	/* no free slot: fall back to this thread's own delta, still sent */
 	if ((p->rec.xflags & PS_EXIT_GROUP_DEAD) && (slot = ps_slot_try())) {
 		p->rec.xflags &= ~(PS_EXIT_CPU_RACY | PS_EXIT_CPU_PARTIAL);
@@ -388,6 +435,9 @@ int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_str
 		p->rec.stime_ns += v - p->stime;
 send:
 	ps_emit(ctx, &p->rec, sizeof(p->rec));
+done:
+	if (targ_tgid && (p->rec.xflags & PS_EXIT_GROUP_DEAD))
+		targ_done = 1;
 	bpf_map_delete_elem(&pending, &tid);
 	return 0;
 }

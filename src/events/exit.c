@@ -2,6 +2,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include "lib/bpfutil.h"
 #include "lib/out.h"
 #include "events/exit.h"
@@ -60,9 +61,26 @@ const char *exit_signal_name(int sig, char *buf, size_t cap)
 {
 	if (sig > 0 && (size_t)sig < sizeof(signames) / sizeof(signames[0]) && signames[sig])
 		return signames[sig];
-	/* the kernel's numbers: SIGRTMIN is 32 (glibc reserves 32-33 for itself) */
-	if (sig >= 32 && sig <= 64) {
-		snprintf(buf, cap, "RTMIN+%d", sig - 32);
+	/*
+	 * Real-time signals as bash's `kill -l` and glibc's SIGRTMIN/SIGRTMAX
+	 * name them: glibc keeps the kernel's 32 and 33 for itself, so its
+	 * RTMIN is 34; the lower half counts up from RTMIN, the upper half
+	 * (50-64) down from RTMAX. 32 and 33 have no user-visible name.
+	 */
+	if (sig == 34) {
+		snprintf(buf, cap, "RTMIN");
+		return buf;
+	}
+	if (sig == 64) {
+		snprintf(buf, cap, "RTMAX");
+		return buf;
+	}
+	if (sig > 34 && sig <= 49) {
+		snprintf(buf, cap, "RTMIN+%d", sig - 34);
+		return buf;
+	}
+	if (sig >= 50 && sig < 64) {
+		snprintf(buf, cap, "RTMAX-%d", 64 - sig);
 		return buf;
 	}
 	return NULL;
@@ -75,8 +93,11 @@ size_t exit_fmt_status(char *buf, size_t cap, uint32_t status)
 	const char *name;
 	int n;
 
-	if (!sig)
-		n = snprintf(buf, cap, "%u", (status >> 8) & 0xff);
+	/* libbpf-tools exitsnoop: "0", else "code N" */
+	if (!sig && !((status >> 8) & 0xff))
+		n = snprintf(buf, cap, "0");
+	else if (!sig)
+		n = snprintf(buf, cap, "code %u", (status >> 8) & 0xff);
 	else if ((name = exit_signal_name(sig, nb, sizeof(nb))))
 		n = snprintf(buf, cap, "signal %d (%s)%s", sig, name,
 			     (status & 0x80) ? ", core dumped" : "");
@@ -90,8 +111,13 @@ size_t exit_fmt_status(char *buf, size_t cap, uint32_t status)
 void exit_print_header(const struct exit_print_opts *o)
 {
 	if (o->timestamp)
+		out_str("TIME     ");
+	if (o->since_start)
 		out_str("TIME(s)  ");
-	out_str("PCOMM            PID     PPID    TID     AGE(s)  EXIT_CODE\n");
+	out_str("PCOMM            PID     PPID    TID     AGE(s)   ");
+	if (o->rusage)
+		out_str("USER(ms)  SYS(ms)   MAXRSS(KB) ");
+	out_str("EXIT_CODE\n");
 }
 
 /* comm is hostile: escape it, then pad by what was printed */
@@ -100,10 +126,31 @@ void exit_print_table(const struct exit_view *v, const struct exit_print_opts *o
 	const struct ps_exit *e = v->e;
 	char st[64];
 
-	if (o->timestamp)
-		out_fmt("%-8.3f ", (double)(int64_t)(e->ktime_ns - o->start_ns) / 1e9);
+	if (o->timestamp) {
+		/* wall clock of the exit itself, not of the printing */
+		time_t t = ps_ktime_to_realtime(e->ktime_ns) / 1000000000ull;
+		struct tm tm;
+
+		localtime_r(&t, &tm);
+		strftime(st, sizeof(st), "%H:%M:%S ", &tm);
+		out_str(st);
+	}
+	if (o->since_start) {
+		/* a record of an exit from just before the start stamp: 0, not -0.000 */
+		int64_t d = (int64_t)(e->ktime_ns - o->start_ns);
+
+		out_fmt("%-8.3f ", (double)(d > 0 ? d : 0) / 1e9);
+	}
 	out_term_col(e->comm, sizeof(e->comm), 16);
-	out_fmt(" %-7u %-7u %-7u %-7.2f ", e->pid, e->ppid, e->tid, (double)v->duration_ns / 1e9);
+	/* ms resolution: at 10 ms (%.2f) every short-lived process read 0.00 */
+	out_fmt(" %-7u %-7u %-7u %-8.3f ", e->pid, e->ppid, e->tid, (double)v->duration_ns / 1e9);
+	if (o->rusage) {
+		/* '~': approximate (JSON: cpu_approximate), see docs/exit.md */
+		snprintf(st, sizeof(st), "%.3f%s", (double)v->cpu_sys_ns / 1e6,
+			 v->cpu_approx ? "~" : "");
+		out_fmt("%-9.3f %-9s %-10llu ", (double)v->cpu_user_ns / 1e6, st,
+			(unsigned long long)v->max_rss_kb);
+	}
 	exit_fmt_status(st, sizeof(st), e->status);
 	out_str(st);
 	out_char('\n');

@@ -33,16 +33,19 @@ bool exit_view_init(struct exit_view *v, const struct ps_event *ev, uint64_t pag
 void exit_cputime_split(uint64_t rtime, uint64_t utime, uint64_t stime,
 			uint64_t *user, uint64_t *sys);
 
-/* wait(2) status as the EXIT_CODE column: "0", "signal 9 (KILL)",
+/* wait(2) status as the EXIT_CODE column: "0", "code 3", "signal 9 (KILL)",
  * "signal 11 (SEGV), core dumped". Returns the length (cut at @cap - 1). */
 size_t exit_fmt_status(char *buf, size_t cap, uint32_t status);
 
-/* "KILL" for 9, NULL if unknown (real-time signals: "RTMIN+n"). */
+/* "KILL" for 9, NULL if unknown; real-time signals as bash names them:
+ * 34 "RTMIN", 35-49 "RTMIN+n", 50-63 "RTMAX-n", 64 "RTMAX". */
 const char *exit_signal_name(int sig, char *buf, size_t cap);
 
 struct exit_print_opts {
-	bool timestamp;		/* -t: TIME(s) column, seconds since start */
-	uint64_t start_ns;	/* ktime at start, for -t */
+	bool timestamp;		/* -t: TIME column, wall clock HH:MM:SS (libbpf-tools) */
+	bool since_start;	/* --since-start: TIME(s) column, seconds since start */
+	bool rusage;		/* --rusage: USER(ms) SYS(ms) MAXRSS(KB) columns */
+	uint64_t start_ns;	/* ktime at start, for --since-start */
 };
 
 void exit_print_header(const struct exit_print_opts *o);

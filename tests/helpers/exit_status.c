@@ -5,6 +5,7 @@
  *   exit_status [name HEX] raise SIG  die by SIG (default action)
  *   exit_status [name HEX] segv       write through NULL
  *   exit_status [name HEX] wait       print "ready", then wait to be killed
+ *   exit_status [name HEX] stdin      print "ready", then exit(0) at EOF on stdin
  *   exit_status [name HEX] sleep MS   sleep, then exit(0)
  *   exit_status [name HEX] rss MB     touch MB of memory, then exit(0)
  * "name HEX" sets comm to the hex-encoded bytes first (hostile names).
@@ -68,6 +69,15 @@ int main(int argc, char **argv)
 		fflush(stdout);
 		for (;;)
 			pause();
+	}
+	if (!strcmp(what, "stdin")) {
+		char buf[256];
+
+		printf("ready\n");
+		fflush(stdout);
+		while (read(0, buf, sizeof(buf)) > 0)
+			;
+		exit(0);
 	}
 	if (!strcmp(what, "sleep")) {
 		long ms = atol(arg);

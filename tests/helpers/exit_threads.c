@@ -13,6 +13,9 @@
  *                                    before, the leader's 0)
  *   exit_threads threads K N         K workers start and end one by one,
  *                                    then main calls exit(N)
+ *   exit_threads stdin K N           K workers start and wait; "ready" is
+ *                                    printed; at EOF on stdin the workers
+ *                                    end one by one, then main calls exit(N)
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -25,6 +28,9 @@ static int code;
 static const char *mode;
 static pthread_t main_thread;
 static pid_t main_tid;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static int go;
 
 static void *worker(void *arg)
 {
@@ -42,8 +48,14 @@ static void *worker(void *arg)
 			exit(code);
 		syscall(SYS_exit, code);
 	}
-	/* "threads": report the tid and end */
+	/* "threads": report the tid and end; "stdin": first wait for EOF */
 	*(long *)arg = syscall(SYS_gettid);
+	if (!strcmp(mode, "stdin")) {
+		pthread_mutex_lock(&mu);
+		while (!go)
+			pthread_cond_wait(&cv, &mu);
+		pthread_mutex_unlock(&mu);
+	}
 	return NULL;
 }
 
@@ -56,17 +68,32 @@ int main(int argc, char **argv)
 	mode = argv[1];
 	main_thread = pthread_self();
 	main_tid = getpid();
-	if (!strcmp(mode, "threads")) {
+	if (!strcmp(mode, "threads") || !strcmp(mode, "stdin")) {
 		int k = atoi(argv[2]);
+		pthread_t ts[64];
 		long tids[64];
+		char buf[256];
 
 		if (argc < 4 || k < 1 || k > 64)
 			return 100;
 		code = atoi(argv[3]);
 		for (int i = 0; i < k; i++) {
-			if (pthread_create(&t, NULL, worker, &tids[i]))
+			if (pthread_create(&ts[i], NULL, worker, &tids[i]))
 				return 101;
-			pthread_join(t, NULL);
+			if (!strcmp(mode, "threads"))
+				pthread_join(ts[i], NULL);
+		}
+		if (!strcmp(mode, "stdin")) {
+			printf("ready\n");
+			fflush(stdout);
+			while (read(0, buf, sizeof(buf)) > 0)
+				;
+			pthread_mutex_lock(&mu);
+			go = 1;
+			pthread_cond_broadcast(&cv);
+			pthread_mutex_unlock(&mu);
+			for (int i = 0; i < k; i++)
+				pthread_join(ts[i], NULL);
 		}
 		printf("main=%d worker=", main_tid);
 		for (int i = 0; i < k; i++)

@@ -76,6 +76,21 @@ static void print_table(void *arg)
 	exit_print_table(arg, &o);
 }
 
+static void print_table_rusage(void *arg)
+{
+	struct exit_print_opts o = { .rusage = true, .since_start = true, .start_ns = 7000 * SEC };
+
+	exit_print_table(arg, &o);
+}
+
+static void print_header_all(void *arg)
+{
+	struct exit_print_opts o = { .timestamp = true, .since_start = true, .rusage = true };
+
+	(void)arg;
+	exit_print_header(&o);
+}
+
 static void test_split(void)
 {
 	uint64_t u, s;
@@ -108,10 +123,11 @@ static void test_status(void)
 
 	n = exit_fmt_status(b, sizeof(b), 0);
 	CHECK_STR("status_0", b, n, "0");
+	/* libbpf-tools' EXIT_CODE text: "0", else "code N" */
 	n = exit_fmt_status(b, sizeof(b), 1 << 8);
-	CHECK_STR("status_1", b, n, "1");
+	CHECK_STR("status_1", b, n, "code 1");
 	n = exit_fmt_status(b, sizeof(b), 255 << 8);
-	CHECK_STR("status_255", b, n, "255");
+	CHECK_STR("status_255", b, n, "code 255");
 	n = exit_fmt_status(b, sizeof(b), 9);
 	CHECK_STR("status_kill", b, n, "signal 9 (KILL)");
 	n = exit_fmt_status(b, sizeof(b), 11 | 0x80);
@@ -119,9 +135,37 @@ static void test_status(void)
 	n = exit_fmt_status(b, sizeof(b), 15);
 	CHECK_STR("status_term", b, n, "signal 15 (TERM)");
 	n = exit_fmt_status(b, sizeof(b), 34);
-	CHECK_STR("status_rt", b, n, "signal 34 (RTMIN+2)");
+	CHECK_STR("status_rt", b, n, "signal 34 (RTMIN)");
+	n = exit_fmt_status(b, sizeof(b), 64 | 0x80);
+	CHECK_STR("status_rtmax_core", b, n, "signal 64 (RTMAX), core dumped");
 	n = exit_fmt_status(b, 8, 11 | 0x80);
 	CHECK_STR("status_cut", b, n, "signal ");
+}
+
+/* Every real-time signal as bash's `kill -l` names it (34 RTMIN ... 64 RTMAX). */
+static void test_rt_names(void)
+{
+	static const struct { int sig; const char *name; } want[] = {
+		{ 34, "RTMIN" }, { 35, "RTMIN+1" }, { 36, "RTMIN+2" }, { 48, "RTMIN+14" },
+		{ 49, "RTMIN+15" }, { 50, "RTMAX-14" }, { 51, "RTMAX-13" }, { 62, "RTMAX-2" },
+		{ 63, "RTMAX-1" }, { 64, "RTMAX" },
+	};
+	char nb[16], id[32];
+	const char *name;
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		name = exit_signal_name(want[i].sig, nb, sizeof(nb));
+		snprintf(id, sizeof(id), "rt_name_%d", want[i].sig);
+		CHECK(id, name && !strcmp(name, want[i].name), "got %s, want %s",
+		      name ? name : "NULL", want[i].name);
+	}
+	/* glibc's own (32, 33) have no name a user can send; past 64 is no signal */
+	CHECK("rt_name_32", !exit_signal_name(32, nb, sizeof(nb)), "named");
+	CHECK("rt_name_33", !exit_signal_name(33, nb, sizeof(nb)), "named");
+	CHECK("rt_name_65", !exit_signal_name(65, nb, sizeof(nb)), "named");
+	CHECK("rt_name_0", !exit_signal_name(0, nb, sizeof(nb)), "named");
+	name = exit_signal_name(9, nb, sizeof(nb));
+	CHECK("name_kill", name && !strcmp(name, "KILL"), "got %s", name ? name : "NULL");
 }
 
 static void test_view(void)
@@ -157,8 +201,8 @@ static void test_view(void)
 
 static void test_lines(void)
 {
-	struct ps_exit e = rec(9);
-	struct exit_view v;
+	struct ps_exit e = rec(9), e2;
+	struct exit_view v, v2;
 	char *s;
 
 	ps_clock_init(true);
@@ -170,7 +214,30 @@ static void test_lines(void)
 	e.ktime_ns = 7200 * SEC;
 	v = view(&e, 4096);
 	s = capture(print_table, &v);
-	CHECK("table_hour", !strcmp(s, "worker           4242    1       4243    3600.01 signal 9 (KILL)\n"),
+	CHECK("table_hour", !strcmp(s, "worker           4242    1       4243    3600.005 signal 9 (KILL)\n"),
+	      "got [%s]", s);
+	free(s);
+	s = capture(print_table_rusage, &v);
+	CHECK("table_rusage", !strcmp(s, "200.000  worker           4242    1       4243    3600.005 "
+				      "2699250.000 899750.000 1024       signal 9 (KILL)\n"),
+	      "got [%s]", s);
+	free(s);
+	s = capture(print_header_all, NULL);
+	CHECK("header_all", !strcmp(s, "TIME     TIME(s)  PCOMM            PID     PPID    TID     "
+				    "AGE(s)   USER(ms)  SYS(ms)   MAXRSS(KB) EXIT_CODE\n"),
+	      "got [%s]", s);
+	free(s);
+	/* 3 ms: 0.003, not the 0.00 of a 10 ms resolution */
+	e2 = e;
+	e2.duration_ns = 3 * SEC / 1000 + 400000;
+	e2.xflags |= PS_EXIT_CPU_RACY;
+	e2.rtime_ns = 2500000;
+	e2.utime_ns = 0;
+	e2.stime_ns = 0;
+	v2 = view(&e2, 4096);
+	s = capture(print_table_rusage, &v2);
+	CHECK("table_ms_age", !strcmp(s, "200.000  worker           4242    1       4243    0.003    "
+				      "2.500     0.000~    1024       signal 9 (KILL)\n"),
 	      "got [%s]", s);
 	free(s);
 	s = capture(print_json, &v);
@@ -208,6 +275,7 @@ int main(void)
 {
 	test_split();
 	test_status();
+	test_rt_names();
 	test_view();
 	test_lines();
 	return TEST_EXIT();

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /* procsnoop exit (exitsnoop): one record per process exit, with status, lifetime, CPU, RSS. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 #include <bpf/bpf.h>
 #include "tools/tools.h"
 #include "lib/bpfutil.h"
@@ -19,6 +22,7 @@
 #include "exit.skel.h"
 
 static const struct ps_hookset exit_hookset;
+struct exit_run;
 
 struct exit_cfg {
 	const char *prog;
@@ -35,6 +39,13 @@ struct exit_cfg {
 	int forced[PS_HOOK_SIDES];	/* --hook: per side, a hook index or -1 */
 	struct ps_session *sess;
 	uint64_t page_size;
+	/* -p: the target, pinned by a pidfd (or its start time, without one) */
+	int pidfd;
+	unsigned long long pid_start;
+	struct exit_run *run;		/* its BPF object, for the .bss flags */
+	bool target_gone;		/* -p: exited before we were attached */
+	bool target_ended;		/* -p: its process record came */
+	unsigned int pending_ticks;	/* -p: ticks spent waiting for "pending" */
 };
 
 static void usage(FILE *f, const char *prog)
@@ -48,12 +59,16 @@ static void usage(FILE *f, const char *prog)
 "and peak RSS. Short-lived processes included.\n"
 "\n"
 "Output:\n"
-"  -t, --timestamp         print a TIME(s) column: seconds since start\n"
+"  -t, --timestamp         print a TIME column: wall clock (HH:MM:SS) of the exit\n"
+"      --since-start       print a TIME(s) column: seconds since start\n"
+"      --rusage            print USER(ms) SYS(ms) MAXRSS(KB) columns: CPU time\n"
+"                          of all threads, peak resident set\n"
 "      --json              JSON Lines on stdout (schema in docs/exit.md)\n"
 "  -T, --threads           also report each thread's exit (TID column)\n"
 "Filters (applied in the kernel):\n"
 "  -x, --failed            only non-zero exits and deaths by signal\n"
-"  -p, --pid PID           only this process\n"
+"  -p, --pid PID           only this process; ends after its exit (exit status 1\n"
+"                          if it does not exist or ended before tracing began)\n"
 "  -c, --cgroup PATH       only processes in this cgroup v2 subtree\n"
 "  -n, --name NAME         only if the process name (comm) contains NAME\n"
 "      --min-duration D    only processes that lived at least D (10ms, 2s, 1.5m;\n"
@@ -67,29 +82,35 @@ static void usage(FILE *f, const char *prog)
 "  -v, --verbose           show libbpf and verifier messages\n"
 "  -h, --help              this help\n"
 "\n"
-"EXIT_CODE is the exit status (0-255), or 'signal N (NAME)' with ', core dumped'.\n"
-"AGE(s) is the time from the process's start (fork) to its exit.\n"
+"EXIT_CODE is 0, 'code N' (1-255), or 'signal N (NAME)' with ', core dumped'.\n"
+"AGE(s) is the time from the process's start (fork) to its exit, in seconds\n"
+"with ms resolution.\n"
 "\n"
 "Examples:\n"
 "  %s                        every process exit\n"
 "  %s -x                     only failures: non-zero exits, kills, crashes\n"
 "  %s --max-duration 100ms   processes that lived under 100 ms\n"
 "  %s -t -n python           exits of python processes, with a time column\n"
+"  %s --rusage -x            failures, with their CPU time and peak memory\n"
 "  %s -p 1234 -T             each thread of process 1234 as it ends\n"
 "  %s --json > exits.jsonl   record everything for later analysis\n"
 "\n"
 "Exit status: 0 ok (including SIGINT/SIGTERM), 1 runtime failure, 2 usage error.\n",
-		prog, prog, prog, prog, prog, prog, prog);
+		prog, prog, prog, prog, prog, prog, prog, prog);
 }
 
 static void parse_args(struct exit_cfg *c, int argc, char **argv)
 {
-	enum { O_JSON = 256, O_MIN, O_MAX, O_TRANSPORT, O_HOOK, O_BUFSIZE, O_TEST_LIVE };
+	enum { O_JSON = 256, O_MIN, O_MAX, O_TRANSPORT, O_HOOK, O_BUFSIZE, O_TEST_LIVE,
+	       O_SINCE, O_RUSAGE };
 	static const struct option lo[] = {
 		{ "timestamp", no_argument, NULL, 't' },
 		{ "failed", no_argument, NULL, 'x' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "threads", no_argument, NULL, 'T' },
+		{ "threaded", no_argument, NULL, 'T' },	/* libbpf-tools' name */
+		{ "since-start", no_argument, NULL, O_SINCE },
+		{ "rusage", no_argument, NULL, O_RUSAGE },
 		{ "cgroup", required_argument, NULL, 'c' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -117,6 +138,8 @@ static void parse_args(struct exit_cfg *c, int argc, char **argv)
 		case 'v': c->verbose = true; break;
 		case 'h': usage(stdout, p); exit(0);
 		case O_JSON: c->json = true; break;
+		case O_SINCE: c->po.since_start = true; break;
+		case O_RUSAGE: c->po.rusage = true; break;
 		case O_TEST_LIVE: c->test_live = true; break;
 		case 'p':
 			if (parse_u64(optarg, 1, 0x3fffffff, &v))
@@ -170,6 +193,8 @@ static void parse_args(struct exit_cfg *c, int argc, char **argv)
 
 /* ---- events ---- */
 
+static void target_tick(struct exit_cfg *c);
+
 static void on_event(void *ctx, const struct ps_event *ev)
 {
 	struct exit_cfg *c = ctx;
@@ -178,6 +203,11 @@ static void on_event(void *ctx, const struct ps_event *ev)
 	if (!exit_view_init(&v, ev, c->page_size))
 		return;
 	ps_session_emit(c->sess, 0, &v);
+	/* -p: the process has ended; end now unless some of its -T records still wait */
+	if (c->pid && v.process && v.e->pid == c->pid) {
+		c->target_ended = true;
+		target_tick(c);
+	}
 }
 
 /* ---- loading ---- */
@@ -347,6 +377,182 @@ static void ready(void *ctx, struct jw *w)
 	jw_bool(w, "cpu_final", r->defer);
 }
 
+/* ---- -p ---- */
+
+/* Field 22 of /proc/PID/stat (start time, clock ticks), or 0 if gone. */
+static unsigned long long proc_start_time(uint32_t pid, char *state)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long v = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	/* comm may hold spaces and ')': the fields start after the last ')' */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s"
+			 " %*s %*s %*s %*s %llu", state, &v) != 2)
+		return 0;
+	return v;
+}
+
+/* The thread group id of task @pid (a process or one of its threads), 0 if gone. */
+static uint32_t proc_tgid(uint32_t pid)
+{
+	char path[64], line[128];
+	unsigned int tgid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %u", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid;
+}
+
+static bool target_exited(struct exit_cfg *c);
+
+/*
+ * Before loading: the target must be a live process. Its identity is
+ * pinned (a pidfd, else its start time) so a reused pid is never taken
+ * for it later. Returns 0, or 1 after a message.
+ */
+static int target_open(struct exit_cfg *c)
+{
+	uint32_t tgid = proc_tgid(c->pid);
+	char state = 0;
+
+	c->pidfd = -1;
+	if (!tgid) {
+		fprintf(stderr, "%s: -p %u: no such process\n", c->prog, c->pid);
+		return 1;
+	}
+	if (tgid != c->pid) {
+		fprintf(stderr, "%s: -p %u: that is a thread of process %u; -p takes a process id\n",
+			c->prog, c->pid, tgid);
+		return 1;
+	}
+#ifdef SYS_pidfd_open
+	c->pidfd = syscall(SYS_pidfd_open, c->pid, 0);
+#endif
+	c->pid_start = proc_start_time(c->pid, &state);
+	/* a zombie (whole group) has already passed the exit hook: nothing would come */
+	if (!c->pid_start || state == 'X' || (state == 'Z' && target_exited(c))) {
+		fprintf(stderr, "%s: -p %u: the process has already exited\n", c->prog, c->pid);
+		return 1;
+	}
+	return 0;
+}
+
+/* Has the whole target process ended (its last thread is past exit_notify())? */
+static bool target_exited(struct exit_cfg *c)
+{
+	char state;
+
+	if (c->pidfd >= 0)
+		return poll(&(struct pollfd){ .fd = c->pidfd, .events = POLLIN }, 1, 0) > 0;
+	/* no pidfd (before 5.3): gone once reaped, or its pid reused */
+	return proc_start_time(c->pid, &state) != c->pid_start;
+}
+
+/*
+ * Does a record of the target still wait in "pending" for its thread's
+ * final switch-out? (A joined thread's record can: pthread_join() returns
+ * at exit_mm(), before that thread's last switch, so the process may end
+ * first.)
+ */
+static bool target_pending(struct exit_cfg *c)
+{
+	struct bpf_map *m = c->run->skel->maps.pending;
+	size_t vsz = bpf_map__value_size(m);
+	__u32 key, next, *prev = NULL;
+	uint64_t val[512];
+	struct ps_exit rec;
+	int fd = bpf_map__fd(m);
+
+	if (vsz > sizeof(val) || vsz < sizeof(struct ps_exit))
+		return false;
+	while (!bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, val))
+			continue;
+		memcpy(&rec, val, sizeof(rec));
+		if (rec.pid == c->pid)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * -p ends the run: after the target's process record (on_event), or when the
+ * kernel side is done with it without a record (filtered out, or lost),
+ * or, as an error, when it ended before our hook was attached. Checked
+ * from the first round after attach, which is the second check of the race
+ * between target_open() and the attach.
+ */
+static void target_tick(struct exit_cfg *c)
+{
+	struct exit_bpf *s = c->run ? c->run->skel : NULL;
+	typeof(*s->bss) bss;
+	__u32 zero = 0;
+	bool exited;
+
+	if (!c->pid || !s || ps_exiting)
+		return;
+	/* gone first, then the flags: the hook runs before exit_notify() */
+	exited = target_exited(c);
+	/* the object is loaded by the hook loader, not the skeleton: .bss is
+	 * not mmapped, read it from the map */
+	if (bpf_map__value_size(s->maps.bss) != sizeof(bss) ||
+	    bpf_map_lookup_elem(bpf_map__fd(s->maps.bss), &zero, &bss)) {
+		/* cannot tell how far its exit got: end once it is gone */
+		if (exited)
+			ps_exiting = 1;
+		return;
+	}
+	if (c->target_ended || bss.targ_done) {
+		/* its records, if any, are in the buffer: the final drain gets them */
+		if (!target_pending(c)) {
+			ps_exiting = 1;
+		} else if (++c->pending_ticks > 20) {
+			/* a final switch-out the sched_switch program missed: say so, end */
+			out_flush();
+			fprintf(stderr, "%s: process %u: records still waiting for their thread's "
+				"final switch-out after 2 s were not sent\n", c->prog, c->pid);
+			ps_exiting = 1;
+		}
+		return;
+	}
+	if (exited && !bss.targ_hooked) {
+		out_flush();
+		fprintf(stderr, "%s: process %u exited before tracing started: its exit was not seen\n",
+			c->prog, c->pid);
+		c->target_gone = true;
+		ps_exiting = 1;
+	}
+}
+
+static void on_tick(void *ctx, uint64_t now)
+{
+	struct exit_run *r = ctx;
+
+	(void)now;
+	target_tick(r->c);
+}
+
 /* ---- sinks ---- */
 
 static void table_header(void *ctx)
@@ -372,7 +578,8 @@ static void json_event(void *ctx, int kind, const void *view)
 
 int cmd_exit(int argc, char **argv, const char *prog)
 {
-	struct exit_cfg c = { .prog = prog, .bufsize = 4u << 20, .forced = { -1, -1, -1, -1 } };
+	struct exit_cfg c = { .prog = prog, .bufsize = 4u << 20, .forced = { -1, -1, -1, -1 },
+			      .pidfd = -1 };
 	struct exit_run r = { .c = &c, .cgfd = -1 };
 	struct ps_session_cfg sc;
 	char err[256];
@@ -382,6 +589,8 @@ int cmd_exit(int argc, char **argv, const char *prog)
 	ps_libbpf_setup(c.verbose);
 	ps_require_bpf(prog);
 	c.page_size = sysconf(_SC_PAGESIZE);
+	if (c.pid && target_open(&c))
+		return 1;
 	if (c.cgroup) {
 		r.cgfd = ps_open_cgroup(c.cgroup, err, sizeof(err));
 		if (r.cgfd < 0) {
@@ -407,18 +616,25 @@ int cmd_exit(int argc, char **argv, const char *prog)
 	ps_probe_btf_release();
 	if (ps_hooks_load(&exit_hookset, c.forced, &exit_loader, &r, c.verbose, &r.loaded))
 		goto out;
+	/* -p: the second check, now that the hook is attached (see target_tick) */
+	c.run = &r;
+	target_tick(&c);
 	ps_clock_init(r.skel->rodata->ps_boottime);
 	c.po.start_ns = ps_ktime_now();
 	ps_session_sink(r.sess, c.json ? &(struct ps_sink){ .event = json_event, .ctx = &c }
 				       : &(struct ps_sink){ .header = table_header,
 							    .event = table_event, .ctx = &c });
-	ret = ps_session_run(r.sess, &(struct ps_session_hooks){ .ready = ready, .ctx = &r }) ?
-		      1 : 0;
+	ret = ps_session_run(r.sess, &(struct ps_session_hooks){
+		.ready = ready, .tick = c.pid ? on_tick : NULL, .ctx = &r }) ? 1 : 0;
+	if (c.target_gone)
+		ret = 1;
 out:
 	ps_loaded_detach(&r.loaded);
 	ps_session_free(r.sess);
 	exit_bpf__destroy(r.skel);
 	if (r.cgfd >= 0)
 		close(r.cgfd);
+	if (c.pidfd >= 0)
+		close(c.pidfd);
 	return ret;
 }
