@@ -24,6 +24,9 @@
 #include <linux/types.h>
 #endif
 
+/* Both compilers check the layout: a mismatch fails the build of either side. */
+#define PS_ASSERT(c, m) _Static_assert(c, m)
+
 #define PS_TASK_COMM_LEN 16
 #define PS_PATH_MAX 4096
 
@@ -156,30 +159,20 @@ enum ps_stat {
  */
 struct ps_exit {
 	struct ps_hdr hdr;
-	__u64 ktime_ns;		/* same clock as ps_exec.ktime_ns, at the exit */
+	struct ps_ident id;	/* ktime_ns: the exit; comm: the process's, tcomm: the thread's */
 	__u64 duration_ns;	/* ktime_ns - start of the process (thread record: of the thread) */
 	__u64 rtime_ns;		/* CPU: sum_exec_runtime of all its threads */
 	__u64 utime_ns;		/* tick-sampled user time (only the user/sys ratio is used) */
 	__u64 stime_ns;		/* tick-sampled system time */
 	__u64 maxrss_pages;	/* peak resident set, pages */
-	__u64 cgroup_id;
-	__u32 pid;		/* tgid, host pid namespace */
-	__u32 tid;		/* the exiting thread */
-	__u32 ppid;		/* the parent that will see the status */
-	__u32 uid;
 	__u32 status;		/* wait(2) status: low 7 bits signal, 0x80 core, bits 8-15 code */
 	__u32 xflags;		/* PS_EXIT_* */
 	__u32 nr_threads;	/* threads on the group's list at the last walk (diagnostic) */
 	__u32 pad;
-	char comm[PS_TASK_COMM_LEN];	/* the process's (group leader's) name */
-	char tcomm[PS_TASK_COMM_LEN];	/* the exiting thread's name */
 };
-_Static_assert(sizeof(struct ps_exit) == 136, "ps_exit layout");
-_Static_assert(__builtin_offsetof(struct ps_exit, pid) == 72, "ps_exit.pid offset");
-_Static_assert(__builtin_offsetof(struct ps_exit, comm) == 104, "ps_exit.comm offset");
+PS_ASSERT(sizeof(struct ps_exit) == 176, "ps_exit layout");
+PS_ASSERT(__builtin_offsetof(struct ps_exit, duration_ns) == 120, "ps_exit.duration_ns offset");
 
-/* Both compilers check the layout: a mismatch fails the build of either side. */
-#define PS_ASSERT(c, m) _Static_assert(c, m)
 PS_ASSERT(sizeof(struct ps_hdr) == 16, "ps_hdr layout");
 PS_ASSERT(sizeof(struct ps_ident) == 104, "ps_ident layout");
 PS_ASSERT(__builtin_offsetof(struct ps_ident, comm) == 56, "ps_ident.comm offset");

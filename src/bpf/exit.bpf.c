@@ -32,7 +32,7 @@
  * wait_task_zombie() will then sum for the parent), the thread's own
  * increase for a thread record.
  */
-#include "common.bpf.h"
+#include "ident.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -283,8 +283,8 @@ static __always_inline bool exit_record(void *ctx, struct task_struct *task,
 	if (!slot)
 		return false;	/* counted as lost by ps_slot_get() */
 	e = (void *)slot->buf;
-	BPF_CORE_READ_STR_INTO(&e->comm, leader, comm);
-	if (!name_match(e->comm))
+	ps_ident_fill(&e->id, task);
+	if (!name_match(e->id.comm))
 		goto out;
 
 	if (group_dead && !have_group_dead_arg && !tp_group_dead_off) {
@@ -298,19 +298,14 @@ static __always_inline bool exit_record(void *ctx, struct task_struct *task,
 	e->hdr.type = PS_REC_EXIT;
 	e->hdr.flags = PS_F_FIRST | PS_F_LAST;
 	e->hdr.size = sizeof(*e);
-	e->hdr.id = ((__u64)bpf_get_smp_processor_id() << 56) | (now & ((1ULL << 56) - 1));
-	e->ktime_ns = now;
+	e->hdr.id = ps_record_id();
+	/* the same instant as the duration (the identity's clock read is later) */
+	e->id.ktime_ns = now;
 	e->duration_ns = dur;
-	e->pid = tgid;
-	e->tid = (__u32)id;
-	e->ppid = BPF_CORE_READ(leader, real_parent, tgid);
-	e->uid = (__u32)bpf_get_current_uid_gid();
 	e->status = status;
 	e->xflags = 0;
 	e->nr_threads = 1;
 	e->pad = 0;
-	e->cgroup_id = bpf_get_current_cgroup_id();
-	bpf_get_current_comm(e->tcomm, sizeof(e->tcomm));
 	if (BPF_CORE_READ(task, flags) & PF_KTHREAD)
 		e->xflags |= PS_EXIT_KTHREAD;
 
@@ -409,8 +404,8 @@ int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_str
 	 * duration_ns stays the start.
 	 */
 	now = ps_now();
-	if (now > p->start && now > p->rec.ktime_ns) {
-		p->rec.ktime_ns = now;
+	if (now > p->start && now > p->rec.id.ktime_ns) {
+		p->rec.id.ktime_ns = now;
 		p->rec.duration_ns = now - p->start;
 	}
 	/* --max-duration passed at the exit hook may no longer hold */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Decoding and printing of exit events: the only place that knows struct ps_exit. */
+/* Decoding of exit events: the only place that knows struct ps_exit (printing: print/exit.c). */
 #ifndef PROCSNOOP_EXIT_EVENT_H
 #define PROCSNOOP_EXIT_EVENT_H
 
@@ -40,16 +40,5 @@ size_t exit_fmt_status(char *buf, size_t cap, uint32_t status);
 /* "KILL" for 9, NULL if unknown; real-time signals as bash names them:
  * 34 "RTMIN", 35-49 "RTMIN+n", 50-63 "RTMAX-n", 64 "RTMAX". */
 const char *exit_signal_name(int sig, char *buf, size_t cap);
-
-struct exit_print_opts {
-	bool timestamp;		/* -t: TIME column, wall clock HH:MM:SS (libbpf-tools) */
-	bool since_start;	/* --since-start: TIME(s) column, seconds since start */
-	bool rusage;		/* --rusage: USER(ms) SYS(ms) MAXRSS(KB) columns */
-	uint64_t start_ns;	/* ktime at start, for --since-start */
-};
-
-void exit_print_header(const struct exit_print_opts *o);
-void exit_print_table(const struct exit_view *v, const struct exit_print_opts *o);
-void exit_print_json(const struct exit_view *v);
 
 #endif

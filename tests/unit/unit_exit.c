@@ -12,6 +12,7 @@
 #include "lib/bpfutil.h"
 #include "lib/out.h"
 #include "events/exit.h"
+#include "print/exit.h"
 
 #define SEC 1000000000ull
 
@@ -44,13 +45,13 @@ static struct ps_exit rec(uint32_t status)
 	e.hdr.type = PS_REC_EXIT;
 	e.hdr.flags = PS_F_FIRST | PS_F_LAST;
 	e.hdr.size = sizeof(e);
-	e.pid = 4242;
-	e.tid = 4243;
-	e.ppid = 1;
+	e.id.pid = 4242;
+	e.id.tid = 4243;
+	e.id.ppid = 1;
 	e.status = status;
 	e.xflags = PS_EXIT_GROUP_DEAD;
-	strcpy(e.comm, "worker");
-	strcpy(e.tcomm, "worker-t1");
+	strcpy(e.id.comm, "worker");
+	strcpy(e.id.tcomm, "worker-t1");
 	return e;
 }
 
@@ -211,7 +212,7 @@ static void test_lines(void)
 	e.utime_ns = 3 * SEC;
 	e.stime_ns = 1 * SEC;
 	e.maxrss_pages = 256;
-	e.ktime_ns = 7200 * SEC;
+	e.id.ktime_ns = 7200 * SEC;
 	v = view(&e, 4096);
 	s = capture(print_table, &v);
 	CHECK("table_hour", !strcmp(s, "worker           4242    1       4243    3600.005 signal 9 (KILL)\n"),
@@ -257,7 +258,7 @@ static void test_lines(void)
 
 	/* hostile, unterminated comm: escaped, bounded to 16 bytes */
 	e = rec(0);
-	memcpy(e.comm, "\x1b[2J\xff" "abcdefghijklmno", 16);
+	memcpy(e.id.comm, "\x1b[2J\xff" "abcdefghijklmno", 16);
 	e.xflags = 0;
 	v = view(&e, 4096);
 	s = capture(print_json, &v);

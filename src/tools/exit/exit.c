@@ -19,6 +19,7 @@
 #include "lib/session.h"
 #include "lib/transport.h"
 #include "events/exit.h"
+#include "print/exit.h"
 #include "exit.skel.h"
 
 static const struct ps_hookset exit_hookset;
@@ -204,7 +205,7 @@ static void on_event(void *ctx, const struct ps_event *ev)
 		return;
 	ps_session_emit(c->sess, 0, &v);
 	/* -p: the process has ended; end now unless some of its -T records still wait */
-	if (c->pid && v.process && v.e->pid == c->pid) {
+	if (c->pid && v.process && v.e->id.pid == c->pid) {
 		c->target_ended = true;
 		target_tick(c);
 	}
@@ -490,7 +491,7 @@ static bool target_pending(struct exit_cfg *c)
 		if (bpf_map_lookup_elem(fd, &key, val))
 			continue;
 		memcpy(&rec, val, sizeof(rec));
-		if (rec.pid == c->pid)
+		if (rec.id.pid == c->pid)
 			return true;
 	}
 	return false;
