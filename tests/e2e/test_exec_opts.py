@@ -145,14 +145,25 @@ def test_exec_opt_print_uid_and_uid_filter():
 
 
 def test_exec_opt_fails():
-    """-x: only failed execs."""
+    """-x/--fails keeps its libbpf-tools meaning, "include failed execs" (our
+    default): successes and failures both show. --fails-only: only failures."""
     for tr in TRANSPORTS:
+        for flag in ("-x", "--fails"):
+            m1, m2 = marker(), marker()
+            with Tracer(["exec", "--json", flag, "--transport", tr, "-P", str(ME)]) as t:
+                pid, _ = run_exec(["/bin/true", m1])
+                run_exec(["/nonexistent/x", m2])
+            eq(t.rc, 0, f"{tr} {flag}: exit status")
+            check_exec(only(execs(t, m1), f"{tr} {flag}: success"), f"{flag} success",
+                       pid=pid, ret=0)
+            check_exec(only(execs(t, m2), f"{tr} {flag}: failure"), f"{flag} failure",
+                       ret=-errno.ENOENT, filename=b"/nonexistent/x")
         m1, m2 = marker(), marker()
-        with Tracer(["exec", "--json", "-x", "--transport", tr]) as t:
+        with Tracer(["exec", "--json", "--fails-only", "--transport", tr, "-P", str(ME)]) as t:
             run_exec(["/bin/true", m1])
             run_exec(["/nonexistent/x", m2])
-        eq(execs(t, m1), [], f"{tr}: -x shows a successful exec")
-        check_exec(only(execs(t, m2), "failure"), "-x failure", ret=-errno.ENOENT)
+        eq(execs(t, m1), [], f"{tr}: --fails-only shows a successful exec")
+        check_exec(only(execs(t, m2), "failure"), "--fails-only failure", ret=-errno.ENOENT)
 
 
 def test_exec_opt_name():
@@ -255,7 +266,7 @@ def test_exec_opt_help():
         eq(p.returncode, 0, f"{flag}: exit status")
         eq(p.stderr, b"", f"{flag}: stderr")
         out = p.stdout.decode()
-        for opt in ("--time", "--timestamp", "--fails", "--uid", "--name", "--line", "--quote",
+        for opt in ("--time", "--timestamp", "--fails", "--fails-only", "--uid", "--name", "--line", "--quote",
                     "--print-uid", "--ppid", "--cgroup", "--max-args", "--max-args-bytes",
                     "--json", "--help", "--transport", "--hook", "--buffer-size", "Examples"):
             check(opt in out, f"{flag}: {opt} not in the help")

@@ -51,7 +51,8 @@ static void usage(FILE *f, const char *prog)
 "  -q, --quote             quote each argument (\"...\")\n"
 "      --json              JSON Lines on stdout (schema in the README)\n"
 "Filters:\n"
-"  -x, --fails             only failed execs\n"
+"  -x, --fails             failed execs too (the default; as in libbpf-tools)\n"
+"      --fails-only        only failed execs (in the kernel)\n"
 "  -u, --uid UID           only this real user id (number or name)\n"
 "  -P, --ppid PID          only children of this process\n"
 "  -c, --cgroup PATH       only processes in this cgroup v2 subtree\n"
@@ -72,7 +73,7 @@ static void usage(FILE *f, const char *prog)
 "\n"
 "Examples:\n"
 "  %s                      every exec, as it happens\n"
-"  %s -x                   only failed execs (ENOENT, EACCES, ...)\n"
+"  %s --fails-only         only failed execs (ENOENT, EACCES, ...)\n"
 "  %s -T -U -u 1000        with time and uid, for user 1000\n"
 "  %s -l curl -q           command lines that mention curl, quoted\n"
 "  %s --json > execs.jsonl record everything for later analysis\n"
@@ -83,11 +84,12 @@ static void usage(FILE *f, const char *prog)
 
 static void parse_args(struct exec_cfg *c, int argc, char **argv)
 {
-	enum { O_JSON = 256, O_MAXARGS, O_MAXBYTES, O_TRANSPORT, O_HOOK, O_BUFSIZE };
+	enum { O_JSON = 256, O_MAXARGS, O_MAXBYTES, O_TRANSPORT, O_HOOK, O_BUFSIZE, O_FAILS_ONLY };
 	static const struct option lo[] = {
 		{ "time", no_argument, NULL, 'T' },
 		{ "timestamp", no_argument, NULL, 't' },
 		{ "fails", no_argument, NULL, 'x' },
+		{ "fails-only", no_argument, NULL, O_FAILS_ONLY },
 		{ "uid", required_argument, NULL, 'u' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "line", required_argument, NULL, 'l' },
@@ -114,7 +116,9 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 		switch (opt) {
 		case 'T': c->po.time = true; break;
 		case 't': c->po.timestamp = true; break;
-		case 'x': c->fails = true; break;
+		/* libbpf-tools/bcc: -x includes failed execs, which we always show */
+		case 'x': break;
+		case O_FAILS_ONLY: c->fails = true; break;
 		case 'q': c->quote = c->po.quote = true; break;
 		case 'U': c->po.print_uid = true; break;
 		case 'v': c->verbose = true; break;
