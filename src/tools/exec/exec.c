@@ -134,17 +134,36 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 				usage_error(p, "invalid ppid '%s': expected a process id", optarg);
 			c->ppid = v;
 			break;
+		/* one filter of each kind: silently keeping the last one would trace
+		 * what was not asked for */
 		case 'n':
 			if (!*optarg)
 				usage_error(p, "--name needs a non-empty NAME");
+			if (strlen(optarg) > PS_TASK_COMM_LEN - 1)
+				usage_error(p, "--name '%s' can never match: a process name (comm) is at "
+					    "most %d bytes", optarg, PS_TASK_COMM_LEN - 1);
+			if (c->name)
+				usage_error(p, "--name given twice ('%s', '%s'): give one NAME", c->name,
+					    optarg);
 			c->name = optarg;
 			break;
 		case 'l':
 			if (!*optarg)
 				usage_error(p, "--line needs a non-empty TEXT");
+			if (c->line)
+				usage_error(p, "--line given twice ('%s', '%s'): give one TEXT", c->line,
+					    optarg);
 			c->line = optarg;
 			break;
-		case 'c': c->cgroup = optarg; break;
+		case 'c':
+			/* an empty PATH would open the cgroup2 root: no filter at all */
+			if (!*optarg)
+				usage_error(p, "--cgroup needs a non-empty PATH");
+			if (c->cgroup)
+				usage_error(p, "--cgroup given twice ('%s', '%s'): give one PATH",
+					    c->cgroup, optarg);
+			c->cgroup = optarg;
+			break;
 		case O_MAXARGS:
 			if (parse_u64(optarg, 1, 1u << 30, &v))
 				usage_error(p, "invalid --max-args '%s': expected a number >= 1", optarg);
