@@ -31,6 +31,7 @@ struct exec_cfg {
 	uint32_t max_args;		/* count cap, applied in user space (0: none) */
 	uint32_t max_args_bytes;
 	size_t bufsize;
+	bool bufsize_given;		/* --buffer-size was given (else it may be raised) */
 	int transport;
 	int forced[PS_HOOK_SIDES];	/* --hook: per side, a hook index or -1 */
 	struct ps_session *sess;
@@ -62,7 +63,8 @@ static void usage(FILE *f, const char *prog)
 "      --max-args N        print at most N arguments (default: all)\n"
 "      --max-args-bytes N  capture up to N bytes of argv per exec (default 128K,\n"
 "                          at most 4M); beyond it the event says how much was cut\n"
-"      --buffer-size SIZE  ring buffer size (default 4M)\n"
+"      --buffer-size SIZE  ring buffer size (default 4M, or what one exec of\n"
+"                          --max-args-bytes needs if more)\n"
 "      --transport KIND    ringbuf | perf | auto (default auto: ringbuf if the\n"
 "                          kernel has it)\n"
 "      --hook LIST         force hooks, comma-separated, one per side:\n"
@@ -177,6 +179,7 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 			break;
 		case O_BUFSIZE:
 			c->bufsize = opt_buffer_size(p, optarg);
+			c->bufsize_given = true;
 			break;
 		case O_TRANSPORT:
 			c->transport = ps_transport_opt(p, optarg);
@@ -194,6 +197,73 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 		usage_error(p, "unexpected argument '%s'", argv[optind]);
 	if (c->po.time && c->po.timestamp)
 		usage_error(p, "-T and -t are exclusive: pick one time column");
+}
+
+static size_t pow2_ceil(size_t v)
+{
+	size_t p = 1;
+
+	while (p < v)
+		p <<= 1;
+	return p;
+}
+
+/*
+ * The smallest --buffer-size in which one whole exec event of @max_bytes of
+ * argv fits when the buffer is empty. An event is written in one go, so a
+ * smaller buffer could never deliver a big exec whole. Upper bound: the
+ * event struct, a full-length filename, the argv, and per record a chunk
+ * header plus the transport's own (8-byte ring header, perf's 8-byte header
+ * and 4-byte size, rounded). Perf buffers are per CPU: the total is split.
+ */
+static size_t min_bufsize(uint32_t max_bytes, int kind)
+{
+	size_t data = PS_PATH_MAX + (size_t)max_bytes;
+	size_t nrec = data / PS_CHUNK + 2;
+	size_t need = sizeof(struct ps_exec) + data + nrec * (sizeof(struct ps_chunk) + 24);
+	size_t page = sysconf(_SC_PAGESIZE);
+	int ncpu = libbpf_num_possible_cpus();
+	size_t min;
+
+	if (kind == PS_TRANSPORT_PERF)
+		min = pow2_ceil(pow2_ceil((need + page - 1) / page) * page * (ncpu > 0 ? ncpu : 1));
+	else
+		min = pow2_ceil(need);
+	return min < 64 * 1024 ? 64 * 1024 : min;
+}
+
+static void fmt_size(char *buf, size_t cap, size_t v)
+{
+	if (v >= (1u << 20) && !(v & ((1u << 20) - 1)))
+		snprintf(buf, cap, "%zuM", v >> 20);
+	else if (v >= 1024 && !(v & 1023))
+		snprintf(buf, cap, "%zuK", v >> 10);
+	else
+		snprintf(buf, cap, "%zu", v);
+}
+
+/* --buffer-size against --max-args-bytes: raise the default, refuse a given size. */
+static void check_bufsize(struct exec_cfg *c)
+{
+	int kind = c->transport;
+	size_t min;
+	char a[32], b[32], m[32];
+
+	if (kind == PS_TRANSPORT_AUTO)
+		kind = ps_kernel_has_ringbuf() ? PS_TRANSPORT_RINGBUF : PS_TRANSPORT_PERF;
+	min = min_bufsize(c->max_args_bytes, kind);
+	if (c->bufsize >= min)
+		return;
+	if (!c->bufsize_given) {
+		c->bufsize = min;
+		return;
+	}
+	fmt_size(a, sizeof(a), c->bufsize);
+	fmt_size(b, sizeof(b), c->max_args_bytes);
+	fmt_size(m, sizeof(m), min);
+	usage_error(c->prog, "--buffer-size %s cannot hold one exec of --max-args-bytes %s: "
+		    "the smallest buffer that works is %s (%s)", a, b, m,
+		    kind == PS_TRANSPORT_PERF ? "perf buffers are split per CPU" : "ring buffer");
 }
 
 /* ---- events ---- */
@@ -440,6 +510,7 @@ int cmd_exec(int argc, char **argv, const char *prog)
 	parse_args(&c, argc, argv);
 	ps_libbpf_setup(c.verbose);
 	ps_require_bpf(prog);
+	check_bufsize(&c);
 	if (c.cgroup) {
 		r.cgfd = ps_open_cgroup(c.cgroup, err, sizeof(err));
 		if (r.cgfd < 0) {
