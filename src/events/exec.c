@@ -34,7 +34,9 @@ bool exec_view_init(struct exec_view *v, const struct ps_event *ev, uint32_t max
 		size_t end = z ? (size_t)(z - v->args) + 1 : v->args_len;
 
 		if (max_args && n == max_args) {
+			/* what --max-args drops is cut too: count it with the kernel's cut */
 			v->eflags |= PS_EXEC_COUNT_TRUNC;
+			v->args_cut += v->args_len - pos;
 			v->args_len = pos;
 			break;
 		}

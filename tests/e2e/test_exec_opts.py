@@ -245,18 +245,21 @@ def test_exec_opt_cgroup():
 
 
 def test_exec_opt_max_args():
-    """--max-args N: at most N arguments, flagged as truncated."""
-    m = marker()
-    with Tracer(["exec", "--json", "--max-args", "2"]) as t:
-        run_exec(["/bin/true", m, "3rd", "4th"])
-    e = only(execs(t, m), "--max-args event")
-    check_exec(e, "--max-args 2", args=[b"/bin/true", m.encode()], args_truncated=True)
-    m = marker()
-    with Tracer(["exec", "--max-args", "2"]) as t:
-        run_exec(["/bin/true", m, "3rd", "4th"])
-    r = row(t, m, "--max-args table")
-    check(r["args"].startswith(f"/bin/true {m} ") and "3rd" not in r["args"],
-          f"--max-args table row: {r['args']!r}")
+    """--max-args N: at most N arguments, flagged as truncated; the bytes of the
+    arguments it drops are counted in the cut (JSON args_cut_bytes, table
+    [N bytes cut]), both transports."""
+    for tr in TRANSPORTS:
+        m = marker()
+        with Tracer(["exec", "--json", "--max-args", "2", "--transport", tr, "-P", str(ME)]) as t:
+            run_exec(["/bin/true", m, "3rd", "4th-x"])
+        e = only(execs(t, m), "--max-args event")
+        check_exec(e, f"{tr} --max-args 2", args=[b"/bin/true", m.encode()], args_truncated=True,
+                   args_cut_bytes=len(b"3rd\0") + len(b"4th-x\0"))
+        m = marker()
+        with Tracer(["exec", "--max-args", "2", "--transport", tr, "-P", str(ME)]) as t:
+            run_exec(["/bin/true", m, "3rd", "4th-x"])
+        r = row(t, m, "--max-args table")
+        eq(r["args"], f"/bin/true {m} ...[10 bytes cut]", f"{tr}: --max-args table row")
 
 
 def test_exec_opt_help():
