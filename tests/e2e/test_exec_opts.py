@@ -88,6 +88,21 @@ def test_exec_table_hostile_escaped():
                f"{quote}: escaped failure args")
 
 
+def test_exec_table_comm_with_spaces():
+    """A comm with spaces ("a b c") is one token in the table (spaces as \\x20):
+    the PID, PPID and RET columns stay where they belong, both transports."""
+    with TmpDir() as d:
+        path = os.path.join(d, "a b  c")
+        os.symlink("/bin/true", path)
+        for tr in TRANSPORTS:
+            m = marker()
+            with Tracer(["exec", "--transport", tr, "-P", str(ME)]) as t:
+                pid, _ = run_exec([path, m])
+            ln = only(rows(t, m), f"{tr}: row").decode()
+            f = ln.split()
+            eq(f[:4], ["a\\x20b\\x20\\x20c", str(pid), str(ME), "0"], f"{tr}: columns of {ln!r}")
+
+
 def test_exec_opt_time_columns():
     """-T: TIME HH:MM:SS of the exec (TZ=UTC here); -t: seconds since start."""
     env = dict(os.environ, TZ="UTC")
