@@ -284,7 +284,7 @@ def test_exec_opt_help():
         eq(p.returncode, 0, f"{flag}: exit status")
         eq(p.stderr, b"", f"{flag}: stderr")
         out = p.stdout.decode()
-        for opt in ("--time", "--timestamp", "--fails", "--fails-only", "--uid", "--name", "--line", "--quote",
+        for opt in ("--time", "--timestamp", "--fails", "--fails-only", "--all-attempts", "--uid", "--name", "--line", "--quote",
                     "--print-uid", "--ppid", "--cgroup", "--max-args", "--max-args-bytes",
                     "--json", "--help", "--transport", "--hook", "--buffer-size", "Examples"):
             check(opt in out, f"{flag}: {opt} not in the help")
