@@ -34,7 +34,9 @@ bool exec_view_init(struct exec_view *v, const struct ps_event *ev, uint32_t max
 		size_t end = z ? (size_t)(z - v->args) + 1 : v->args_len;
 
 		if (max_args && n == max_args) {
+			/* what --max-args drops is cut too: count it with the kernel's cut */
 			v->eflags |= PS_EXEC_COUNT_TRUNC;
+			v->args_cut += v->args_len - pos;
 			v->args_len = pos;
 			break;
 		}
@@ -122,6 +124,8 @@ void exec_print_table(const struct exec_view *v, const struct exec_print_opts *o
 		else if (!(v->eflags & PS_EXEC_ARGS_FAULT))
 			out_str(" ...");
 	}
+	if (v->nmisses)
+		out_fmt(" [+%zu PATH miss%s]", v->nmisses, v->nmisses == 1 ? "" : "es");
 	out_char('\n');
 }
 
@@ -133,6 +137,8 @@ static const char *const errnames[] = {
 	[ENOTDIR] = "ENOTDIR", [EISDIR] = "EISDIR", [EINVAL] = "EINVAL", [ENFILE] = "ENFILE",
 	[EMFILE] = "EMFILE", [ETXTBSY] = "ETXTBSY", [ENAMETOOLONG] = "ENAMETOOLONG",
 	[ELOOP] = "ELOOP", [ELIBBAD] = "ELIBBAD",
+	/* errors a PATH search goes on after (path_tried_errors) */
+	[ENODEV] = "ENODEV", [ETIMEDOUT] = "ETIMEDOUT", [ESTALE] = "ESTALE",
 };
 
 const char *errno_name(int err)
@@ -182,6 +188,33 @@ void exec_print_json(const struct exec_view *v)
 	if (v->eflags & PS_EXEC_EXECVEAT)
 		out_fmt(",\"execveat\":{\"fd\":%d,\"flags\":%u}", e->fd, e->at_flags);
 	out_fmt(",\"cgroup_id\":%llu", (unsigned long long)e->cgroup_id);
+	if (v->nmisses) {
+		bool other = false;
+
+		out_str(",\"path_tried\":[");
+		for (size_t i = 0; i < v->nmisses; i++) {
+			if (i)
+				out_char(',');
+			out_json_str(v->misses[i].path, v->misses[i].len);
+			other |= v->misses[i].err != ENOENT;
+		}
+		out_char(']');
+		/* the errors only when one is not ENOENT: the common case stays short */
+		if (other) {
+			out_str(",\"path_tried_errors\":[");
+			for (size_t i = 0; i < v->nmisses; i++) {
+				const char *n = errno_name(v->misses[i].err);
+
+				if (i)
+					out_char(',');
+				if (n)
+					out_fmt("\"%s\"", n);
+				else
+					out_fmt("\"errno %d\"", v->misses[i].err);
+			}
+			out_char(']');
+		}
+	}
 	if (v->incomplete)
 		out_str(",\"incomplete\":true");
 	out_str("}\n");

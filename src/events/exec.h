@@ -9,6 +9,13 @@
 #include "abi.h"
 #include "lib/transport.h"
 
+/* One failed attempt of a PATH search folded into the record that ended it. */
+struct exec_miss {
+	const uint8_t *path;
+	size_t len;
+	int err;			/* errno (positive) */
+};
+
 struct exec_view {
 	const struct ps_exec *e;
 	uint32_t argc;			/* argv entries decoded from the data */
@@ -21,6 +28,8 @@ struct exec_view {
 	size_t fname_len;
 	const uint8_t *args;		/* NUL-separated; last may lack its NUL if cut */
 	size_t args_len;
+	const struct exec_miss *misses;	/* PATH misses before this attempt (set by the tool) */
+	size_t nmisses;
 };
 
 /* Decode @ev; false if it is malformed. @max_args caps the count (0: no cap). */

@@ -477,12 +477,27 @@ void out_term_str(const char *s, size_t max)
 
 void out_term_col(const char *str, size_t max, size_t width)
 {
-	/* a comm is 15 bytes; escaped, at most 4 bytes each: the buffer fits */
+	/* a comm is 15 bytes; escaped, at most 6 bytes each: the buffer fits */
 	char buf[128];
-	size_t w = enc_term(buf, sizeof(buf), str, strnlen(str, max), false);
+	size_t n = strnlen(str, max), w = 0, i = 0;
 
+	/* one token per column: a space would shift the columns after it, so
+	 * it is escaped too (\x20; backslash itself is \\, so this is unambiguous) */
+	while (i < n && w < sizeof(buf) - 8) {
+		size_t j = i;
+
+		while (j < n && str[j] != ' ')
+			j++;
+		w += enc_term(buf + w, sizeof(buf) - 8 - w, str + i, j - i, false);
+		if (j < n) {
+			memcpy(buf + w, "\\x20", 4);
+			w += 4;
+			j++;
+		}
+		i = j;
+	}
 	out_bytes(buf, w);
-	for (size_t i = w; i < width; i++)
+	for (size_t k = w; k < width; k++)
 		out_char(' ');
 }
 

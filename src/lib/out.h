@@ -65,7 +65,7 @@ void out_term(const void *p, size_t n, bool quote);
 /* Terminal-safe text of a NUL-terminated (or @max-bounded) string. */
 void out_term_str(const char *s, size_t max);
 /* A table column: the terminal-safe text of a NUL-terminated (or @max-bounded)
- * string, padded with spaces to @width display bytes. */
+ * string, spaces escaped as \x20 (one token), padded to @width display bytes. */
 void out_term_col(const char *s, size_t max, size_t width);
 /* JSON string literal, quotes included. */
 void out_json_str(const void *p, size_t n);

@@ -13,7 +13,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lib  # noqa: E402
-from test_exec_lib import (TRANSPORTS, Tracer, check, check_exec, eq, execs,  # noqa: E402
+from test_exec_lib import (TRANSPORTS, Tracer, b, check, check_exec, eq, execs,  # noqa: E402
                            marker, only, run_exec)
 
 ME = os.getpid()
@@ -135,6 +135,11 @@ BAD = [
     (["-P", "99999999999"], "invalid ppid '99999999999'"),
     (["-n", ""], "--name"),
     (["-l", ""], "--line"),
+    (["-c", ""], "--cgroup needs a non-empty PATH"),
+    (["-c", "a", "-c", "b"], "--cgroup given twice"),
+    (["-n", "sixteen-bytes-xx"], "--name 'sixteen-bytes-xx' can never match"),
+    (["-n", "a", "-n", "b"], "--name given twice ('a', 'b')"),
+    (["-l", "a", "--line", "b"], "--line given twice ('a', 'b')"),
     (["--max-args", "0"], "invalid --max-args '0'"),
     (["--max-args", "x"], "invalid --max-args 'x'"),
     (["--max-args-bytes", "0"], "invalid --max-args-bytes '0'"),
@@ -202,29 +207,54 @@ def _gated(args):
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def test_exec_losses_reported():
-    """A 64K buffer under a burst of 1 MiB-argv execs: losses are reported
-    (lost lines, summary) and account exactly for every event that is missing
-    or flagged incomplete; delivered events are flagged, never silently short."""
-    n, size = 30, 1 << 20
-    for tr in TRANSPORTS:
-        m = marker()
-        h = _gated(["bigburst", str(n), str(size), "/bin/true", m])
-        t = Tracer(["exec", "--json", "--transport", tr, "--buffer-size", "64K",
-                    "--max-args-bytes", "1M", "-P", str(h.pid)]).start()
+def _min_buffer(tr, max_bytes):
+    """The smallest --buffer-size the tool accepts for --max-args-bytes @max_bytes,
+    as its refusal of a 64K buffer says."""
+    p = lib.run([lib.BIN, "exec", "--transport", tr, "--max-args-bytes", max_bytes,
+                 "--buffer-size", "64K"], timeout=10)
+    err = p.stderr.decode()
+    m = re.search(r"the smallest buffer that works is (\d+[KM])", err)
+    check(p.returncode == 2 and m, f"{tr}: 64K for {max_bytes} of argv: rc {p.returncode} {err!r}")
+    return m.group(1)
+
+
+def _stopped_burst(args, n, size, m):
+    """A burst of @n execs of @size bytes of argv while the tracer is stopped
+    (SIGSTOP): nothing is consumed meanwhile, so a buffer that holds one event
+    whole must lose records, whatever the speed of the machine."""
+    h = _gated(["bigburst", str(n), str(size), "/bin/true", m])
+    t = Tracer(args + ["-P", str(h.pid)]).start()
+    t.proc.send_signal(signal.SIGSTOP)
+    try:
         h.stdin.write(b"g")
         h.stdin.close()
         eq(lib.wait_exit(h), 0, "burst helper exit status")
-        t.stop()
+    finally:
+        t.proc.send_signal(signal.SIGCONT)
+    return t.stop()
+
+
+def test_exec_losses_reported():
+    """The smallest buffer that holds one 1 MiB-argv exec, under a burst of 30
+    such execs while the tracer is stopped: losses are reported (lost lines,
+    summary) and account exactly for every event that is missing or flagged
+    incomplete; delivered events are flagged, never silently short."""
+    n, size = 30, 1 << 20
+    for tr in TRANSPORTS:
+        m = marker()
+        t = _stopped_burst(["exec", "--json", "--transport", tr, "--buffer-size",
+                            _min_buffer(tr, "1M"), "--max-args-bytes", "1M"], n, size, m)
         eq(t.rc, 0, f"{tr}: exit status")
         ev = execs(t, m)
         lost = t.events("lost")
         summ = only(t.events("summary"), "summary")
         total = summ["lost"]
-        check(total > 0, f"{tr}: no loss reported for {n} x 1 MiB events through 64K")
+        check(total > 0, f"{tr}: no loss reported for {n} x 1 MiB events into a stopped tracer")
         eq(sum(x["count"] for x in lost), total, f"{tr}: lost counts add up to the summary")
         check(all(x["total"] <= total for x in lost), f"{tr}: lost totals {lost}")
         bad = [e for e in ev if e.get("incomplete")]
+        whole = [e for e in ev if not e.get("incomplete")]
+        check(whole, f"{tr}: not even the first event arrived whole ({len(ev)} events)")
         for e in ev:
             full = (not e.get("incomplete") and not e["args_truncated"] and
                     sum(len(a.encode("utf-8", "surrogateescape")) + 1 for a in e["args"]) == size)
@@ -235,13 +265,8 @@ def test_exec_losses_reported():
            f"{tr}: missing ({n - len(ev)}) + incomplete ({len(bad)}) events vs lost records")
     # table mode: losses on stderr, as they happen and in the summary
     m = marker()
-    h = _gated(["bigburst", str(n), str(size), "/bin/true", m])
-    t = Tracer(["exec", "--buffer-size", "64K", "--max-args-bytes", "1M", "-P", str(h.pid)])
-    t.start()
-    h.stdin.write(b"g")
-    h.stdin.close()
-    eq(lib.wait_exit(h), 0, "burst helper exit status")
-    t.stop()
+    t = _stopped_burst(["exec", "--buffer-size", _min_buffer("ringbuf", "1M"),
+                        "--transport", "ringbuf", "--max-args-bytes", "1M"], n, size, m)
     err = t.stderr.decode()
     said = [int(x) for x in re.findall(r"^exec: lost (\d+) records: the buffer was full", err, re.M)]
     summ = re.search(r"^exec: (\d+) events, (\d+) lost$", err, re.M)
@@ -250,6 +275,44 @@ def test_exec_losses_reported():
     rows = [ln for ln in t.lines if m.encode() in ln]
     check(all(ln.endswith(b" ...") or b"bytes cut]" in ln or len(ln) > size for ln in rows),
           "table mode: a short row without a truncation mark")
+
+
+def test_exec_buffer_fits_max_args_bytes():
+    """A --buffer-size that cannot hold one exec of --max-args-bytes is refused
+    (exit 2) with the smallest that works; that smallest one delivers such an
+    exec whole; and without --buffer-size the default is raised to fit (a 4 MiB
+    argv with --max-args-bytes 4M arrived incomplete through the 4M default)."""
+    import resource
+
+    def big_stack():
+        # execve refuses argv beyond a quarter of the stack limit
+        resource.setrlimit(resource.RLIMIT_STACK, (64 << 20, 64 << 20))
+
+    for tr in TRANSPORTS:
+        p = lib.run([lib.BIN, "exec", "--transport", tr, "--max-args-bytes", "4M",
+                     "--buffer-size", "1M"], timeout=10)
+        err = p.stderr.decode()
+        eq(p.returncode, 2, f"{tr}: 4M of argv in 1M: exit status ({err!r})")
+        check(err.startswith("execsnoop: --buffer-size 1M cannot hold one exec of "
+                             "--max-args-bytes 4M: the smallest buffer that works is "),
+              f"{tr}: message {err!r}")
+        for mb, size, buf in (("1M", 1 << 20, [_min_buffer(tr, "1M")]), ("4M", 4 << 20, [])):
+            m = marker()
+            h = subprocess.Popen([lib.helper("exec_do"), "gate", "bigburst", "1", str(size),
+                                  "/bin/true", m], stdin=subprocess.PIPE,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                 preexec_fn=big_stack)
+            with Tracer(["exec", "--json", "--transport", tr, "--max-args-bytes", mb, "-P",
+                         str(h.pid)] + (["--buffer-size"] + buf if buf else [])) as t:
+                h.stdin.write(b"g")
+                h.stdin.close()
+                eq(lib.wait_exit(h), 0, "big exec helper exit status")
+            e = only(execs(t, m), f"{tr} {mb} {buf}: the big exec")
+            what = f"{tr} --max-args-bytes {mb} --buffer-size {buf or 'default'}"
+            check(not e.get("incomplete") and not e["args_truncated"],
+                  f"{what}: incomplete {e.get('incomplete')} truncated {e['args_truncated']}")
+            eq(sum(len(b(a)) + 1 for a in e["args"]), size, f"{what}: argv bytes")
+            eq(only(t.events("summary"), "summary")["lost"], 0, f"{what}: lost")
 
 
 def test_exec_small_events_small_slots():

@@ -88,6 +88,21 @@ def test_exec_table_hostile_escaped():
                f"{quote}: escaped failure args")
 
 
+def test_exec_table_comm_with_spaces():
+    """A comm with spaces ("a b c") is one token in the table (spaces as \\x20):
+    the PID, PPID and RET columns stay where they belong, both transports."""
+    with TmpDir() as d:
+        path = os.path.join(d, "a b  c")
+        os.symlink("/bin/true", path)
+        for tr in TRANSPORTS:
+            m = marker()
+            with Tracer(["exec", "--transport", tr, "-P", str(ME)]) as t:
+                pid, _ = run_exec([path, m])
+            ln = only(rows(t, m), f"{tr}: row").decode()
+            f = ln.split()
+            eq(f[:4], ["a\\x20b\\x20\\x20c", str(pid), str(ME), "0"], f"{tr}: columns of {ln!r}")
+
+
 def test_exec_opt_time_columns():
     """-T: TIME HH:MM:SS of the exec (TZ=UTC here); -t: seconds since start."""
     env = dict(os.environ, TZ="UTC")
@@ -145,14 +160,25 @@ def test_exec_opt_print_uid_and_uid_filter():
 
 
 def test_exec_opt_fails():
-    """-x: only failed execs."""
+    """-x/--fails keeps its libbpf-tools meaning, "include failed execs" (our
+    default): successes and failures both show. --fails-only: only failures."""
     for tr in TRANSPORTS:
+        for flag in ("-x", "--fails"):
+            m1, m2 = marker(), marker()
+            with Tracer(["exec", "--json", flag, "--transport", tr, "-P", str(ME)]) as t:
+                pid, _ = run_exec(["/bin/true", m1])
+                run_exec(["/nonexistent/x", m2])
+            eq(t.rc, 0, f"{tr} {flag}: exit status")
+            check_exec(only(execs(t, m1), f"{tr} {flag}: success"), f"{flag} success",
+                       pid=pid, ret=0)
+            check_exec(only(execs(t, m2), f"{tr} {flag}: failure"), f"{flag} failure",
+                       ret=-errno.ENOENT, filename=b"/nonexistent/x")
         m1, m2 = marker(), marker()
-        with Tracer(["exec", "--json", "-x", "--transport", tr]) as t:
+        with Tracer(["exec", "--json", "--fails-only", "--transport", tr, "-P", str(ME)]) as t:
             run_exec(["/bin/true", m1])
             run_exec(["/nonexistent/x", m2])
-        eq(execs(t, m1), [], f"{tr}: -x shows a successful exec")
-        check_exec(only(execs(t, m2), "failure"), "-x failure", ret=-errno.ENOENT)
+        eq(execs(t, m1), [], f"{tr}: --fails-only shows a successful exec")
+        check_exec(only(execs(t, m2), "failure"), "--fails-only failure", ret=-errno.ENOENT)
 
 
 def test_exec_opt_name():
@@ -234,18 +260,21 @@ def test_exec_opt_cgroup():
 
 
 def test_exec_opt_max_args():
-    """--max-args N: at most N arguments, flagged as truncated."""
-    m = marker()
-    with Tracer(["exec", "--json", "--max-args", "2"]) as t:
-        run_exec(["/bin/true", m, "3rd", "4th"])
-    e = only(execs(t, m), "--max-args event")
-    check_exec(e, "--max-args 2", args=[b"/bin/true", m.encode()], args_truncated=True)
-    m = marker()
-    with Tracer(["exec", "--max-args", "2"]) as t:
-        run_exec(["/bin/true", m, "3rd", "4th"])
-    r = row(t, m, "--max-args table")
-    check(r["args"].startswith(f"/bin/true {m} ") and "3rd" not in r["args"],
-          f"--max-args table row: {r['args']!r}")
+    """--max-args N: at most N arguments, flagged as truncated; the bytes of the
+    arguments it drops are counted in the cut (JSON args_cut_bytes, table
+    [N bytes cut]), both transports."""
+    for tr in TRANSPORTS:
+        m = marker()
+        with Tracer(["exec", "--json", "--max-args", "2", "--transport", tr, "-P", str(ME)]) as t:
+            run_exec(["/bin/true", m, "3rd", "4th-x"])
+        e = only(execs(t, m), "--max-args event")
+        check_exec(e, f"{tr} --max-args 2", args=[b"/bin/true", m.encode()], args_truncated=True,
+                   args_cut_bytes=len(b"3rd\0") + len(b"4th-x\0"))
+        m = marker()
+        with Tracer(["exec", "--max-args", "2", "--transport", tr, "-P", str(ME)]) as t:
+            run_exec(["/bin/true", m, "3rd", "4th-x"])
+        r = row(t, m, "--max-args table")
+        eq(r["args"], f"/bin/true {m} ...[10 bytes cut]", f"{tr}: --max-args table row")
 
 
 def test_exec_opt_help():
@@ -255,7 +284,7 @@ def test_exec_opt_help():
         eq(p.returncode, 0, f"{flag}: exit status")
         eq(p.stderr, b"", f"{flag}: stderr")
         out = p.stdout.decode()
-        for opt in ("--time", "--timestamp", "--fails", "--uid", "--name", "--line", "--quote",
+        for opt in ("--time", "--timestamp", "--fails", "--fails-only", "--all-attempts", "--uid", "--name", "--line", "--quote",
                     "--print-uid", "--ppid", "--cgroup", "--max-args", "--max-args-bytes",
                     "--json", "--help", "--transport", "--hook", "--buffer-size", "Examples"):
             check(opt in out, f"{flag}: {opt} not in the help")

@@ -393,6 +393,67 @@ def test_errors():
     expect_error(["--list", "no_such_binary_xyz"], 1, "binary 'no_such_binary_xyz' not found")
 
 
+def test_bad_elf_files():
+    """probe on a file that is not a usable ELF: what is wrong with the file,
+    exit 1, for a spec and for --list ("symbol not found" and "0 functions"
+    named the wrong problem)."""
+    import tempfile
+    good = open(demo_path(), "rb").read()
+    cases = [
+        ("garbage", b"\x00garbage, not an ELF" * 8, "is not an ELF file"),
+        ("magic-only", b"\x7fELF", "is a truncated ELF file: 4 bytes, shorter than its ELF header"),
+        ("short-header", good[:40], "is a truncated ELF file: 40 bytes, shorter than its 64-byte "
+         "ELF header"),
+        ("bad-class", b"\x7fELF\x09\x01\x01" + b"\x00" * 120,
+         "is not a valid ELF file: bad ELF header (class 9, data 1, version 1)"),
+        ("cut", good[:3000], "is a truncated ELF file: 3000 bytes, its section headers end at "),
+    ]
+    with tempfile.TemporaryDirectory(prefix="psx") as d:
+        for name, data, msg in cases:
+            f = os.path.join(d, name)
+            with open(f, "wb") as fp:
+                fp.write(data)
+            os.chmod(f, 0o755)
+            for args in ([f"u:{f}:main"], ["--list", f], ["--json", "--list", f]):
+                err = expect_error(args, 1, f"'{f}' {msg}")
+                check("not found" not in err and "functions" not in err,
+                      f"{name} {args}: misleading message {err!r}")
+                eq(len(err.splitlines()), 1, f"{name} {args}: one line ({err!r})")
+            p = run([BIN, "bashreadline", "--shell", f], timeout=15)
+            eq(p.returncode, 1, f"bashreadline --shell {name}: exit status")
+            check(f"'{f}' {msg}" in p.stderr.decode(), f"bashreadline --shell {name}: {p.stderr!r}")
+
+
+def test_bashreadline_shell_needs_readline():
+    """--shell PROGRAM: readline in the program itself, or in the libreadline
+    it links; a program with neither (/bin/true) is refused (it was silently
+    attached to the system's libreadline, which /bin/true never calls)."""
+    import shutil
+    import tempfile
+    p = run([BIN, "bashreadline", "--shell", "/bin/true"], timeout=15)
+    err = p.stderr.decode()
+    eq(p.returncode, 1, f"--shell /bin/true: exit status ({err!r})")
+    eq(p.stdout, b"", "--shell /bin/true: stdout")
+    eq(err, f"bashreadline: {os.path.realpath('/bin/true')} has no readline() symbol of its "
+       "own and does not link libreadline: is it bash?\n", "--shell /bin/true: message")
+    if not shutil.which("gcc") or not os.path.exists("/usr/include/readline/readline.h"):
+        raise Failure("gcc and libreadline-dev are needed (scripts/deps.sh --test)")
+    with tempfile.TemporaryDirectory(prefix="psx") as d:
+        prog = os.path.join(d, "rl")
+        src = b'#include <stdio.h>\n#include <readline/readline.h>\n' \
+              b'int main(void) { char *l = readline(""); if (l) puts(l); return 0; }\n'
+        c = subprocess.run(["gcc", "-x", "c", "-", "-o", prog, "-lreadline"], input=src,
+                           capture_output=True)
+        eq(c.returncode, 0, f"compiling a libreadline user: {c.stderr!r}")
+        ldd = run(["ldd", prog]).stdout.decode()
+        lib = [ln.split("=>")[1].split()[0] for ln in ldd.splitlines() if "libreadline" in ln]
+        with Tracer(["bashreadline", "--json", "--shell", prog]) as t:
+            pass
+        probe = only(t.ready["probes"], "probes of --shell rl")
+        eq(probe["binary"], os.path.realpath(only(lib, "libreadline in ldd")),
+           "--shell rl: the libreadline it links")
+
+
 def test_help():
     p = run([BIN, "probe", "--help"])
     eq(p.returncode, 0, "probe --help exit status")

@@ -321,11 +321,103 @@ static int add_notes(struct probe_elf *pe, Elf *elf, Elf_Scn *scn, size_t *cap)
 	return 0;
 }
 
+/*
+ * The ELF identification and header, checked by hand before libelf sees
+ * the file: libelf reads a file cut short (a copy interrupted, a garbage
+ * header) as an ELF with no sections, and the user was told "symbol not
+ * found" or "0 functions" instead of what is wrong with the file.
+ */
+static int elf_check(int fd, const char *path, char *err, size_t errlen)
+{
+	unsigned char id[EI_NIDENT];
+	struct stat st;
+	size_t ehsize;
+	ssize_t n;
+
+	if (fstat(fd, &st)) {
+		snprintf(err, errlen, "cannot stat '%s': %s", path, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "'%s' is not a regular file", path);
+		return -ENOEXEC;
+	}
+	n = pread(fd, id, sizeof(id), 0);
+	if (n < SELFMAG || memcmp(id, ELFMAG, SELFMAG)) {
+		snprintf(err, errlen, "'%s' is not an ELF file (no ELF magic at its start)", path);
+		return -ENOEXEC;
+	}
+	if (n < EI_NIDENT) {
+		snprintf(err, errlen, "'%s' is a truncated ELF file: %lld bytes, shorter than its "
+			 "ELF header", path, (long long)st.st_size);
+		return -ENOEXEC;
+	}
+	if ((id[EI_CLASS] != ELFCLASS32 && id[EI_CLASS] != ELFCLASS64) ||
+	    (id[EI_DATA] != ELFDATA2LSB && id[EI_DATA] != ELFDATA2MSB) ||
+	    id[EI_VERSION] != EV_CURRENT) {
+		snprintf(err, errlen, "'%s' is not a valid ELF file: bad ELF header (class %u, "
+			 "data %u, version %u)", path, id[EI_CLASS], id[EI_DATA], id[EI_VERSION]);
+		return -ENOEXEC;
+	}
+	ehsize = id[EI_CLASS] == ELFCLASS64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
+	if ((size_t)st.st_size < ehsize) {
+		snprintf(err, errlen, "'%s' is a truncated ELF file: %lld bytes, shorter than its "
+			 "%zu-byte ELF header", path, (long long)st.st_size, ehsize);
+		return -ENOEXEC;
+	}
+	return 0;
+}
+
+/* The program and section header tables, and the sections probe reads, lie within the file. */
+static int elf_check_tables(Elf *elf, int fd, const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	GElf_Ehdr eh;
+	Elf_Scn *scn = NULL;
+	uint64_t size, end;
+
+	if (fstat(fd, &st) || !gelf_getehdr(elf, &eh)) {
+		snprintf(err, errlen, "'%s' is not a valid ELF file: bad ELF header (%s)", path,
+			 elf_errmsg(-1));
+		return -ENOEXEC;
+	}
+	size = st.st_size;
+	end = eh.e_phoff + (uint64_t)eh.e_phnum * eh.e_phentsize;
+	if (eh.e_phnum && (eh.e_phoff > size || end > size)) {
+		snprintf(err, errlen, "'%s' is a truncated ELF file: %llu bytes, its program headers "
+			 "end at %llu", path, (unsigned long long)size, (unsigned long long)end);
+		return -ENOEXEC;
+	}
+	end = eh.e_shoff + (uint64_t)(eh.e_shnum ? eh.e_shnum : 1) * eh.e_shentsize;
+	if (eh.e_shoff && (eh.e_shoff > size || end > size)) {
+		snprintf(err, errlen, "'%s' is a truncated ELF file: %llu bytes, its section headers "
+			 "end at %llu", path, (unsigned long long)size, (unsigned long long)end);
+		return -ENOEXEC;
+	}
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS)
+			continue;
+		if (sh.sh_type != SHT_SYMTAB && sh.sh_type != SHT_DYNSYM &&
+		    sh.sh_type != SHT_STRTAB && sh.sh_type != SHT_NOTE && sh.sh_type != SHT_DYNAMIC)
+			continue;
+		end = sh.sh_offset + sh.sh_size;
+		if (sh.sh_offset > size || end > size || end < sh.sh_offset) {
+			snprintf(err, errlen, "'%s' is a truncated ELF file: %llu bytes, section %zu "
+				 "ends at %llu", path, (unsigned long long)size, elf_ndxscn(scn),
+				 (unsigned long long)end);
+			return -ENOEXEC;
+		}
+	}
+	return 0;
+}
+
 int probe_elf_open(const char *path, struct probe_elf *pe, char *err, size_t errlen)
 {
 	size_t fcap = 0, ucap = 0, nph = 0;
 	Elf_Scn *scn = NULL;
-	Elf *elf;
+	Elf *elf = NULL;
 	int fd, r = 0;
 
 	memset(pe, 0, sizeof(*pe));
@@ -339,12 +431,18 @@ int probe_elf_open(const char *path, struct probe_elf *pe, char *err, size_t err
 		snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
 		return r;
 	}
+	r = elf_check(fd, path, err, errlen);
+	if (r)
+		goto out;
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (!elf || elf_kind(elf) != ELF_K_ELF) {
 		snprintf(err, errlen, "'%s' is not an ELF file", path);
 		r = -ENOEXEC;
 		goto out;
 	}
+	r = elf_check_tables(elf, fd, path, err, errlen);
+	if (r)
+		goto out;
 	pe->path = strdup(path);
 	if (elf_getphdrnum(elf, &nph) == 0) {
 		for (size_t i = 0; i < nph && pe->nseg < 16; i++) {
@@ -563,4 +661,48 @@ bool probe_pid_alive(int pid)
 	/* "pid (comm) S ...": comm may hold ')' itself, so take the last one */
 	p = strrchr(buf, ')');
 	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+}
+
+int probe_elf_needed(const char *path, const char *prefix, char *out, size_t outlen)
+{
+	Elf_Scn *scn = NULL;
+	Elf *elf;
+	int fd, r = 0;
+
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return -EINVAL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	if (!elf || elf_kind(elf) != ELF_K_ELF || elf_check_tables(elf, fd, path, out, outlen)) {
+		r = -ENOEXEC;
+		goto out;
+	}
+	while (!r && (scn = elf_nextscn(elf, scn))) {
+		Elf_Data *data;
+		GElf_Shdr sh;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC || !sh.sh_entsize)
+			continue;
+		data = elf_getdata(scn, NULL);
+		for (size_t i = 0; data && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Dyn d;
+			const char *name;
+
+			if (!gelf_getdyn(data, i, &d) || d.d_tag != DT_NEEDED)
+				continue;
+			name = elf_strptr(elf, sh.sh_link, d.d_un.d_val);
+			if (name && !strncmp(name, prefix, strlen(prefix))) {
+				snprintf(out, outlen, "%s", name);
+				r = 1;
+				break;
+			}
+		}
+	}
+out:
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return r;
 }

@@ -74,6 +74,12 @@ int probe_usdt_parse_args(const char *spec, struct probe_usdt *u);
  */
 int probe_pid_maps(int pid, const char *path);
 
+/*
+ * Does ELF @path link a library whose name starts with @prefix (a DT_NEEDED
+ * entry, e.g. "libreadline.so")? 1 yes with its name in @out, 0 no, -errno.
+ */
+int probe_elf_needed(const char *path, const char *prefix, char *out, size_t outlen);
+
 /* Is the process alive (not gone, not a zombie)? */
 bool probe_pid_alive(int pid);
 

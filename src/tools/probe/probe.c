@@ -403,8 +403,10 @@ static int resolve_bash_in(struct pcfg *c, const char *path, char *err, size_t e
 	struct probe_elf pe;
 	int r = -ENOENT;
 
-	if (probe_elf_open(path, &pe, err, errlen))
-		return -ENOENT;
+	r = probe_elf_open(path, &pe, err, errlen);
+	if (r)
+		return r == -ENOEXEC ? r : -ENOENT;
+	r = -ENOENT;
 	for (size_t i = 0; i < sizeof(funcs) / sizeof(funcs[0]) && r; i++) {
 		snprintf(text, sizeof(text), "ur:%s:%s:%%s", path, funcs[i]);
 		if (c->nspecs)
@@ -430,12 +432,37 @@ static int resolve_bash(struct pcfg *c)
 		return -ENOENT;
 	}
 	r = resolve_bash_in(c, path, err, sizeof(err));
-	if (r == -ENOENT &&
-	    probe_find_binary("libreadline", c->pid, lib, sizeof(lib), err, sizeof(err)) == 0)
+	if (r == -ENOEXEC) {
+		fprintf(stderr, "%s: --shell: %s\n", c->prog, err);
+		return r;
+	}
+	if (r == -ENOENT) {
+		char soname[256];
+		int n = probe_elf_needed(path, "libreadline.so", soname, sizeof(soname));
+
+		/*
+		 * Only the libreadline this shell links: falling back to the
+		 * system's for any binary (--shell /bin/true) attached to a
+		 * library the named program never calls, and traced nothing.
+		 */
+		if (n <= 0) {
+			fprintf(stderr, "%s: %s has no readline() symbol of its own and does not link "
+				"libreadline: is it bash?\n", c->prog, path);
+			return -ENOENT;
+		}
+		if (probe_find_binary(soname, c->pid, lib, sizeof(lib), err, sizeof(err))) {
+			fprintf(stderr, "%s: %s links %s: %s\n", c->prog, path, soname, err);
+			return -ENOENT;
+		}
 		r = resolve_bash_in(c, lib, err, sizeof(err));
+		if (r) {
+			fprintf(stderr, "%s: %s links %s, which has no readline() symbol\n", c->prog,
+				path, lib);
+			return r;
+		}
+	}
 	if (r) {
-		fprintf(stderr, "%s: %s has no readline() symbol and no libreadline with one was "
-			"found: is it bash?\n", c->prog, path);
+		fprintf(stderr, "%s: %s: %s\n", c->prog, path, err);
 		return r;
 	}
 	if (c->pid && probe_pid_maps(c->pid, c->specs[0].path) == 0) {
