@@ -110,13 +110,8 @@ struct ps_ident {
  */
 struct ps_exec {
 	struct ps_hdr hdr;
-	__u64 ktime_ns;		/* CLOCK_BOOTTIME (or MONOTONIC, see ready line) at the event */
-	__u32 pid;		/* tgid, host pid namespace */
-	__u32 tid;		/* the thread that called exec (before de_thread) */
-	__u32 ppid;
-	__u32 uid;
-	__u32 gid;
-	__u32 euid;
+	struct ps_ident id;	/* tid: the thread that called exec (before de_thread);
+				 * comm: after exec (before, for a failed exec) */
 	__s32 ret;		/* 0, or -errno */
 	__u32 argc;		/* argv entries captured */
 	__u32 fname_len;
@@ -125,9 +120,6 @@ struct ps_exec {
 	__u32 eflags;		/* PS_EXEC_* */
 	__s32 fd;		/* execveat dirfd */
 	__u32 at_flags;		/* execveat flags */
-	__u64 cgroup_id;
-	char comm[PS_TASK_COMM_LEN];
-	char pcomm[PS_TASK_COMM_LEN];
 	__u8 data[];
 };
 
@@ -177,8 +169,8 @@ PS_ASSERT(sizeof(struct ps_hdr) == 16, "ps_hdr layout");
 PS_ASSERT(sizeof(struct ps_ident) == 104, "ps_ident layout");
 PS_ASSERT(__builtin_offsetof(struct ps_ident, comm) == 56, "ps_ident.comm offset");
 PS_ASSERT(sizeof(struct ps_chunk) == 40, "ps_chunk layout");
-PS_ASSERT(sizeof(struct ps_exec) == 120, "ps_exec layout");
-PS_ASSERT(__builtin_offsetof(struct ps_exec, comm) == 88, "ps_exec.comm offset");
+PS_ASSERT(sizeof(struct ps_exec) == 152, "ps_exec layout");
+PS_ASSERT(__builtin_offsetof(struct ps_exec, ret) == 120, "ps_exec.ret offset");
 
 /* ---- procsnoop probe (uprobes, uretprobes, USDT) ---- */
 

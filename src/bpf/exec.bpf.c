@@ -26,7 +26,7 @@
  * program that runs for every syscall and leaves at once unless the
  * syscall is a compat one. raw-sys handles both ABIs itself.
  */
-#include "common.bpf.h"
+#include "ident.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -145,19 +145,8 @@ static __always_inline int on_enter(__u64 filename, __u64 argv, int fd, int at_f
 
 static __always_inline void fill_common(struct ps_exec *e, struct task_struct *task)
 {
-	__u64 ug = bpf_get_current_uid_gid();
-	struct task_struct *parent = BPF_CORE_READ(task, real_parent);
-
 	e->hdr.type = PS_REC_EXEC;
-	e->ktime_ns = ps_now();
-	e->pid = bpf_get_current_pid_tgid() >> 32;
-	e->ppid = BPF_CORE_READ(parent, tgid);
-	e->uid = (__u32)ug;
-	e->gid = ug >> 32;
-	e->euid = BPF_CORE_READ(task, cred, euid.val);
-	e->cgroup_id = bpf_get_current_cgroup_id();
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	BPF_CORE_READ_STR_INTO(&e->pcomm, parent, comm);
+	ps_ident_fill(&e->id, task);
 }
 
 /* ---- failure path: read argv back through the user pointers ---- */
@@ -327,7 +316,7 @@ static __always_inline int report_failure(void *ctx, long ret, const struct infl
 		return 0;
 	e = (void *)slot->buf;
 	fill_common(e, task);
-	e->tid = tid;
+	e->id.tid = tid;
 	e->ret = ret;
 	e->fd = in->fd;
 	e->at_flags = in->at_flags;
@@ -450,7 +439,7 @@ static __always_inline int on_exec(void *ctx, struct task_struct *task, __u32 ol
 		goto out;
 	e = (void *)slot->buf;
 	fill_common(e, task);
-	e->tid = old_pid;
+	e->id.tid = old_pid;
 	e->ret = 0;
 	e->eflags = in ? in->eflags : 0;
 	e->fd = in ? in->fd : 0;

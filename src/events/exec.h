@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Decoding and printing of exec events: the only place that knows struct ps_exec's data. */
+/* Decoding of exec events: the only place that knows struct ps_exec's data (printing: print/exec.c). */
 #ifndef PROCSNOOP_EXEC_EVENT_H
 #define PROCSNOOP_EXEC_EVENT_H
 
@@ -36,18 +36,6 @@ struct exec_view {
 bool exec_view_init(struct exec_view *v, const struct ps_event *ev, uint32_t max_args);
 /* Iterate args: *pos starts at 0; returns false at the end. */
 bool exec_view_next_arg(const struct exec_view *v, size_t *pos, const uint8_t **arg, size_t *len);
-
-struct exec_print_opts {
-	bool time;		/* -T: HH:MM:SS */
-	bool timestamp;		/* -t: seconds since start */
-	bool print_uid;		/* -U */
-	bool quote;		/* -q */
-	uint64_t start_ns;	/* ktime at start, for -t */
-};
-
-void exec_print_header(const struct exec_print_opts *o);
-void exec_print_table(const struct exec_view *v, const struct exec_print_opts *o);
-void exec_print_json(const struct exec_view *v);
 
 /* "ENOENT" for 2, or NULL. */
 const char *errno_name(int err);

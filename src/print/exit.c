@@ -49,7 +49,7 @@ void exit_print_json(const struct exit_view *v)
 	struct jw w;
 
 	jw_begin(&w, "exit");
-	ps_ident_json(&w, &e->id, 0);
+	ps_ident_json(&w, &e->id);
 	jw_cstr(&w, "scope", v->process ? "process" : "thread");
 	if (v->exit_code >= 0)
 		jw_s64(&w, "exit_code", v->exit_code);

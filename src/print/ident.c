@@ -4,7 +4,7 @@
 #include "lib/out.h"
 #include "print/ident.h"
 
-void ps_ident_json(struct jw *w, const struct ps_ident *id, unsigned int omit)
+void ps_ident_json(struct jw *w, const struct ps_ident *id)
 {
 	jw_time(w, "time", ps_ktime_to_realtime(id->ktime_ns));
 	jw_u64(w, "ktime_ns", id->ktime_ns);
@@ -15,8 +15,7 @@ void ps_ident_json(struct jw *w, const struct ps_ident *id, unsigned int omit)
 	jw_u64(w, "gid", id->gid);
 	jw_u64(w, "euid", id->euid);
 	jw_strn(w, "comm", id->comm, sizeof(id->comm));
-	if (!(omit & PS_IDENT_NO_TCOMM))
-		jw_strn(w, "thread_comm", id->tcomm, sizeof(id->tcomm));
+	jw_strn(w, "thread_comm", id->tcomm, sizeof(id->tcomm));
 	jw_strn(w, "pcomm", id->pcomm, sizeof(id->pcomm));
 	jw_u64(w, "cgroup_id", id->cgroup_id);
 }

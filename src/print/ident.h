@@ -9,14 +9,11 @@
 
 struct jw;
 
-/* ps_ident_json() members to leave out, for records where they do not apply */
-#define PS_IDENT_NO_TCOMM 0x1	/* the thread's name (exec: the same as comm) */
-
 /*
  * "time", "ktime_ns", "pid", "tid", "ppid", "uid", "gid", "euid", "comm",
  * "thread_comm", "pcomm", "cgroup_id": the members every record has.
  */
-void ps_ident_json(struct jw *w, const struct ps_ident *id, unsigned int omit);
+void ps_ident_json(struct jw *w, const struct ps_ident *id);
 
 /* Table columns. */
 /* TIME: local HH:MM:SS of the event, then a space */

@@ -141,7 +141,7 @@ void probe_print_json(const struct probe_view *v)
 	struct jw w;
 
 	jw_begin(&w, "probe");
-	ps_ident_json(&w, &e->id, 0);
+	ps_ident_json(&w, &e->id);
 	jw_cstr(&w, "probe", v->spec->name);
 	jw_arr(&w, "args");
 	for (int i = 0; i < e->nargs; i++)
@@ -189,7 +189,7 @@ void bashline_print_json(const struct probe_view *v)
 	struct jw w;
 
 	jw_begin(&w, "bashreadline");
-	ps_ident_json(&w, &e->id, 0);
+	ps_ident_json(&w, &e->id);
 	if (val_missing(v, PS_PROBE_RET))
 		jw_null(&w, "line");
 	else

@@ -42,7 +42,8 @@ def test_json_escapes_bidi_and_c1():
         esc = b"\\u%04x" % c
         check(line.count(esc) >= 1, f"U+{c:04X}: no {esc!r} in the line")
         check(chr(c).encode() not in line, f"U+{c:04X} is raw in the JSON line")
-    eq(line.count(b"\\u202e"), 4, "U+202E escaped in argv[0], an arg, the filename and the comm")
+    eq(line.count(b"\\u202e"), 5,
+       "U+202E escaped in argv[0], an arg, the filename, comm and thread_comm")
     eq(b(json.loads(line)["filename"]), path, "filename decoded from the raw line")
 
 

@@ -8,6 +8,7 @@
 #include "abi.h"
 #include "lib/out.h"
 #include "events/exec.h"
+#include "print/exec.h"
 #include "ps_test.h"
 
 static uint8_t mem[1 << 16];
@@ -21,14 +22,15 @@ static struct ps_event mk(const char *fname, const char *args, size_t alen)
 	memset(mem, 0, sizeof(struct ps_exec));
 	e->hdr.type = PS_REC_EXEC;
 	e->hdr.flags = PS_F_FIRST | PS_F_LAST;
-	e->pid = 4242;
-	e->tid = 4243;
-	e->ppid = 1;
-	e->uid = 1000;
-	e->gid = 100;
+	e->id.pid = 4242;
+	e->id.tid = 4243;
+	e->id.ppid = 1;
+	e->id.uid = 1000;
+	e->id.gid = 100;
 	e->fname_len = fl;
-	memcpy(e->comm, "ls", 3);
-	memcpy(e->pcomm, "bash", 5);
+	memcpy(e->id.comm, "ls", 3);
+	memcpy(e->id.pcomm, "bash", 5);
+	memcpy(e->id.tcomm, "ls", 3);
 	memcpy(mem + sizeof(*e), fname, fl);
 	memcpy(mem + sizeof(*e) + fl, args, alen);
 	e->hdr.size = sizeof(*e) + fl + alen;
@@ -162,17 +164,18 @@ int main(void)
 	/* JSON: the contract's field names, exact values, hostile bytes encoded */
 	ev = mk("/bin/l\"s", S("l\"s\0a\nb\0\xff\0"));
 	e->ret = -ENOENT;
-	e->ktime_ns = 1700000000123456789ull;	/* no ps_clock_init: offset 0 */
+	e->id.ktime_ns = 1700000000123456789ull;	/* no ps_clock_init: offset 0 */
 	exec_view_init(&v, &ev, 0);
 	o = captured(do_json, &v, NULL);
 	CHECK_STR("json_line", o, strlen(o),
 		  "{\"type\":\"exec\",\"time\":\"2023-11-14T22:13:20.123456789Z\","
 		  "\"ktime_ns\":1700000000123456789,\"pid\":4242,\"tid\":4243,\"ppid\":1,"
-		  "\"uid\":1000,\"gid\":100,\"euid\":0,\"comm\":\"ls\",\"pcomm\":\"bash\","
+		  "\"uid\":1000,\"gid\":100,\"euid\":0,\"comm\":\"ls\",\"thread_comm\":\"ls\","
+		  "\"pcomm\":\"bash\",\"cgroup_id\":0,"
 		  "\"filename\":\"/bin/l\\\"s\",\"args\":[\"l\\\"s\",\"a\\nb\",\"\\udcff\"],"
 		  "\"argc\":3,\"args_truncated\":false,\"args_cut_bytes\":0,\"ret\":-2,"
 		  "\"args_cut_bytes_exact\":true,\"args_unreadable\":false,"
-		  "\"error\":\"ENOENT\",\"cgroup_id\":0}\n");
+		  "\"error\":\"ENOENT\"}\n");
 
 	/* every kernel flag reaches the JSON */
 	e->eflags = PS_EXEC_ABI_KNOWN | PS_EXEC_COMPAT | PS_EXEC_CUT_LOWER | PS_EXEC_ARGS_TRUNC |
@@ -202,7 +205,7 @@ int main(void)
 	struct exec_print_opts po = {0};
 
 	ev = mk("/bin/ls", S("ls\0a\nb\0\x1b[2J\0"));
-	memcpy(e->comm, "\x1b]0;pwned\x07", 11);
+	memcpy(e->id.comm, "\x1b]0;pwned\x07", 11);
 	e->ret = -13;
 	exec_view_init(&v, &ev, 0);
 	o = captured(do_table, &v, &po);
@@ -252,7 +255,7 @@ int main(void)
 
 	/* -t: an event from between attach and the start stamp is not 2^64 ns away */
 	ev = mk("/bin/true", S("true\0"));
-	e->ktime_ns = 5000000000ull;
+	e->id.ktime_ns = 5000000000ull;
 	exec_view_init(&v, &ev, 0);
 	po.timestamp = true;
 	po.start_ns = 5000000000ull + 1000;

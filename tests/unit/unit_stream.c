@@ -27,7 +27,7 @@ static void on_event(void *ctx, const struct ps_event *ev)
 
 	got.n++;
 	got.id = e->hdr.id;
-	got.pid = e->pid;
+	got.pid = e->id.pid;
 	got.data_len = ev->data_len;
 	if (ev->data_len <= sizeof(got.data))
 		memcpy(got.data, ev->data, ev->data_len);
@@ -52,7 +52,7 @@ static size_t first(uint64_t id, uint16_t flags, const char *data, size_t n)
 	e->hdr.flags = flags;
 	e->hdr.size = sizeof(*e) + n;
 	e->hdr.id = id;
-	e->pid = (uint32_t)id;
+	e->id.pid = (uint32_t)id;
 	memcpy(e->data, data, n);
 	return e->hdr.size;
 }

@@ -18,6 +18,7 @@
 #include "lib/session.h"
 #include "lib/transport.h"
 #include "events/exec.h"
+#include "print/exec.h"
 #include "exec.skel.h"
 
 static const struct ps_hookset exec_hookset;
@@ -283,7 +284,7 @@ static bool memcontains(const uint8_t *h, size_t hl, const char *n)
 /* -n and -l */
 static bool passes(const struct exec_cfg *c, const struct exec_view *v)
 {
-	if (c->name && !memcontains((const uint8_t *)v->e->comm, strnlen(v->e->comm, 16), c->name))
+	if (c->name && !memcontains((const uint8_t *)v->e->id.comm, strnlen(v->e->id.comm, PS_TASK_COMM_LEN), c->name))
 		return false;
 	if (c->line) {
 		/* the command line: arguments joined by spaces */
@@ -428,7 +429,7 @@ static bool continues(const struct exec_cfg *c, const struct held *h, const stru
 	held_event(h, &ev);
 	if (!exec_view_init(&hv, &ev, c->max_args))
 		return false;
-	if (v->e->pid != hv.e->pid || v->incomplete ||
+	if (v->e->id.pid != hv.e->id.pid || v->incomplete ||
 	    (v->eflags & (PS_EXEC_EXECVEAT | PS_EXEC_FNAME_TRUNC)) ||
 	    !memchr(v->fname, '/', v->fname_len))
 		return false;
@@ -512,7 +513,7 @@ static bool held_set(struct held *h, const struct ps_event *ev, const struct exe
 	if (ev->last)
 		h->last = *ev->last;
 	h->incomplete = ev->incomplete;
-	h->tid = v->e->tid;
+	h->tid = v->e->id.tid;
 	h->since = ps_ktime_now();
 	h->bytes += n;
 	fold_bytes += n;
@@ -577,7 +578,7 @@ static void on_event(void *ctx, const struct ps_event *ev)
 			print(c, &v);
 		return;
 	}
-	h = held_find(v.e->tid);
+	h = held_find(v.e->id.tid);
 	if (!passes(c, &v)) {
 		/* the thread did something else: its run is over */
 		if (h)
@@ -588,11 +589,11 @@ static void on_event(void *ctx, const struct ps_event *ev)
 		const struct ps_exec *he = h->rec;
 		const uint8_t *hf = h->data;
 
-		if (foldable(&v) && v.e->ktime_ns < he->ktime_ns) {
+		if (foldable(&v) && v.e->id.ktime_ns < he->id.ktime_ns) {
 			/* an earlier directory, arrived late: a miss of the held run */
-			if (held_add_miss(h, v.fname, v.fname_len, v.e->ret, v.e->ktime_ns))
+			if (held_add_miss(h, v.fname, v.fname_len, v.e->ret, v.e->id.ktime_ns))
 				return;
-		} else if (held_add_miss(h, hf, he->fname_len, he->ret, he->ktime_ns)) {
+		} else if (held_add_miss(h, hf, he->fname_len, he->ret, he->id.ktime_ns)) {
 			if (foldable(&v) && held_set(h, ev, &v))
 				return;
 			/* the attempt that ends the search: printed now, with the misses */
