@@ -260,3 +260,63 @@ void count_print_missed(uint64_t missed, bool json)
 			"the count table\n",
 		(unsigned long long)missed);
 }
+
+void probe_list_print(const char *path, const struct probe_elf *pe, bool json)
+{
+	struct jw w;
+
+	if (json) {
+		for (size_t i = 0; i < pe->nusdts; i++) {
+			const struct probe_usdt *u = &pe->usdts[i];
+			char addr[24];
+
+			snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)u->pc);
+			jw_begin(&w, "usdt");
+			jw_cstr(&w, "binary", path);
+			jw_cstr(&w, "provider", u->provider);
+			jw_cstr(&w, "name", u->name);
+			jw_s64(&w, "nargs", u->nargs);
+			jw_cstr(&w, "args", u->args);
+			jw_cstr(&w, "address", addr);
+			jw_end(&w);
+		}
+		for (size_t i = 0; i < pe->nfuncs; i++) {
+			char addr[24];
+
+			snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)pe->funcs[i].addr);
+			jw_begin(&w, "function");
+			jw_cstr(&w, "binary", path);
+			jw_cstr(&w, "name", pe->funcs[i].name);
+			jw_cstr(&w, "address", addr);
+			jw_u64(&w, "size", pe->funcs[i].size);
+			jw_end(&w);
+			out_maybe_flush();
+		}
+		return;
+	}
+	out_fmt("%zu USDT probe site%s in ", pe->nusdts, pe->nusdts == 1 ? "" : "s");
+	out_term_str(path, PS_PATH_MAX);
+	out_str(":\n");
+	for (size_t i = 0; i < pe->nusdts; i++) {
+		const struct probe_usdt *u = &pe->usdts[i];
+
+		out_str("  usdt:");
+		out_term_str(path, PS_PATH_MAX);
+		out_char(':');
+		out_term(u->provider, strlen(u->provider), false);
+		out_char(':');
+		out_term(u->name, strlen(u->name), false);
+		out_fmt("  (%d arg%s: ", u->nargs, u->nargs == 1 ? "" : "s");
+		out_term(u->args, strlen(u->args), false);
+		out_str(")\n");
+	}
+	out_fmt("%zu function%s:\n", pe->nfuncs, pe->nfuncs == 1 ? "" : "s");
+	for (size_t i = 0; i < pe->nfuncs; i++) {
+		out_str("  u:");
+		out_term_str(path, PS_PATH_MAX);
+		out_char(':');
+		out_term(pe->funcs[i].name, strlen(pe->funcs[i].name), false);
+		out_char('\n');
+		out_maybe_flush();
+	}
+}

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "events/probe.h"
+#include "tools/probe/elf.h"
 
 /* procsnoop probe: one hit */
 void probe_print_header(void);
@@ -25,5 +26,8 @@ void count_print(const char *probe, long pid, uint64_t count, uint64_t realtime_
 void count_print_total(const char *probe, uint64_t count, bool json);
 /* hits that could not be counted (the count map was full) */
 void count_print_missed(uint64_t missed, bool json);
+
+/* --list: a binary's USDT probes and functions */
+void probe_list_print(const char *path, const struct probe_elf *pe, bool json);
 
 #endif

@@ -260,57 +260,7 @@ static int do_list(struct pcfg *c)
 		fprintf(stderr, "%s: %s\n", c->prog, err);
 		return 1;
 	}
-	if (c->json) {
-		for (size_t i = 0; i < pe.nusdts; i++) {
-			const struct probe_usdt *u = &pe.usdts[i];
-
-			out_str("{\"type\":\"usdt\",\"binary\":");
-			out_json_cstr(path, sizeof(path));
-			out_str(",\"provider\":");
-			out_json_cstr(u->provider, 4096);
-			out_str(",\"name\":");
-			out_json_cstr(u->name, 4096);
-			out_fmt(",\"nargs\":%d,\"args\":", u->nargs);
-			out_json_cstr(u->args, 4096);
-			out_fmt(",\"address\":\"0x%llx\"}\n", (unsigned long long)u->pc);
-		}
-		for (size_t i = 0; i < pe.nfuncs; i++) {
-			out_str("{\"type\":\"function\",\"binary\":");
-			out_json_cstr(path, sizeof(path));
-			out_str(",\"name\":");
-			out_json_cstr(pe.funcs[i].name, 4096);
-			out_fmt(",\"address\":\"0x%llx\",\"size\":%llu}\n",
-				(unsigned long long)pe.funcs[i].addr,
-				(unsigned long long)pe.funcs[i].size);
-			out_maybe_flush();
-		}
-	} else {
-		out_fmt("%zu USDT probe site%s in ", pe.nusdts, pe.nusdts == 1 ? "" : "s");
-		out_term_str(path, sizeof(path));
-		out_str(":\n");
-		for (size_t i = 0; i < pe.nusdts; i++) {
-			const struct probe_usdt *u = &pe.usdts[i];
-
-			out_str("  usdt:");
-			out_term_str(path, sizeof(path));
-			out_char(':');
-			out_term_str(u->provider, 4096);
-			out_char(':');
-			out_term_str(u->name, 4096);
-			out_fmt("  (%d arg%s: ", u->nargs, u->nargs == 1 ? "" : "s");
-			out_term_str(u->args, 4096);
-			out_str(")\n");
-		}
-		out_fmt("%zu function%s:\n", pe.nfuncs, pe.nfuncs == 1 ? "" : "s");
-		for (size_t i = 0; i < pe.nfuncs; i++) {
-			out_str("  u:");
-			out_term_str(path, sizeof(path));
-			out_char(':');
-			out_term_str(pe.funcs[i].name, 4096);
-			out_char('\n');
-			out_maybe_flush();
-		}
-	}
+	probe_list_print(path, &pe, c->json);
 	out_flush();
 	probe_elf_close(&pe);
 	return 0;
