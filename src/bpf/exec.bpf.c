@@ -32,7 +32,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 const volatile __u32 targ_uid = (__u32)-1;
 const volatile __u32 targ_ppid = 0;
-const volatile bool fails_only = false;
+const volatile bool failed_only = false;
 const volatile __u32 max_args_bytes = PS_ARGS_DEFAULT;
 const volatile __s32 nr_execve = 59;	/* set by user space for raw sys_enter */
 const volatile __s32 nr_execveat = 322;
@@ -432,7 +432,7 @@ static __always_inline int on_exec(void *ctx, struct task_struct *task, __u32 ol
 	__u32 argc, cut, eflags;
 	long n;
 
-	if (fails_only || !pass_filters(task))
+	if (failed_only || !pass_filters(task))
 		goto out;
 	slot = ps_slot_get();
 	if (!slot)

@@ -6,6 +6,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* The largest pid a pid option accepts: the kernel's FUTEX_TID_MASK (pid_max
+ * itself is at most 4M, but a bigger number is "no such process", not a typo). */
+#define PS_PID_MAX 0x3fffffff
+
 /* Decimal unsigned integer in [min, max]. 0 or -EINVAL/-ERANGE. */
 int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* A size: "4096", "64k", "1M", "2MiB" (binary units). */

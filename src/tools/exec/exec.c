@@ -140,7 +140,7 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 			c->have_uid = true;
 			break;
 		case 'P':
-			if (parse_u64(optarg, 1, 0x3fffffff, &v))
+			if (parse_u64(optarg, 1, PS_PID_MAX, &v))
 				usage_error(p, "invalid ppid '%s': expected a process id", optarg);
 			c->ppid = v;
 			break;
@@ -775,7 +775,7 @@ static int ld_configure(void *ctx, struct bpf_object *obj, const struct ps_hook 
 	s->rodata->targ_ppid = c->ppid;
 	s->rodata->filter_cg = r->cgfd >= 0;
 	/* folding needs the successes that end searches: then filtered in user space */
-	s->rodata->fails_only = c->fails && c->all_attempts;
+	s->rodata->failed_only = c->fails && c->all_attempts;
 	s->rodata->max_args_bytes = c->max_args_bytes;
 	s->rodata->nr_execve = SYS_execve;
 	s->rodata->nr_execveat = SYS_execveat;

@@ -143,7 +143,7 @@ static void parse_args(struct exit_cfg *c, int argc, char **argv)
 		case O_RUSAGE: c->po.rusage = true; break;
 		case O_TEST_LIVE: c->test_live = true; break;
 		case 'p':
-			if (parse_u64(optarg, 1, 0x3fffffff, &v))
+			if (parse_u64(optarg, 1, PS_PID_MAX, &v))
 				usage_error(p, "invalid pid '%s': expected a process id", optarg);
 			c->pid = v;
 			break;

@@ -181,7 +181,7 @@ static void parse_args(struct pcfg *c, int argc, char **argv)
 		case O_SHELL: c->shell = optarg; break;
 		case 'l': c->list = optarg; break;
 		case 'p':
-			if (parse_u64(optarg, 1, 0x3fffffff, &v))
+			if (parse_u64(optarg, 1, PS_PID_MAX, &v))
 				usage_error(p, "invalid pid '%s': expected a process id", optarg);
 			c->pid = v;
 			break;
