@@ -45,7 +45,7 @@ HELPER_BINS += $(patsubst tests/helpers32/%.c,$(OUT)/tests/%,$(HELPER32_SRCS))
 # every make rebuilds them. (Only these: a bare .SECONDARY would make every
 # target secondary and stop the version stamp from being remade.)
 .SECONDARY: $(SKELS) $(patsubst src/bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
-.PHONY: all deps test-deps clean check run test unit e2e bench helpers
+.PHONY: all deps test-deps clean check run test unit e2e bench helpers format
 
 all: $(OUT)/procsnoop $(addprefix $(OUT)/,$(TOOLS))
 
@@ -121,6 +121,10 @@ test: check
 
 bench: all
 	$(Q)$(MAKE) -s -C bench OUT=$(abspath $(OUT))
+
+# Kernel style (.clang-format); tests/e2e/test_style.py checks the tree passes.
+format:
+	$(Q)git ls-files '*.c' '*.h' | xargs clang-format -i
 
 clean:
 	rm -rf $(OUT)

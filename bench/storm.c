@@ -40,10 +40,14 @@ struct cfg {
 };
 
 static struct cfg cfg = {
-	.n = 1000, .workers = 2, .exe = "/bin/true", .prefix = "STORM-", .interval_us = 1000,
+	.n = 1000,
+	.workers = 2,
+	.exe = "/bin/true",
+	.prefix = "STORM-",
+	.interval_us = 1000,
 	.max_canaries = 100000,
 };
-static char **fixed_args;		/* the K shared argument strings */
+static char **fixed_args; /* the K shared argument strings */
 static pid_t *pids;
 static int *status;
 static atomic_ulong next_i, failed;
@@ -169,33 +173,30 @@ static int run_canary(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-"Usage: storm [OPTIONS]\n"
-"Fork+exec EXE N times from P worker threads; child i gets the marker\n"
-"PREFIX<i> as argv[1]. Prints one JSON line of measurements.\n"
-"\n"
-"  -n N          children (default 1000)\n"
-"  -P P          worker threads (default 2)\n"
-"  -k K          extra arguments per child (default 0)\n"
-"  -l L          bytes per extra argument (default 0)\n"
-"  -m PREFIX     marker prefix (default STORM-)\n"
-"  -t FILE       write the ground truth there: 'i pid status' per child\n"
-"  -e EXE        program to exec (default /bin/true)\n"
-"  --canary      one exec every -i us until SIGTERM; -t gets 'k pid t_ns'\n"
-"  -i US         canary interval (default 1000)\n"
-"\n"
-"Examples:\n"
-"  storm -n 20000 -P 8 -m MARK-1- -t truth.txt\n"
-"  storm -n 20000 -P 2 -k 30 -l 200 -m MARK-2- -t truth.txt\n");
+	fprintf(f, "Usage: storm [OPTIONS]\n"
+		   "Fork+exec EXE N times from P worker threads; child i gets the marker\n"
+		   "PREFIX<i> as argv[1]. Prints one JSON line of measurements.\n"
+		   "\n"
+		   "  -n N          children (default 1000)\n"
+		   "  -P P          worker threads (default 2)\n"
+		   "  -k K          extra arguments per child (default 0)\n"
+		   "  -l L          bytes per extra argument (default 0)\n"
+		   "  -m PREFIX     marker prefix (default STORM-)\n"
+		   "  -t FILE       write the ground truth there: 'i pid status' per child\n"
+		   "  -e EXE        program to exec (default /bin/true)\n"
+		   "  --canary      one exec every -i us until SIGTERM; -t gets 'k pid t_ns'\n"
+		   "  -i US         canary interval (default 1000)\n"
+		   "\n"
+		   "Examples:\n"
+		   "  storm -n 20000 -P 8 -m MARK-1- -t truth.txt\n"
+		   "  storm -n 20000 -P 2 -k 30 -l 200 -m MARK-2- -t truth.txt\n");
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "canary", no_argument, NULL, 'C' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
+	static const struct option lo[] = { { "canary", no_argument, NULL, 'C' },
+					    { "help", no_argument, NULL, 'h' },
+					    {} };
 	struct rusage ru_c, ru_s;
 	uint64_t t0, t1, child_ns, self_ns;
 	pthread_t *th;
@@ -203,17 +204,39 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt_long(argc, argv, "n:P:k:l:m:t:e:i:h", lo, NULL)) != -1) {
 		switch (opt) {
-		case 'n': cfg.n = num("-n", optarg, 1, 10000000); break;
-		case 'P': cfg.workers = num("-P", optarg, 1, 1024); break;
-		case 'k': cfg.nargs = num("-k", optarg, 0, 100000); break;
-		case 'l': cfg.arglen = num("-l", optarg, 0, 128 * 1024 - 1); break;
-		case 'm': cfg.prefix = optarg; break;
-		case 't': cfg.truth = optarg; break;
-		case 'e': cfg.exe = optarg; break;
-		case 'i': cfg.interval_us = num("-i", optarg, 0, 10000000); break;
-		case 'C': cfg.canary = true; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'n':
+			cfg.n = num("-n", optarg, 1, 10000000);
+			break;
+		case 'P':
+			cfg.workers = num("-P", optarg, 1, 1024);
+			break;
+		case 'k':
+			cfg.nargs = num("-k", optarg, 0, 100000);
+			break;
+		case 'l':
+			cfg.arglen = num("-l", optarg, 0, 128 * 1024 - 1);
+			break;
+		case 'm':
+			cfg.prefix = optarg;
+			break;
+		case 't':
+			cfg.truth = optarg;
+			break;
+		case 'e':
+			cfg.exe = optarg;
+			break;
+		case 'i':
+			cfg.interval_us = num("-i", optarg, 0, 10000000);
+			break;
+		case 'C':
+			cfg.canary = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind < argc)

@@ -4,7 +4,7 @@
 # Idempotent: installs only what is missing, so it is cheap to run before every build.
 set -eu
 need_build=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev pkg-config)
-need_test=(python3 systemtap-sdt-dev tmux util-linux qemu-system-x86 busybox-static cpio)
+need_test=(python3 clang-format systemtap-sdt-dev tmux util-linux qemu-system-x86 busybox-static cpio)
 want=("${need_build[@]}")
 [ "${1:-}" = "--test" ] && want+=("${need_test[@]}")
 [ "${1:-}" = "--bench" ] && want+=("${need_test[@]}" libbpf-tools bpftrace)

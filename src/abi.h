@@ -48,21 +48,21 @@ enum ps_rec_type {
 };
 
 /* ps_hdr.flags */
-#define PS_F_FIRST	0x1	/* first record of an event */
-#define PS_F_LAST	0x2	/* last record of an event */
+#define PS_F_FIRST 0x1 /* first record of an event */
+#define PS_F_LAST 0x2  /* last record of an event */
 
 struct ps_hdr {
-	__u16 type;		/* enum ps_rec_type */
-	__u16 flags;		/* PS_F_* */
-	__u32 size;		/* bytes in this record, header included */
-	__u64 id;		/* event id: ties chunks to their event */
+	__u16 type;  /* enum ps_rec_type */
+	__u16 flags; /* PS_F_* */
+	__u32 size;  /* bytes in this record, header included */
+	__u64 id;    /* event id: ties chunks to their event */
 };
 
 /* Continuation of an event's variable data. */
 struct ps_chunk {
 	struct ps_hdr hdr;
-	__u32 offset;		/* offset of data[] in the event's variable data */
-	__u32 len;		/* bytes of data[] */
+	__u32 offset; /* offset of data[] in the event's variable data */
+	__u32 len;    /* bytes of data[] */
 	/* totals, valid in the PS_F_LAST chunk (they supersede the event's) */
 	__u32 argc;
 	__u32 args_len;
@@ -77,31 +77,31 @@ struct ps_chunk {
  * at the event, decoded and printed in one place (src/print/ident.c).
  */
 struct ps_ident {
-	__u64 ktime_ns;		/* the event: CLOCK_BOOTTIME (or MONOTONIC, see ready line) */
-	__u64 start_ns;		/* the process's start (group leader's start_boottime) */
-	__u64 pstart_ns;	/* its parent's start, same clock */
-	__u64 cgroup_id;	/* cgroup v2 id */
-	__u32 pid;		/* tgid, host pid namespace */
-	__u32 tid;		/* the thread */
-	__u32 ppid;		/* the parent process (real_parent's tgid) */
-	__u32 uid;		/* real */
-	__u32 gid;		/* real */
-	__u32 euid;		/* effective */
-	char comm[PS_TASK_COMM_LEN];	/* the process's name (group leader's comm) */
-	char tcomm[PS_TASK_COMM_LEN];	/* the thread's name */
-	char pcomm[PS_TASK_COMM_LEN];	/* the parent process's name */
+	__u64 ktime_ns;		      /* the event: CLOCK_BOOTTIME (or MONOTONIC, see ready line) */
+	__u64 start_ns;		      /* the process's start (group leader's start_boottime) */
+	__u64 pstart_ns;	      /* its parent's start, same clock */
+	__u64 cgroup_id;	      /* cgroup v2 id */
+	__u32 pid;		      /* tgid, host pid namespace */
+	__u32 tid;		      /* the thread */
+	__u32 ppid;		      /* the parent process (real_parent's tgid) */
+	__u32 uid;		      /* real */
+	__u32 gid;		      /* real */
+	__u32 euid;		      /* effective */
+	char comm[PS_TASK_COMM_LEN];  /* the process's name (group leader's comm) */
+	char tcomm[PS_TASK_COMM_LEN]; /* the thread's name */
+	char pcomm[PS_TASK_COMM_LEN]; /* the parent process's name */
 };
 
 /* ps_exec.eflags */
-#define PS_EXEC_ARGS_TRUNC	0x01	/* argv longer than the limit: args_cut bytes not captured */
-#define PS_EXEC_FNAME_TRUNC	0x02	/* filename longer than PS_PATH_MAX */
-#define PS_EXEC_ARGV_EMPTY	0x04	/* argv was NULL or argv[0] NULL (argc == 0) */
-#define PS_EXEC_EXECVEAT	0x08	/* the call was execveat() */
-#define PS_EXEC_ARGS_FAULT	0x10	/* argv (the array or a string) could not be read: bad pointer */
-#define PS_EXEC_COUNT_TRUNC	0x20	/* more than --max-args arguments (set in user space only) */
-#define PS_EXEC_CUT_LOWER	0x40	/* args_cut is a lower bound (stopped measuring) */
-#define PS_EXEC_COMPAT		0x80	/* a 32-bit (compat, i386 ABI) execve/execveat */
-#define PS_EXEC_ABI_KNOWN	0x100	/* the syscall entry was seen: PS_EXEC_COMPAT is meaningful */
+#define PS_EXEC_ARGS_TRUNC 0x01	 /* argv longer than the limit: args_cut bytes not captured */
+#define PS_EXEC_FNAME_TRUNC 0x02 /* filename longer than PS_PATH_MAX */
+#define PS_EXEC_ARGV_EMPTY 0x04	 /* argv was NULL or argv[0] NULL (argc == 0) */
+#define PS_EXEC_EXECVEAT 0x08	 /* the call was execveat() */
+#define PS_EXEC_ARGS_FAULT 0x10	 /* argv (the array or a string) could not be read: bad pointer */
+#define PS_EXEC_COUNT_TRUNC 0x20 /* more than --max-args arguments (set in user space only) */
+#define PS_EXEC_CUT_LOWER 0x40	 /* args_cut is a lower bound (stopped measuring) */
+#define PS_EXEC_COMPAT 0x80	 /* a 32-bit (compat, i386 ABI) execve/execveat */
+#define PS_EXEC_ABI_KNOWN 0x100	 /* the syscall entry was seen: PS_EXEC_COMPAT is meaningful */
 
 /*
  * One exec attempt. Variable data: the filename (fname_len bytes, no
@@ -110,16 +110,16 @@ struct ps_ident {
  */
 struct ps_exec {
 	struct ps_hdr hdr;
-	struct ps_ident id;	/* tid: the thread that called exec (before de_thread);
+	struct ps_ident id; /* tid: the thread that called exec (before de_thread);
 				 * comm: after exec (before, for a failed exec) */
-	__s32 ret;		/* 0, or -errno */
-	__u32 argc;		/* argv entries captured */
+	__s32 ret;	    /* 0, or -errno */
+	__u32 argc;	    /* argv entries captured */
 	__u32 fname_len;
-	__u32 args_len;		/* bytes of argv data in this event, all records */
-	__u32 args_cut;		/* bytes of argv not captured (PS_EXEC_ARGS_TRUNC) */
-	__u32 eflags;		/* PS_EXEC_* */
-	__s32 fd;		/* execveat dirfd */
-	__u32 at_flags;		/* execveat flags */
+	__u32 args_len; /* bytes of argv data in this event, all records */
+	__u32 args_cut; /* bytes of argv not captured (PS_EXEC_ARGS_TRUNC) */
+	__u32 eflags;	/* PS_EXEC_* */
+	__s32 fd;	/* execveat dirfd */
+	__u32 at_flags; /* execveat flags */
 	__u8 data[];
 };
 
@@ -128,10 +128,10 @@ struct ps_exec {
  * indexed by these. User space sums over CPUs.
  */
 enum ps_stat {
-	PS_STAT_LOST = 0,	/* records that did not fit in the buffer (events lost or cut) */
-	PS_STAT_LOST_EVENTS,	/* events lost whole */
-	PS_STAT_SCRATCH_BUSY,	/* no free scratch slot (deep preemption) */
-	PS_STAT_EXEC_KILLED,	/* failed execs not reported: the caller was killed (SIGKILL
+	PS_STAT_LOST = 0,     /* records that did not fit in the buffer (events lost or cut) */
+	PS_STAT_LOST_EVENTS,  /* events lost whole */
+	PS_STAT_SCRATCH_BUSY, /* no free scratch slot (deep preemption) */
+	PS_STAT_EXEC_KILLED,  /* failed execs not reported: the caller was killed (SIGKILL
 				 * pending, e.g. by a sibling thread's exec) and never saw it */
 	PS_STAT_NR = 8,
 };
@@ -139,11 +139,12 @@ enum ps_stat {
 /* ---- records of other tools go below; keep the rules above ---- */
 
 /* ps_exit.xflags */
-#define PS_EXIT_GROUP_DEAD	0x01	/* the last thread: this is the process's exit */
-#define PS_EXIT_GROUP_EXIT	0x02	/* status is signal->group_exit_code (exit_group/fatal signal) */
-#define PS_EXIT_CPU_RACY	0x04	/* CPU approximate: threads still exiting, or the list kept changing */
-#define PS_EXIT_CPU_PARTIAL	0x08	/* more threads than the walk limit: CPU is a lower bound */
-#define PS_EXIT_KTHREAD		0x10	/* a kernel thread */
+#define PS_EXIT_GROUP_DEAD 0x01 /* the last thread: this is the process's exit */
+#define PS_EXIT_GROUP_EXIT 0x02 /* status is signal->group_exit_code (exit_group/fatal signal) */
+#define PS_EXIT_CPU_RACY \
+	0x04 /* CPU approximate: threads still exiting, or the list kept changing */
+#define PS_EXIT_CPU_PARTIAL 0x08 /* more threads than the walk limit: CPU is a lower bound */
+#define PS_EXIT_KTHREAD 0x10	 /* a kernel thread */
 
 /*
  * One exit: of a whole process (PS_EXIT_GROUP_DEAD), or with --threads
@@ -151,15 +152,15 @@ enum ps_stat {
  */
 struct ps_exit {
 	struct ps_hdr hdr;
-	struct ps_ident id;	/* ktime_ns: the exit; comm: the process's, tcomm: the thread's */
-	__u64 duration_ns;	/* ktime_ns - start of the process (thread record: of the thread) */
-	__u64 rtime_ns;		/* CPU: sum_exec_runtime of all its threads */
-	__u64 utime_ns;		/* tick-sampled user time (only the user/sys ratio is used) */
-	__u64 stime_ns;		/* tick-sampled system time */
-	__u64 maxrss_pages;	/* peak resident set, pages */
-	__u32 status;		/* wait(2) status: low 7 bits signal, 0x80 core, bits 8-15 code */
-	__u32 xflags;		/* PS_EXIT_* */
-	__u32 nr_threads;	/* threads on the group's list at the last walk (diagnostic) */
+	struct ps_ident id; /* ktime_ns: the exit; comm: the process's, tcomm: the thread's */
+	__u64 duration_ns;  /* ktime_ns - start of the process (thread record: of the thread) */
+	__u64 rtime_ns;	    /* CPU: sum_exec_runtime of all its threads */
+	__u64 utime_ns;	    /* tick-sampled user time (only the user/sys ratio is used) */
+	__u64 stime_ns;	    /* tick-sampled system time */
+	__u64 maxrss_pages; /* peak resident set, pages */
+	__u32 status;	    /* wait(2) status: low 7 bits signal, 0x80 core, bits 8-15 code */
+	__u32 xflags;	    /* PS_EXIT_* */
+	__u32 nr_threads;   /* threads on the group's list at the last walk (diagnostic) */
 	__u32 pad;
 };
 PS_ASSERT(sizeof(struct ps_exit) == 176, "ps_exit layout");
@@ -174,26 +175,26 @@ PS_ASSERT(__builtin_offsetof(struct ps_exec, ret) == 120, "ps_exec.ret offset");
 
 /* ---- procsnoop probe (uprobes, uretprobes, USDT) ---- */
 
-#define PS_PROBE_NARGS		6			/* arg0..arg5 */
-#define PS_PROBE_RET		PS_PROBE_NARGS		/* value index of the return value */
-#define PS_PROBE_NVALS		(PS_PROBE_NARGS + 1)
-#define PS_PROBE_STR_DEFAULT	256
+#define PS_PROBE_NARGS 6	    /* arg0..arg5 */
+#define PS_PROBE_RET PS_PROBE_NARGS /* value index of the return value */
+#define PS_PROBE_NVALS (PS_PROBE_NARGS + 1)
+#define PS_PROBE_STR_DEFAULT 256
 /* Per-string cap: all 7 values as strings still fit one record (7 * 2048 < PS_CHUNK),
  * so a hit is always one whole record, never chunked. */
-#define PS_PROBE_STR_MAX	2048
-#define PS_PROBE_MAX		64			/* specs per run */
+#define PS_PROBE_STR_MAX 2048
+#define PS_PROBE_MAX 64 /* specs per run */
 
 enum ps_probe_kind {
-	PS_PROBE_ENTRY = 1,	/* u:    function entry, args from registers */
-	PS_PROBE_RETURN = 2,	/* ur:   function return, the return value */
-	PS_PROBE_USDT = 3,	/* usdt: args decoded by libbpf from the ELF note */
+	PS_PROBE_ENTRY = 1,  /* u:    function entry, args from registers */
+	PS_PROBE_RETURN = 2, /* ur:   function return, the return value */
+	PS_PROBE_USDT = 3,   /* usdt: args decoded by libbpf from the ELF note */
 };
 
 /* Map "probe_cfg" value; the key is the probe index, passed as the attach cookie. */
 struct ps_probe_cfg {
-	__u32 kind;		/* enum ps_probe_kind */
-	__u32 nargs;		/* arguments to fetch (<= PS_PROBE_NARGS) */
-	__u32 str_mask;		/* bit i: value i is a char * read as a string (bit 6: ret) */
+	__u32 kind;	/* enum ps_probe_kind */
+	__u32 nargs;	/* arguments to fetch (<= PS_PROBE_NARGS) */
+	__u32 str_mask; /* bit i: value i is a char * read as a string (bit 6: ret) */
 	__u32 pad;
 };
 
@@ -210,14 +211,14 @@ struct ps_probe_count_key {
 struct ps_probe {
 	struct ps_hdr hdr;
 	struct ps_ident id;
-	__u32 probe;		/* probe index (the attach cookie) */
+	__u32 probe; /* probe index (the attach cookie) */
 	__u32 pad0;
-	__u64 vals[PS_PROBE_NVALS];	/* raw values; for a string, its pointer */
-	__u16 str_len[PS_PROBE_NVALS + 1];	/* data bytes of string value i; [7] is padding */
-	__u8 nargs;		/* arguments captured */
-	__u8 str_trunc;		/* bit i: string i was longer than captured */
-	__u8 str_fault;		/* bit i: string i could not be read (bad pointer) */
-	__u8 arg_fault;		/* bit i: USDT argument i could not be fetched */
+	__u64 vals[PS_PROBE_NVALS];	   /* raw values; for a string, its pointer */
+	__u16 str_len[PS_PROBE_NVALS + 1]; /* data bytes of string value i; [7] is padding */
+	__u8 nargs;			   /* arguments captured */
+	__u8 str_trunc;			   /* bit i: string i was longer than captured */
+	__u8 str_fault;			   /* bit i: string i could not be read (bad pointer) */
+	__u8 arg_fault;			   /* bit i: USDT argument i could not be fetched */
 	__u32 pad;
 	__u8 data[];
 };
@@ -227,7 +228,7 @@ PS_ASSERT(sizeof(struct ps_probe_count_key) == 8, "ps_probe_count_key layout");
 PS_ASSERT(sizeof(struct ps_probe) == 208, "ps_probe layout");
 PS_ASSERT(__builtin_offsetof(struct ps_probe, vals) == 128, "ps_probe.vals offset");
 PS_ASSERT(__builtin_offsetof(struct ps_probe, str_len) == 184, "ps_probe.str_len offset");
-PS_ASSERT(PS_PROBE_NVALS * PS_PROBE_STR_MAX + sizeof(struct ps_probe) <= PS_CHUNK,
+PS_ASSERT(PS_PROBE_NVALS *PS_PROBE_STR_MAX + sizeof(struct ps_probe) <= PS_CHUNK,
 	  "a probe hit fits one record");
 
 #endif /* PROCSNOOP_ABI_H */

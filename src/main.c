@@ -28,7 +28,8 @@ static void usage(FILE *f)
 		   "See what processes do over their whole life, with eBPF.\n\nTools:\n");
 	for (size_t i = 0; i < NCMDS; i++)
 		fprintf(f, "  %-14s %s\n", cmds[i].name, cmds[i].summary);
-	fprintf(f, "\n'procsnoop TOOL --help' describes a tool. A tool also runs as a link\nnamed after it:");
+	fprintf(f,
+		"\n'procsnoop TOOL --help' describes a tool. A tool also runs as a link\nnamed after it:");
 	for (size_t i = 0; i < NCMDS; i++)
 		if (cmds[i].link)
 			fprintf(f, " %s", cmds[i].link);
@@ -110,8 +111,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	for (size_t i = 0; i < NCMDS; i++)
-		if (!strcmp(argv[1], cmds[i].name))
-			{
+		if (!strcmp(argv[1], cmds[i].name)) {
 			char prog[64];
 
 			snprintf(prog, sizeof(prog), "procsnoop %s", cmds[i].name);

@@ -52,7 +52,7 @@ static __always_inline bool ps_cgroup_match(void)
 	return !filter_cg || bpf_current_task_under_cgroup(&cgroup_map, 0) == 1;
 }
 
-#define PS_REC_MAX (PS_CHUNK + 128)	/* header + data of one record */
+#define PS_REC_MAX (PS_CHUNK + 128) /* header + data of one record */
 
 /*
  * Stream writer state. It lives in the scratch slot (map memory), not
@@ -62,18 +62,18 @@ static __always_inline bool ps_cgroup_match(void)
  */
 struct ps_sw {
 	__u64 id;
-	__u32 pos;		/* bytes used in the current record */
-	__u32 sent;		/* variable-data bytes in records already sent */
-	__u32 nrec;		/* records sent */
-	__u32 failed;		/* a record was lost: stop sending */
+	__u32 pos;    /* bytes used in the current record */
+	__u32 sent;   /* variable-data bytes in records already sent */
+	__u32 nrec;   /* records sent */
+	__u32 failed; /* a record was lost: stop sending */
 };
 
 struct ps_slot {
 	__u32 busy;
 	__u32 pad;
 	struct ps_sw sw;
-	__u64 state[8];			/* the tool's loop state, same reason */
-	__u8 buf[2 * PS_REC_MAX];	/* twice: lets the verifier bound pos + len */
+	__u64 state[8];		  /* the tool's loop state, same reason */
+	__u8 buf[2 * PS_REC_MAX]; /* twice: lets the verifier bound pos + len */
 };
 
 /* A plain array (per-CPU values are capped at 32 KiB), PS_NSLOTS per CPU;
@@ -101,7 +101,8 @@ static __always_inline __u64 ps_now(void)
 /* An event id, unique among events in flight: the CPU, then the time. */
 static __always_inline __u64 ps_record_id(void)
 {
-	return ((__u64)bpf_get_smp_processor_id() << 56) | (bpf_ktime_get_ns() & ((1ULL << 56) - 1));
+	return ((__u64)bpf_get_smp_processor_id() << 56) |
+	       (bpf_ktime_get_ns() & ((1ULL << 56) - 1));
 }
 
 /* Claim a free scratch slot on this CPU; NULL when all are in use. For
@@ -157,8 +158,8 @@ static __always_inline int ps_emit(void *ctx, void *data, __u64 size)
 		__u64 ring = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
 
 		err = bpf_ringbuf_output(&events, data, size,
-					 fill + size >= ring / 4 ? BPF_RB_FORCE_WAKEUP
-								: BPF_RB_NO_WAKEUP);
+					 fill + size >= ring / 4 ? BPF_RB_FORCE_WAKEUP :
+								   BPF_RB_NO_WAKEUP);
 	}
 	if (err)
 		ps_stat_inc(PS_STAT_LOST);
@@ -184,8 +185,7 @@ static __always_inline void ps_sw_init(struct ps_slot *slot, __u32 hdr_len)
  * (argc, args_len, args_cut, eflags) go into a final chunk.
  */
 static __always_inline void ps_sw_flush(void *ctx, struct ps_slot *slot, __u32 hdr_len, bool last,
-					 __u32 argc, __u32 args_len, __u32 args_cut,
-					 __u32 eflags)
+					__u32 argc, __u32 args_len, __u32 args_cut, __u32 eflags)
 {
 	struct ps_sw *sw = &slot->sw;
 	__u32 pos = sw->pos;

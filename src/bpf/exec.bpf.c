@@ -34,7 +34,7 @@ const volatile __u32 targ_uid = (__u32)-1;
 const volatile __u32 targ_ppid = 0;
 const volatile bool failed_only = false;
 const volatile __u32 max_args_bytes = PS_ARGS_DEFAULT;
-const volatile __s32 nr_execve = 59;	/* set by user space for raw sys_enter */
+const volatile __s32 nr_execve = 59; /* set by user space for raw sys_enter */
 const volatile __s32 nr_execveat = 322;
 
 /* The i386 syscall table (arch/x86/entry/syscalls/syscall_32.tbl). */
@@ -75,17 +75,16 @@ static __always_inline bool in_compat_syscall(struct task_struct *task)
  */
 static __always_inline bool being_killed(struct task_struct *task)
 {
-	return BPF_CORE_READ(task, pending.signal.sig[0]) & (1ul << (9 - 1));	/* SIGKILL */
+	return BPF_CORE_READ(task, pending.signal.sig[0]) & (1ul << (9 - 1)); /* SIGKILL */
 }
-
 
 /* What syscall entry saw, for the exit (failure) and exec (success) hooks. */
 struct inflight {
-	__u64 filename;		/* user pointer */
-	__u64 argv;		/* user pointer */
+	__u64 filename; /* user pointer */
+	__u64 argv;	/* user pointer */
 	__s32 fd;
 	__u32 at_flags;
-	__u32 eflags;		/* PS_EXEC_EXECVEAT, PS_EXEC_ARGV_EMPTY, PS_EXEC_COMPAT */
+	__u32 eflags; /* PS_EXEC_EXECVEAT, PS_EXEC_ARGV_EMPTY, PS_EXEC_COMPAT */
 	__u32 pad;
 };
 
@@ -165,14 +164,14 @@ static __always_inline void fill_common(struct ps_exec *e, struct task_struct *t
 
 /* Loop state, kept in the slot's state[] area (see struct ps_slot). */
 struct argv_state {
-	__u64 argv;		/* user pointer to the pointer array */
-	const char *cur;	/* string being copied (NULL: fetch the next) */
-	__u32 idx;		/* argv entries fetched */
-	__u32 bytes;		/* argv bytes captured */
-	__u32 cut;		/* argv bytes not captured */
+	__u64 argv;	 /* user pointer to the pointer array */
+	const char *cur; /* string being copied (NULL: fetch the next) */
+	__u32 idx;	 /* argv entries fetched */
+	__u32 bytes;	 /* argv bytes captured */
+	__u32 cut;	 /* argv bytes not captured */
 	__u32 eflags;
-	__u32 done;		/* the loop ended by itself (not out of iterations) */
-	__u32 psize;		/* pointer size: 8, or 4 for a compat argv */
+	__u32 done;  /* the loop ended by itself (not out of iterations) */
+	__u32 psize; /* pointer size: 8, or 4 for a compat argv */
 };
 
 /* What the bpf_loop callbacks get: pointers only. */
@@ -282,7 +281,7 @@ static long argv_cb(__u64 i, void *data)
 		a->done = 1;
 		return 1;
 	}
-	if (n < room) {		/* the whole (rest of the) string, NUL included */
+	if (n < room) { /* the whole (rest of the) string, NUL included */
 		slot->sw.pos += n;
 		a->bytes += n;
 		a->cur = 0;
@@ -384,7 +383,7 @@ static __always_inline int on_exit(void *ctx, long ret)
 
 struct block_state {
 	const __u8 *src;
-	__u32 len;		/* bytes to copy */
+	__u32 len; /* bytes to copy */
 	__u32 done;
 	__u32 fault;
 };
@@ -609,8 +608,8 @@ int raw_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 				0, 0, 0);
 	if (id == nr_execveat)
 		return on_enter(PT_REGS_PARM2_CORE_SYSCALL(regs), PT_REGS_PARM3_CORE_SYSCALL(regs),
-				PT_REGS_PARM1_CORE_SYSCALL(regs),
-				PT_REGS_PARM5_CORE_SYSCALL(regs), PS_EXEC_EXECVEAT);
+				PT_REGS_PARM1_CORE_SYSCALL(regs), PT_REGS_PARM5_CORE_SYSCALL(regs),
+				PS_EXEC_EXECVEAT);
 	return 0;
 }
 

@@ -36,31 +36,31 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define SIGNAL_GROUP_EXIT	0x00000004	/* include/linux/sched/signal.h */
-#define PF_KTHREAD		0x00200000	/* include/linux/sched.h */
-#define TASK_DEAD		0x00000080	/* include/linux/sched.h */
-#define MM_FILEPAGES		0
-#define MM_ANONPAGES		1
-#define MM_SHMEMPAGES		3
+#define SIGNAL_GROUP_EXIT 0x00000004 /* include/linux/sched/signal.h */
+#define PF_KTHREAD 0x00200000	     /* include/linux/sched.h */
+#define TASK_DEAD 0x00000080	     /* include/linux/sched.h */
+#define MM_FILEPAGES 0
+#define MM_ANONPAGES 1
+#define MM_SHMEMPAGES 3
 
 /* Threads summed per walk; a bigger group gives a lower bound (flagged). */
-#define WALK_MAX		65536
-#define WALK_TRIES		8
+#define WALK_MAX 65536
+#define WALK_TRIES 8
 
 const volatile __u32 targ_tgid = 0;
 const volatile bool trace_threads = false;
 const volatile bool failed_only = false;
 const volatile __u64 min_duration_ns = 0;
-const volatile __u64 max_duration_ns = 0;	/* 0: none */
+const volatile __u64 max_duration_ns = 0; /* 0: none */
 const volatile char targ_name[PS_TASK_COMM_LEN] = {};
-const volatile __u32 targ_name_len = 0;		/* 0: no --name */
+const volatile __u32 targ_name_len = 0; /* 0: no --name */
 /*
  * How to tell the last thread: the tracepoint's group_dead argument
  * (6.16+), or else signal->live == 0, which two threads exiting at once
  * can both see, hence the "reported" map below.
  */
 const volatile bool have_group_dead_arg = true;
-const volatile __u32 tp_group_dead_off = 0;	/* classic tracepoint field, 0: absent */
+const volatile __u32 tp_group_dead_off = 0; /* classic tracepoint field, 0: absent */
 /* Send from the final switch-out (btf_switch attached) rather than at exit. */
 const volatile bool defer_to_switch = false;
 
@@ -73,7 +73,6 @@ const volatile bool defer_to_switch = false;
  */
 volatile __u32 targ_hooked = 0;
 volatile __u32 targ_done = 0;
-
 
 /* Fallback only: processes already reported, by (tgid, leader start). */
 struct dead_key {
@@ -92,8 +91,8 @@ struct {
 /* A record waiting for its thread's final switch-out, by tid. */
 struct pending {
 	struct ps_exit rec;
-	__u64 rtime, utime, stime;	/* the thread's own counters when rec was built */
-	__u64 start;			/* start of the process (thread) the lifetime is from */
+	__u64 rtime, utime, stime; /* the thread's own counters when rec was built */
+	__u64 start;		   /* start of the process (thread) the lifetime is from */
 };
 
 struct {
@@ -109,7 +108,7 @@ struct walk_state {
 	__u64 rtime, utime, stime;
 	__u32 n;
 	__u16 done;
-	__u16 others;		/* listed threads, not self, not past exit_notify() */
+	__u16 others; /* listed threads, not self, not past exit_notify() */
 	struct task_struct *self;
 };
 
@@ -140,7 +139,7 @@ static long walk_cb(__u64 i, void *data)
 }
 
 /* How long a reader waits for a stats_lock writer (reads of the sequence). */
-#define SEQ_SPIN		4096
+#define SEQ_SPIN 4096
 
 struct seq_wait {
 	struct signal_struct *sig;
@@ -151,7 +150,7 @@ struct seq_wait {
 static long seq_wait_cb(__u64 i, void *data)
 {
 	struct seq_wait *sq = data;
-	struct signal_struct *sig = sq->sig;	/* ours, not a kernel type: no CO-RE */
+	struct signal_struct *sig = sq->sig; /* ours, not a kernel type: no CO-RE */
 
 	sq->seq = BPF_CORE_READ(sig, stats_lock.seqcount.seqcount.sequence);
 	return !(sq->seq & 1);
@@ -281,7 +280,7 @@ static __always_inline bool exit_record(void *ctx, struct task_struct *task,
 
 	slot = ps_slot_get();
 	if (!slot)
-		return false;	/* counted as lost by ps_slot_get() */
+		return false; /* counted as lost by ps_slot_get() */
 	e = (void *)slot->buf;
 	ps_ident_fill(&e->id, task);
 	if (!name_match(e->id.comm))
@@ -292,7 +291,7 @@ static __always_inline bool exit_record(void *ctx, struct task_struct *task,
 		__u8 one = 1;
 
 		if (bpf_map_update_elem(&reported, &k, &one, BPF_NOEXIST))
-			goto out;	/* another thread that saw live == 0 was first */
+			goto out; /* another thread that saw live == 0 was first */
 	}
 
 	e->hdr.type = PS_REC_EXIT;

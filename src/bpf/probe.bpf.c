@@ -14,7 +14,7 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-const volatile __u32 targ_tgid = 0;		/* -p: 0 = every process */
+const volatile __u32 targ_tgid = 0; /* -p: 0 = every process */
 const volatile __u32 str_max = PS_PROBE_STR_DEFAULT;
 const volatile bool count_mode = false;
 const volatile bool count_per_pid = false;
@@ -84,12 +84,18 @@ static __always_inline void count_hit(__u32 idx, __u32 tgid)
 static __always_inline __u64 entry_arg(struct pt_regs *ctx, int i)
 {
 	switch (i) {
-	case 0: return PT_REGS_PARM1(ctx);
-	case 1: return PT_REGS_PARM2(ctx);
-	case 2: return PT_REGS_PARM3(ctx);
-	case 3: return PT_REGS_PARM4(ctx);
-	case 4: return PT_REGS_PARM5(ctx);
-	default: return PS_PARM6(ctx);
+	case 0:
+		return PT_REGS_PARM1(ctx);
+	case 1:
+		return PT_REGS_PARM2(ctx);
+	case 2:
+		return PT_REGS_PARM3(ctx);
+	case 3:
+		return PT_REGS_PARM4(ctx);
+	case 4:
+		return PT_REGS_PARM5(ctx);
+	default:
+		return PS_PARM6(ctx);
 	}
 }
 
@@ -115,7 +121,7 @@ static __always_inline int on_hit(struct pt_regs *ctx, __u32 idx, int kind)
 	nargs = cfg->nargs;
 	slot = ps_slot_get();
 	if (!slot)
-		return 0;	/* counted as lost by ps_slot_get() */
+		return 0; /* counted as lost by ps_slot_get() */
 	e = (void *)slot->buf;
 	__builtin_memset(e, 0, sizeof(*e));
 	e->hdr.type = PS_REC_PROBE;

@@ -55,10 +55,18 @@ struct pt_regs {
 } __ps_core;
 #endif
 
-typedef struct { int counter; } atomic_t;
-typedef struct { __s64 counter; } atomic64_t;
-typedef struct { __u32 val; } kuid_t;
-typedef struct { __u32 val; } kgid_t;
+typedef struct {
+	int counter;
+} atomic_t;
+typedef struct {
+	__s64 counter;
+} atomic64_t;
+typedef struct {
+	__u32 val;
+} kuid_t;
+typedef struct {
+	__u32 val;
+} kgid_t;
 
 struct list_head {
 	struct list_head *next;
@@ -131,7 +139,7 @@ struct thread_info {
 } __ps_core;
 
 typedef struct {
-	unsigned long sig[1];	/* SIGKILL is bit 8 of sig[0] on every 64-bit arch */
+	unsigned long sig[1]; /* SIGKILL is bit 8 of sig[0] on every 64-bit arch */
 } sigset_t;
 
 struct sigpending {
@@ -202,7 +210,7 @@ struct ps_tp_sched_process_exit {
 
 struct ps_tp_sched_process_exec {
 	__u64 common;
-	__u32 filename_loc;	/* __data_loc char[] filename */
+	__u32 filename_loc; /* __data_loc char[] filename */
 	__s32 pid;
 	__s32 old_pid;
 };

@@ -60,15 +60,35 @@ bool exec_view_next_arg(const struct exec_view *v, size_t *pos, const uint8_t **
 }
 
 static const char *const errnames[] = {
-	[EPERM] = "EPERM", [ENOENT] = "ENOENT", [ESRCH] = "ESRCH", [EINTR] = "EINTR",
-	[EIO] = "EIO", [ENXIO] = "ENXIO", [E2BIG] = "E2BIG", [ENOEXEC] = "ENOEXEC",
-	[EBADF] = "EBADF", [ECHILD] = "ECHILD", [EAGAIN] = "EAGAIN", [ENOMEM] = "ENOMEM",
-	[EACCES] = "EACCES", [EFAULT] = "EFAULT", [EBUSY] = "EBUSY", [EEXIST] = "EEXIST",
-	[ENOTDIR] = "ENOTDIR", [EISDIR] = "EISDIR", [EINVAL] = "EINVAL", [ENFILE] = "ENFILE",
-	[EMFILE] = "EMFILE", [ETXTBSY] = "ETXTBSY", [ENAMETOOLONG] = "ENAMETOOLONG",
-	[ELOOP] = "ELOOP", [ELIBBAD] = "ELIBBAD",
+	[EPERM] = "EPERM",
+	[ENOENT] = "ENOENT",
+	[ESRCH] = "ESRCH",
+	[EINTR] = "EINTR",
+	[EIO] = "EIO",
+	[ENXIO] = "ENXIO",
+	[E2BIG] = "E2BIG",
+	[ENOEXEC] = "ENOEXEC",
+	[EBADF] = "EBADF",
+	[ECHILD] = "ECHILD",
+	[EAGAIN] = "EAGAIN",
+	[ENOMEM] = "ENOMEM",
+	[EACCES] = "EACCES",
+	[EFAULT] = "EFAULT",
+	[EBUSY] = "EBUSY",
+	[EEXIST] = "EEXIST",
+	[ENOTDIR] = "ENOTDIR",
+	[EISDIR] = "EISDIR",
+	[EINVAL] = "EINVAL",
+	[ENFILE] = "ENFILE",
+	[EMFILE] = "EMFILE",
+	[ETXTBSY] = "ETXTBSY",
+	[ENAMETOOLONG] = "ENAMETOOLONG",
+	[ELOOP] = "ELOOP",
+	[ELIBBAD] = "ELIBBAD",
 	/* errors a PATH search goes on after (path_tried_errors) */
-	[ENODEV] = "ENODEV", [ETIMEDOUT] = "ETIMEDOUT", [ESTALE] = "ESTALE",
+	[ENODEV] = "ENODEV",
+	[ETIMEDOUT] = "ETIMEDOUT",
+	[ESTALE] = "ESTALE",
 };
 
 const char *errno_name(int err)

@@ -13,22 +13,22 @@
 struct exec_miss {
 	const uint8_t *path;
 	size_t len;
-	int err;			/* errno (positive) */
+	int err; /* errno (positive) */
 };
 
 struct exec_view {
 	const struct ps_exec *e;
-	uint32_t argc;			/* argv entries decoded from the data */
-	uint32_t kargc;			/* argc the kernel reported (0 if unknown) */
-	uint32_t args_cut;		/* argv bytes not captured */
+	uint32_t argc;	   /* argv entries decoded from the data */
+	uint32_t kargc;	   /* argc the kernel reported (0 if unknown) */
+	uint32_t args_cut; /* argv bytes not captured */
 	uint32_t eflags;
-	bool truncated;			/* argv not complete, for any reason */
-	bool incomplete;		/* records lost in transit */
+	bool truncated;	 /* argv not complete, for any reason */
+	bool incomplete; /* records lost in transit */
 	const uint8_t *fname;
 	size_t fname_len;
-	const uint8_t *args;		/* NUL-separated; last may lack its NUL if cut */
+	const uint8_t *args; /* NUL-separated; last may lack its NUL if cut */
 	size_t args_len;
-	const struct exec_miss *misses;	/* PATH misses before this attempt (set by the tool) */
+	const struct exec_miss *misses; /* PATH misses before this attempt (set by the tool) */
 	size_t nmisses;
 };
 

@@ -11,14 +11,14 @@
 
 struct exit_view {
 	const struct ps_exit *e;
-	bool process;			/* the process's exit (else one thread's, -T) */
-	int exit_code;			/* 0-255, or -1 when killed by a signal */
-	int signal;			/* 0 when none */
+	bool process;  /* the process's exit (else one thread's, -T) */
+	int exit_code; /* 0-255, or -1 when killed by a signal */
+	int signal;    /* 0 when none */
 	bool core_dumped;
 	uint64_t duration_ns;
 	uint64_t cpu_user_ns, cpu_sys_ns;
 	uint64_t max_rss_kb;
-	bool cpu_approx;		/* thread list raced or too long */
+	bool cpu_approx; /* thread list raced or too long */
 };
 
 /* Decode @ev; false if malformed. @page_size: bytes per page (RSS is sent in pages). */
@@ -30,8 +30,8 @@ bool exit_view_init(struct exit_view *v, const struct ps_event *ev, uint64_t pag
  * (cputime_adjust() in kernel/sched/cputime.c). 128-bit: an hour of CPU
  * in ns squared overflows 64 bits.
  */
-void exit_cputime_split(uint64_t rtime, uint64_t utime, uint64_t stime,
-			uint64_t *user, uint64_t *sys);
+void exit_cputime_split(uint64_t rtime, uint64_t utime, uint64_t stime, uint64_t *user,
+			uint64_t *sys);
 
 /* wait(2) status as the EXIT_CODE column: "0", "code 3", "signal 9 (KILL)",
  * "signal 11 (SEGV), core dumped". Returns the length (cut at @cap - 1). */

@@ -9,8 +9,7 @@ bool probe_view_init(struct probe_view *v, const struct ps_event *ev,
 	size_t off = 0;
 
 	memset(v, 0, sizeof(*v));
-	if (ev->rec_len < sizeof(*e) || e->probe >= (uint32_t)nspecs ||
-	    e->nargs > PS_PROBE_NARGS)
+	if (ev->rec_len < sizeof(*e) || e->probe >= (uint32_t)nspecs || e->nargs > PS_PROBE_NARGS)
 		return false;
 	v->e = e;
 	v->spec = &specs[e->probe];
@@ -26,4 +25,3 @@ bool probe_view_init(struct probe_view *v, const struct ps_event *ev,
 	}
 	return true;
 }
-

@@ -13,7 +13,7 @@
 struct probe_view {
 	const struct ps_probe *e;
 	const struct probe_spec *spec;
-	const uint8_t *str[PS_PROBE_NVALS];	/* string values (str_mask), into the data */
+	const uint8_t *str[PS_PROBE_NVALS]; /* string values (str_mask), into the data */
 	size_t str_len[PS_PROBE_NVALS];
 	bool incomplete;
 };

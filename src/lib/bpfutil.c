@@ -50,13 +50,17 @@ void ps_require_bpf(const char *tool)
 
 	if (syscall(SYS_capget, &h, d) == 0 && !has_cap(d, CAP_SYS_ADMIN) &&
 	    !(has_cap(d, CAP_BPF) && has_cap(d, CAP_PERFMON))) {
-		fprintf(stderr, "%s: permission denied: tracing needs root, or CAP_BPF and "
-			"CAP_PERFMON (try sudo)\n", tool);
+		fprintf(stderr,
+			"%s: permission denied: tracing needs root, or CAP_BPF and "
+			"CAP_PERFMON (try sudo)\n",
+			tool);
 		exit(1);
 	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
-		fprintf(stderr, "%s: this kernel has no BTF (/sys/kernel/btf/vmlinux is missing): "
-			"a kernel built with CONFIG_DEBUG_INFO_BTF=y is required\n", tool);
+		fprintf(stderr,
+			"%s: this kernel has no BTF (/sys/kernel/btf/vmlinux is missing): "
+			"a kernel built with CONFIG_DEBUG_INFO_BTF=y is required\n",
+			tool);
 		exit(1);
 	}
 }
@@ -303,8 +307,9 @@ int ps_open_cgroup(const char *path, char *err, size_t errlen)
 		}
 		snprintf(full, sizeof(full), "%s/%s", root, path[0] == '/' ? path + 1 : path);
 		if (statfs(full, &st) != 0 || st.f_type != CGROUP2_SUPER_MAGIC) {
-			snprintf(err, errlen, "'%s' is not a cgroup v2 directory (cgroup2 is at %s)",
-				 path, root);
+			snprintf(err, errlen,
+				 "'%s' is not a cgroup v2 directory (cgroup2 is at %s)", path,
+				 root);
 			return -ENOENT;
 		}
 	}

@@ -10,7 +10,7 @@
 
 struct hook_state {
 	bool failed[PS_HOOK_MAX];
-	bool load_failed[PS_HOOK_MAX];	/* the verifier said no: -v shows why */
+	bool load_failed[PS_HOOK_MAX]; /* the verifier said no: -v shows why */
 	char why[PS_HOOK_MAX][160];
 };
 
@@ -54,7 +54,8 @@ void ps_hooks_parse(const struct ps_hookset *set, const char *prog, const char *
 		side = set->hooks[h].side;
 		/* silently keeping the last one would run a hook not asked for */
 		if (forced[side] >= 0 && forced[side] != h)
-			usage_error(prog, "--hook: '%s' and '%s' are both %s hooks: give one per side",
+			usage_error(prog,
+				    "--hook: '%s' and '%s' are both %s hooks: give one per side",
 				    set->hooks[forced[side]].name, t, set->sides[side].name);
 		forced[side] = h;
 		count++;
@@ -134,8 +135,8 @@ static int pick(const struct ps_hookset *set, struct hook_state *st, int side, i
  * (fatal); or a positive hook index whose prepare() failed.
  */
 static int open_with(const struct ps_hookset *set, const struct ps_loader_ops *ops, void *ctx,
-		     const int picked[PS_HOOK_SIDES], int only, struct bpf_object **objp,
-		     char *why, size_t whylen)
+		     const int picked[PS_HOOK_SIDES], int only, struct bpf_object **objp, char *why,
+		     size_t whylen)
 {
 	const struct ps_hook *ph[PS_HOOK_SIDES] = {};
 	struct bpf_object *obj;
@@ -160,8 +161,10 @@ static int open_with(const struct ps_hookset *set, const struct ps_loader_ops *o
 		for (int i = 0; i < PS_HOOK_PROGS && hk->progs[i]; i++) {
 			p = bpf_object__find_program_by_name(obj, hk->progs[i]);
 			if (!p) {
-				fprintf(stderr, "%s: internal error: hook '%s' names program '%s', "
-					"which the object lacks\n", set->tool, hk->name, hk->progs[i]);
+				fprintf(stderr,
+					"%s: internal error: hook '%s' names program '%s', "
+					"which the object lacks\n",
+					set->tool, hk->name, hk->progs[i]);
 				return -ENOENT;
 			}
 			bpf_program__set_autoload(p, true);
@@ -222,7 +225,7 @@ static int culprit(const struct ps_hookset *set, const struct ps_loader_ops *ops
 		if (err)
 			return s;
 	}
-	return last;	/* each loads alone: blame the last side */
+	return last; /* each loads alone: blame the last side */
 }
 
 int ps_hooks_load(const struct ps_hookset *set, const int forced[PS_HOOK_SIDES],
@@ -259,8 +262,8 @@ int ps_hooks_load(const struct ps_hookset *set, const int forced[PS_HOOK_SIDES],
 
 			ops->close(ctx);
 			s = culprit(set, ops, ctx, picked);
-			give_up(set, &st, picked[s], verbose, true, "failed to load BPF programs: %s",
-				strerror(-err));
+			give_up(set, &st, picked[s], verbose, true,
+				"failed to load BPF programs: %s", strerror(-err));
 			continue;
 		}
 		if (ops->loaded && (err = ops->loaded(ctx, obj))) {
@@ -278,7 +281,8 @@ int ps_hooks_load(const struct ps_hookset *set, const int forced[PS_HOOK_SIDES],
 			if (hk->flags & PS_HOOK_NOATTACH)
 				continue;
 			for (int i = 0; i < PS_HOOK_PROGS && hk->progs[i]; i++) {
-				struct bpf_program *p = bpf_object__find_program_by_name(obj, hk->progs[i]);
+				struct bpf_program *p =
+					bpf_object__find_program_by_name(obj, hk->progs[i]);
 				struct bpf_link *l = bpf_program__attach(p);
 
 				if (!l) {
@@ -323,7 +327,8 @@ void ps_loaded_json(struct jw *w, const struct ps_loaded *l)
 		const struct ps_hook *hk = l->picked[s];
 
 		for (int i = 0; i < PS_HOOK_PROGS && hk->progs[i]; i++) {
-			struct bpf_program *p = bpf_object__find_program_by_name(l->obj, hk->progs[i]);
+			struct bpf_program *p =
+				bpf_object__find_program_by_name(l->obj, hk->progs[i]);
 
 			if (p && !(hk->flags & PS_HOOK_NOATTACH))
 				jw_cstr(w, NULL, bpf_program__section_name(p));

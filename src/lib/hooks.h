@@ -19,22 +19,22 @@
 
 struct jw;
 
-#define PS_HOOK_PROGS 6		/* programs per hook */
-#define PS_HOOK_SIDES 4		/* sides per set */
-#define PS_HOOK_MAX 16		/* hooks per set */
+#define PS_HOOK_PROGS 6 /* programs per hook */
+#define PS_HOOK_SIDES 4 /* sides per set */
+#define PS_HOOK_MAX 16	/* hooks per set */
 #define PS_HOOK_LINKS (PS_HOOK_PROGS * PS_HOOK_SIDES)
 
 /* ps_hook.flags */
-#define PS_HOOK_SLEEPABLE 0x1	/* load its programs sleepable */
-#define PS_HOOK_NOATTACH 0x2	/* the tool attaches its programs itself (ops.attach) */
+#define PS_HOOK_SLEEPABLE 0x1 /* load its programs sleepable */
+#define PS_HOOK_NOATTACH 0x2  /* the tool attaches its programs itself (ops.attach) */
 
 struct ps_hook {
-	const char *name;	/* for --hook and messages */
-	int side;		/* index in ps_hookset.sides */
+	const char *name; /* for --hook and messages */
+	int side;	  /* index in ps_hookset.sides */
 	/* programs (names in the object) this hook loads and attaches, in
 	 * attach order; none: the side's "off" choice, which loads nothing */
 	const char *progs[PS_HOOK_PROGS];
-	unsigned int flags;	/* PS_HOOK_* */
+	unsigned int flags; /* PS_HOOK_* */
 	/* cheap check before any load (no object): 0, or -errno and the reason */
 	int (*probe)(void *ctx, const struct ps_hook *h, char *why, size_t len);
 	/* after the object is open and configured, before load (attach targets) */
@@ -42,12 +42,12 @@ struct ps_hook {
 };
 
 struct ps_hook_side {
-	const char *name;	/* "syscall-side" */
-	bool quiet;		/* falling back on this side is expected: only -v says so */
+	const char *name; /* "syscall-side" */
+	bool quiet;	  /* falling back on this side is expected: only -v says so */
 };
 
 struct ps_hookset {
-	const char *tool;	/* for messages */
+	const char *tool; /* for messages */
 	const struct ps_hook_side *sides;
 	int nsides;
 	const struct ps_hook *hooks;

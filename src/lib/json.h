@@ -26,9 +26,9 @@
 
 struct jw {
 	int depth;
-	bool more[JW_DEPTH];	/* a member was written at this level: next needs a comma */
-	char close[JW_DEPTH];	/* what ends this level: '}' or ']' */
-	bool keyed;		/* jw_key() wrote a name: the next value (name NULL) is its value */
+	bool more[JW_DEPTH];  /* a member was written at this level: next needs a comma */
+	char close[JW_DEPTH]; /* what ends this level: '}' or ']' */
+	bool keyed;	      /* jw_key() wrote a name: the next value (name NULL) is its value */
 };
 
 /* {"type":TYPE  (TYPE may be NULL: a bare object) */

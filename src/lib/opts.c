@@ -70,8 +70,9 @@ static int parse_scaled(const char *s, const char *const *names, const uint64_t 
 
 int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
-	static const char *const names[] = { "b", "k", "kb", "kib", "m", "mb", "mib", "g", "gib", NULL };
-	static const uint64_t mult[] = { 1, 1ull << 10, 1ull << 10, 1ull << 10, 1ull << 20,
+	static const char *const names[] = { "b",  "k",	  "kb", "kib", "m",
+					     "mb", "mib", "g",	"gib", NULL };
+	static const uint64_t mult[] = { 1,	     1ull << 10, 1ull << 10, 1ull << 10, 1ull << 20,
 					 1ull << 20, 1ull << 20, 1ull << 30, 1ull << 30 };
 	uint64_t v;
 	int err = parse_scaled(s, names, mult, 1, &v);
@@ -87,8 +88,9 @@ int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 int parse_duration(const char *s, uint64_t *out)
 {
 	static const char *const names[] = { "ns", "us", "ms", "s", "m", "min", "h", NULL };
-	static const uint64_t mult[] = { 1, 1000, 1000000, 1000000000ull, 60000000000ull,
-					 60000000000ull, 3600000000000ull };
+	static const uint64_t mult[] = {
+		1, 1000, 1000000, 1000000000ull, 60000000000ull, 60000000000ull, 3600000000000ull
+	};
 
 	return parse_scaled(s, names, mult, 1000000, out);
 }
@@ -128,7 +130,8 @@ uint64_t opt_buffer_size(const char *tool, const char *arg)
 	uint64_t v;
 
 	if (parse_size(arg, 64 * 1024, 1ull << 30, &v) || (v & (v - 1)))
-		usage_error(tool, "invalid --buffer-size '%s': expected a power of two from 64K to 1G",
+		usage_error(tool,
+			    "invalid --buffer-size '%s': expected a power of two from 64K to 1G",
 			    arg);
 	return v;
 }

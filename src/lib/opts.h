@@ -23,6 +23,7 @@ int parse_uid(const char *s, uint32_t *out);
 uint64_t opt_buffer_size(const char *tool, const char *arg);
 
 /* Usage error: "TOOL: MSG\nTry 'TOOL --help'." and exit(2). */
-void usage_error(const char *tool, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+void usage_error(const char *tool, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3), noreturn));
 
 #endif

@@ -346,7 +346,7 @@ static void sink_put(struct sink *s, const char *p, size_t n)
 		return;
 	}
 	if (s->len + n > s->cap) {
-		s->full = true;	/* never emit half an escape */
+		s->full = true; /* never emit half an escape */
 		return;
 	}
 	memcpy(s->dst + s->len, p, n);
@@ -389,12 +389,24 @@ static void term_enc(struct sink *s, const void *src, size_t n, bool quote)
 			continue;
 		}
 		switch (b) {
-		case '\n': sink_put(s, "\\n", 2); break;
-		case '\t': sink_put(s, "\\t", 2); break;
-		case '\r': sink_put(s, "\\r", 2); break;
-		case 0x1b: sink_put(s, "\\e", 2); break;
-		case '\\': sink_put(s, "\\\\", 2); break;
-		case '"': sink_put(s, "\\\"", 2); break;
+		case '\n':
+			sink_put(s, "\\n", 2);
+			break;
+		case '\t':
+			sink_put(s, "\\t", 2);
+			break;
+		case '\r':
+			sink_put(s, "\\r", 2);
+			break;
+		case 0x1b:
+			sink_put(s, "\\e", 2);
+			break;
+		case '\\':
+			sink_put(s, "\\\\", 2);
+			break;
+		case '"':
+			sink_put(s, "\\\"", 2);
+			break;
 		default:
 			snprintf(esc, sizeof(esc), "\\x%02x", b);
 			sink_put(s, esc, 4);
@@ -428,7 +440,7 @@ static void json_enc(struct sink *s, const void *src, size_t n)
 			continue;
 		}
 		if (b >= 0x80 && (l = utf8_seq_len(p + i, n - i, &cp)) > 0 && !cp_dangerous(cp)) {
-			run += l;	/* valid UTF-8 is copied as is */
+			run += l; /* valid UTF-8 is copied as is */
 			i += l;
 			continue;
 		}
@@ -444,11 +456,21 @@ static void json_enc(struct sink *s, const void *src, size_t n)
 			continue;
 		}
 		switch (b) {
-		case '"': sink_put(s, "\\\"", 2); break;
-		case '\\': sink_put(s, "\\\\", 2); break;
-		case '\n': sink_put(s, "\\n", 2); break;
-		case '\t': sink_put(s, "\\t", 2); break;
-		case '\r': sink_put(s, "\\r", 2); break;
+		case '"':
+			sink_put(s, "\\\"", 2);
+			break;
+		case '\\':
+			sink_put(s, "\\\\", 2);
+			break;
+		case '\n':
+			sink_put(s, "\\n", 2);
+			break;
+		case '\t':
+			sink_put(s, "\\t", 2);
+			break;
+		case '\r':
+			sink_put(s, "\\r", 2);
+			break;
 		default:
 			/* control byte: \u00NN; invalid UTF-8 byte: \udcNN */
 			memcpy(esc, b >= 0x80 ? "\\udc" : "\\u00", 4);
@@ -465,7 +487,7 @@ static void json_enc(struct sink *s, const void *src, size_t n)
 
 void out_term(const void *p, size_t n, bool quote)
 {
-	struct sink s = {0};
+	struct sink s = { 0 };
 
 	term_enc(&s, p, n, quote);
 }
@@ -503,7 +525,7 @@ void out_term_col(const char *str, size_t max, size_t width)
 
 void out_json_str(const void *p, size_t n)
 {
-	struct sink s = {0};
+	struct sink s = { 0 };
 
 	json_enc(&s, p, n);
 }
@@ -535,9 +557,8 @@ void fmt_rfc3339(char *buf, size_t cap, uint64_t ns)
 	struct tm tm;
 
 	gmtime_r(&sec, &tm);
-	snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%09uZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (unsigned)(ns % 1000000000ull));
+	snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02d.%09uZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(ns % 1000000000ull));
 }
 
 void fmt_hms(char *buf, size_t cap, uint64_t ns)

@@ -28,20 +28,20 @@ struct source {
 	struct bpf_map *events, *stats;
 	struct ps_stream *st;
 	struct perf_buffer *pb;
-	uint64_t perf_lost;	/* PERF_RECORD_LOST counts */
+	uint64_t perf_lost; /* PERF_RECORD_LOST counts */
 };
 
 struct ps_session {
 	struct ps_session_cfg cfg;
 	enum ps_transport_kind kind;
 	bool kind_set;
-	size_t perf_pages;	/* per CPU */
+	size_t perf_pages; /* per CPU */
 	struct source src[PS_SOURCES];
 	int nsrc;
-	struct ring_buffer *rb;	/* one for every source's ring */
+	struct ring_buffer *rb; /* one for every source's ring */
 	struct ps_sink sinks[PS_SINKS];
 	int nsinks;
-	uint64_t user[PS_C_NR];	/* counters the tool adds */
+	uint64_t user[PS_C_NR]; /* counters the tool adds */
 	uint64_t lost_reported;
 };
 

@@ -33,25 +33,25 @@ struct jw;
 struct ps_session;
 
 struct ps_session_cfg {
-	const char *tool;		/* "exec", ... */
-	bool json;			/* JSON Lines (else a table) */
-	enum ps_transport_kind want;	/* --transport */
-	size_t bufsize;			/* --buffer-size */
+	const char *tool;	     /* "exec", ... */
+	bool json;		     /* JSON Lines (else a table) */
+	enum ps_transport_kind want; /* --transport */
+	size_t bufsize;		     /* --buffer-size */
 };
 
 /* Where decoded events go. @kind tells the view's type (the tool's own enum). */
 struct ps_sink {
-	void (*header)(void *ctx);	/* once attached (table mode: column names) */
+	void (*header)(void *ctx); /* once attached (table mode: column names) */
 	void (*event)(void *ctx, int kind, const void *view);
-	void (*end)(void *ctx);		/* after the final drain, before the summary */
+	void (*end)(void *ctx); /* after the final drain, before the summary */
 	void *ctx;
 };
 
 /* What the tool adds to the run loop; every member may be NULL. */
 struct ps_session_hooks {
-	void (*ready)(void *ctx, struct jw *w);	/* extra members of the ready line */
-	void (*tick)(void *ctx, uint64_t now_ns);	/* every ~100 ms */
-	void (*end)(void *ctx);			/* after the drain, before the sinks' end */
+	void (*ready)(void *ctx, struct jw *w);	  /* extra members of the ready line */
+	void (*tick)(void *ctx, uint64_t now_ns); /* every ~100 ms */
+	void (*end)(void *ctx);			  /* after the drain, before the sinks' end */
 	void *ctx;
 };
 

@@ -18,8 +18,8 @@ const struct ps_counter_info ps_counters[PS_C_NR] = {
 				     "records with a bad size or type, ignored", -1 },
 	[PS_C_OUTPUT_LOST] = { "output_lost", "events user space could not write out", -1 },
 	[PS_C_PATH_FAILED] = { "path_failed", "paths that could not be resolved", -1 },
-	[PS_C_CGROUP_FAILED] = { "cgroup_failed",
-				 "cgroup ids that could not be resolved to a path", -1 },
+	[PS_C_CGROUP_FAILED] = { "cgroup_failed", "cgroup ids that could not be resolved to a path",
+				 -1 },
 	[PS_C_EXEC_KILLED] = { "exec_failures_killed",
 			       "failed execs not reported: SIGKILL was pending (e.g. a sibling "
 			       "thread's exec won), no caller saw them",

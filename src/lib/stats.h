@@ -16,8 +16,8 @@ enum ps_counter {
 	PS_C_RECORDS_LOST,	/* records the kernel could not put in the buffer */
 	PS_C_EVENTS_LOST,	/* events lost whole or in part in the kernel */
 	PS_C_SCRATCH_BUSY,	/* events lost for want of a free scratch slot */
-	PS_C_EVENTS_INCOMPLETE,	/* events delivered with records missing */
-	PS_C_RECORDS_MALFORMED,	/* records with a bad size or type, ignored */
+	PS_C_EVENTS_INCOMPLETE, /* events delivered with records missing */
+	PS_C_RECORDS_MALFORMED, /* records with a bad size or type, ignored */
 	PS_C_OUTPUT_LOST,	/* events user space could not write out */
 	PS_C_PATH_FAILED,	/* paths that could not be resolved */
 	PS_C_CGROUP_FAILED,	/* cgroup ids that could not be resolved to a path */
@@ -26,9 +26,9 @@ enum ps_counter {
 };
 
 struct ps_counter_info {
-	const char *name;	/* summary member and exporter name: "records_lost" */
-	const char *help;	/* one line */
-	int kernel_stat;	/* index in the kernel's stats map (enum ps_stat), or -1 */
+	const char *name; /* summary member and exporter name: "records_lost" */
+	const char *help; /* one line */
+	int kernel_stat;  /* index in the kernel's stats map (enum ps_stat), or -1 */
 };
 
 extern const struct ps_counter_info ps_counters[PS_C_NR];

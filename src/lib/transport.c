@@ -21,7 +21,7 @@
 struct pending {
 	uint64_t id;
 	uint64_t born_ns;
-	uint8_t *buf;		/* struct, then data */
+	uint8_t *buf; /* struct, then data */
 	size_t rec_len, len, cap;
 	bool incomplete;
 };
@@ -38,7 +38,10 @@ struct ps_stream {
 	/* buffers of delivered events, reused: a big event's buffer is past
 	 * malloc's mmap threshold, and a fresh mmap costs page faults and
 	 * zeroing for every 100 KiB command line */
-	struct { uint8_t *buf; size_t cap; } spare[MAX_SPARE];
+	struct {
+		uint8_t *buf;
+		size_t cap;
+	} spare[MAX_SPARE];
 	int nspare;
 };
 
@@ -73,8 +76,12 @@ static void deliver(struct ps_stream *s, const void *rec, size_t rec_len, const 
 		    size_t data_len, const struct ps_chunk *last, bool incomplete)
 {
 	struct ps_event ev = {
-		.rec = rec, .rec_len = rec_len, .data = data, .data_len = data_len,
-		.last = last, .incomplete = incomplete,
+		.rec = rec,
+		.rec_len = rec_len,
+		.data = data,
+		.data_len = data_len,
+		.last = last,
+		.incomplete = incomplete,
 	};
 
 	s->delivered++;
@@ -156,9 +163,9 @@ void ps_stream_feed(struct ps_stream *s, const void *rec, size_t size)
 		}
 		i = pending_find(s, h->id);
 		if (i < 0)
-			return;		/* its first record was lost (counted by the kernel) */
+			return; /* its first record was lost (counted by the kernel) */
 		if (c->offset != s->p[i].len - s->p[i].rec_len)
-			s->p[i].incomplete = true;	/* a chunk in between was lost */
+			s->p[i].incomplete = true; /* a chunk in between was lost */
 		else
 			append(&s->p[i], c->data, c->len);
 		if (h->flags & PS_F_LAST)
@@ -173,7 +180,7 @@ void ps_stream_feed(struct ps_stream *s, const void *rec, size_t size)
 		deliver(s, rec, rl, (const uint8_t *)rec + rl, size - rl, NULL, false);
 		return;
 	}
-	if (s->n == MAX_PENDING)	/* far more in flight than CPUs: oldest is stuck */
+	if (s->n == MAX_PENDING) /* far more in flight than CPUs: oldest is stuck */
 		pending_deliver(s, 0, NULL, true);
 	struct pending *p = &s->p[s->n++];
 	memset(p, 0, sizeof(*p));
@@ -252,7 +259,8 @@ int ps_transport_prepare(struct bpf_object *obj, enum ps_transport_kind want, si
 		return -EINVAL;
 
 	if (want == PS_TRANSPORT_RINGBUF && !have_rb) {
-		fprintf(stderr, "this kernel has no BPF ring buffer (Linux 5.8+): use --transport perf\n");
+		fprintf(stderr,
+			"this kernel has no BPF ring buffer (Linux 5.8+): use --transport perf\n");
 		return -EOPNOTSUPP;
 	}
 	if (want == PS_TRANSPORT_AUTO)

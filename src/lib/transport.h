@@ -21,12 +21,12 @@ enum ps_transport_kind {
 
 /* A whole event, reassembled. */
 struct ps_event {
-	const void *rec;		/* the first record's struct (rec_len bytes) */
+	const void *rec; /* the first record's struct (rec_len bytes) */
 	size_t rec_len;
-	const uint8_t *data;		/* variable data, all records concatenated */
+	const uint8_t *data; /* variable data, all records concatenated */
 	size_t data_len;
-	const struct ps_chunk *last;	/* final chunk with totals, or NULL */
-	bool incomplete;		/* records were lost: data ends early */
+	const struct ps_chunk *last; /* final chunk with totals, or NULL */
+	bool incomplete;	     /* records were lost: data ends early */
 };
 
 typedef void (*ps_event_fn)(void *ctx, const struct ps_event *ev);

@@ -8,11 +8,11 @@
 #include "events/exec.h"
 
 struct exec_print_opts {
-	bool time;		/* -T: HH:MM:SS */
-	bool timestamp;		/* -t: seconds since start */
-	bool print_uid;		/* -U */
-	bool quote;		/* -q */
-	uint64_t start_ns;	/* ktime at start, for -t */
+	bool time;	   /* -T: HH:MM:SS */
+	bool timestamp;	   /* -t: seconds since start */
+	bool print_uid;	   /* -U */
+	bool quote;	   /* -q */
+	uint64_t start_ns; /* ktime at start, for -t */
 };
 
 void exec_print_header(const struct exec_print_opts *o);

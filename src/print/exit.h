@@ -8,10 +8,10 @@
 #include "events/exit.h"
 
 struct exit_print_opts {
-	bool timestamp;		/* -t: TIME column, wall clock HH:MM:SS (libbpf-tools) */
-	bool since_start;	/* --since-start: TIME(s) column, seconds since start */
-	bool rusage;		/* --rusage: USER(ms) SYS(ms) MAXRSS(KB) columns */
-	uint64_t start_ns;	/* ktime at start, for --since-start */
+	bool timestamp;	   /* -t: TIME column, wall clock HH:MM:SS (libbpf-tools) */
+	bool since_start;  /* --since-start: TIME(s) column, seconds since start */
+	bool rusage;	   /* --rusage: USER(ms) SYS(ms) MAXRSS(KB) columns */
+	uint64_t start_ns; /* ktime at start, for --since-start */
 };
 
 void exit_print_header(const struct exit_print_opts *o);

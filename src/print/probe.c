@@ -256,8 +256,9 @@ void count_print_missed(uint64_t missed, bool json)
 		return;
 	}
 	out_flush();
-	fprintf(stderr, "probe: %llu hits were not counted: too many distinct processes for "
-			"the count table\n",
+	fprintf(stderr,
+		"probe: %llu hits were not counted: too many distinct processes for "
+		"the count table\n",
 		(unsigned long long)missed);
 }
 
@@ -283,7 +284,8 @@ void probe_list_print(const char *path, const struct probe_elf *pe, bool json)
 		for (size_t i = 0; i < pe->nfuncs; i++) {
 			char addr[24];
 
-			snprintf(addr, sizeof(addr), "0x%llx", (unsigned long long)pe->funcs[i].addr);
+			snprintf(addr, sizeof(addr), "0x%llx",
+				 (unsigned long long)pe->funcs[i].addr);
 			jw_begin(&w, "function");
 			jw_cstr(&w, "binary", path);
 			jw_cstr(&w, "name", pe->funcs[i].name);

@@ -4,8 +4,8 @@
 #define PROCSNOOP_TOOLS_H
 
 struct ps_cmd {
-	const char *name;	/* procsnoop NAME */
-	const char *link;	/* busybox-style link name, or NULL */
+	const char *name; /* procsnoop NAME */
+	const char *link; /* busybox-style link name, or NULL */
 	int (*fn)(int argc, char **argv, const char *prog);
 	const char *summary;
 };

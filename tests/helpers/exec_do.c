@@ -101,7 +101,7 @@ static char **big_argv(const char *path, const char *marker, long bytes)
 	v[n++] = (char *)path;
 	v[n++] = (char *)marker;
 	while (used < bytes) {
-		long len = bytes - used - 1;	/* chars, the NUL is the other byte */
+		long len = bytes - used - 1; /* chars, the NUL is the other byte */
 		char *a;
 
 		if (len > 100000)
@@ -145,7 +145,7 @@ static long int80_execve(const char *path, char **argv)
 		p = stpcpy(p, argv[i]) + 1;
 	}
 	v[n] = 0;
-	v[n + 1] = 0;		/* envp: empty */
+	v[n + 1] = 0; /* envp: empty */
 	strcpy(p, path);
 	/* garbage in the upper halves: the kernel uses only the low 32 bits */
 	asm volatile("int $0x80"

@@ -20,7 +20,7 @@
 
 static void set_name(const char *hex)
 {
-	char name[17] = {0};
+	char name[17] = { 0 };
 	size_t n = strlen(hex) / 2;
 
 	if (n > 16)

@@ -107,7 +107,7 @@ int main(int argc, char **argv)
 		return 101;
 	if (!strcmp(mode, "nonleader-exit")) {
 		pthread_join(t, NULL);
-		return 102;	/* not reached: the worker's exit ends the process */
+		return 102; /* not reached: the worker's exit ends the process */
 	}
 	pthread_exit(NULL);
 }

@@ -102,7 +102,8 @@ int main(int argc, char **argv)
 	pthread_t th;
 
 	if (argc < 3 || argc > 4 || (argc == 4 && strcmp(argv[3], "thread"))) {
-		fprintf(stderr, "usage: usdt_demo N STRING [thread] (then a line on stdin starts it)\n");
+		fprintf(stderr,
+			"usage: usdt_demo N STRING [thread] (then a line on stdin starts it)\n");
 		return 2;
 	}
 	n_rounds = atoi(argv[1]);

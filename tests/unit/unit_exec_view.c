@@ -34,8 +34,9 @@ static struct ps_event mk(const char *fname, const char *args, size_t alen)
 	memcpy(mem + sizeof(*e), fname, fl);
 	memcpy(mem + sizeof(*e) + fl, args, alen);
 	e->hdr.size = sizeof(*e) + fl + alen;
-	return (struct ps_event){ .rec = mem, .rec_len = sizeof(*e), .data = mem + sizeof(*e),
-				  .data_len = fl + alen };
+	return (struct ps_event){
+		.rec = mem, .rec_len = sizeof(*e), .data = mem + sizeof(*e), .data_len = fl + alen
+	};
 }
 
 /* The arguments, joined with '|' (NUL shown as '0' would hide bugs: use '|'). */
@@ -131,8 +132,8 @@ int main(void)
 	e->eflags = PS_EXEC_ARGS_TRUNC;
 	e->args_cut = 2;
 	exec_view_init(&v, &ev, 0);
-	CHECK("cut_last_arg", v.argc == 3 && v.truncated && v.args_cut == 2, "argc %u trunc %d cut %u",
-	      v.argc, v.truncated, v.args_cut);
+	CHECK("cut_last_arg", v.argc == 3 && v.truncated && v.args_cut == 2,
+	      "argc %u trunc %d cut %u", v.argc, v.truncated, v.args_cut);
 	CHECK_STR("cut_last_arg_text", joined(&v), strlen(joined(&v)), "ls|-l|/tm");
 	exec_view_init(&v, &ev, 3);
 	CHECK_STR("cut_last_arg_max_args", joined(&v), strlen(joined(&v)), "ls|-l|/tm");
@@ -164,7 +165,7 @@ int main(void)
 	/* JSON: the contract's field names, exact values, hostile bytes encoded */
 	ev = mk("/bin/l\"s", S("l\"s\0a\nb\0\xff\0"));
 	e->ret = -ENOENT;
-	e->id.ktime_ns = 1700000000123456789ull;	/* no ps_clock_init: offset 0 */
+	e->id.ktime_ns = 1700000000123456789ull; /* no ps_clock_init: offset 0 */
 	exec_view_init(&v, &ev, 0);
 	o = captured(do_json, &v, NULL);
 	CHECK_STR("json_line", o, strlen(o),
@@ -198,11 +199,13 @@ int main(void)
 	e->at_flags = 0x1000;
 	exec_view_init(&v, &ev, 0);
 	o = captured(do_json, &v, NULL);
-	CHECK("json_argc0_execveat", strstr(o, "\"args\":[],\"argc\":0,") &&
-	      strstr(o, ",\"execveat\":{\"fd\":3,\"flags\":4096}"), "%s", o);
+	CHECK("json_argc0_execveat",
+	      strstr(o, "\"args\":[],\"argc\":0,") &&
+		      strstr(o, ",\"execveat\":{\"fd\":3,\"flags\":4096}"),
+	      "%s", o);
 
 	/* table: one line, escaped, columns PCOMM PID PPID RET ARGS */
-	struct exec_print_opts po = {0};
+	struct exec_print_opts po = { 0 };
 
 	ev = mk("/bin/ls", S("ls\0a\nb\0\x1b[2J\0"));
 	memcpy(e->id.comm, "\x1b]0;pwned\x07", 11);
@@ -270,10 +273,12 @@ int main(void)
 
 	po.print_uid = true;
 	o = captured(do_header, NULL, &po);
-	CHECK_STR("table_header_uid", o, strlen(o), "UID    PCOMM            PID     PPID    RET  ARGS\n");
+	CHECK_STR("table_header_uid", o, strlen(o),
+		  "UID    PCOMM            PID     PPID    RET  ARGS\n");
 
-	CHECK("errno_name", !strcmp(errno_name(E2BIG), "E2BIG") && !strcmp(errno_name(ENOEXEC), "ENOEXEC") &&
-	      errno_name(0) == NULL && errno_name(-1) == NULL && errno_name(100000) == NULL,
+	CHECK("errno_name",
+	      !strcmp(errno_name(E2BIG), "E2BIG") && !strcmp(errno_name(ENOEXEC), "ENOEXEC") &&
+		      errno_name(0) == NULL && errno_name(-1) == NULL && errno_name(100000) == NULL,
 	      "wrong errno names");
 	return TEST_EXIT();
 }

@@ -102,15 +102,16 @@ static void test_split(void)
 	CHECK("split_hour_user", u == 3000 * SEC, "user %llu", (unsigned long long)u);
 	/* precise runtime differs from ticks: the ratio is kept, the sum is rtime */
 	exit_cputime_split(3601 * SEC + 7, 2 * SEC, 2 * SEC, &u, &s);
-	CHECK("split_sum_is_rtime", u + s == 3601 * SEC + 7, "sum %llu", (unsigned long long)(u + s));
+	CHECK("split_sum_is_rtime", u + s == 3601 * SEC + 7, "sum %llu",
+	      (unsigned long long)(u + s));
 	CHECK("split_half", s == (3601 * SEC + 7) / 2, "sys %llu", (unsigned long long)s);
 	/* a 1 ms process no tick ever saw: all to user, like cputime_adjust() */
 	exit_cputime_split(1000000, 0, 0, &u, &s);
-	CHECK("split_no_ticks", u == 1000000 && s == 0, "u %llu s %llu",
-	      (unsigned long long)u, (unsigned long long)s);
+	CHECK("split_no_ticks", u == 1000000 && s == 0, "u %llu s %llu", (unsigned long long)u,
+	      (unsigned long long)s);
 	exit_cputime_split(1000000, 0, 4000000, &u, &s);
-	CHECK("split_sys_only", u == 0 && s == 1000000, "u %llu s %llu",
-	      (unsigned long long)u, (unsigned long long)s);
+	CHECK("split_sys_only", u == 0 && s == 1000000, "u %llu s %llu", (unsigned long long)u,
+	      (unsigned long long)s);
 	/* 10 days of CPU on 64 threads, even ticks: rtime * stime is ~3e33 */
 	exit_cputime_split(64 * 864000 * SEC, 64 * 864000 * SEC, 64 * 864000 * SEC, &u, &s);
 	CHECK("split_huge", s == 32 * 864000 * SEC && u == 32 * 864000 * SEC, "u %llu s %llu",
@@ -146,10 +147,13 @@ static void test_status(void)
 /* Every real-time signal as bash's `kill -l` names it (34 RTMIN ... 64 RTMAX). */
 static void test_rt_names(void)
 {
-	static const struct { int sig; const char *name; } want[] = {
-		{ 34, "RTMIN" }, { 35, "RTMIN+1" }, { 36, "RTMIN+2" }, { 48, "RTMIN+14" },
+	static const struct {
+		int sig;
+		const char *name;
+	} want[] = {
+		{ 34, "RTMIN" },    { 35, "RTMIN+1" },	{ 36, "RTMIN+2" },  { 48, "RTMIN+14" },
 		{ 49, "RTMIN+15" }, { 50, "RTMAX-14" }, { 51, "RTMAX-13" }, { 62, "RTMAX-2" },
-		{ 63, "RTMAX-1" }, { 64, "RTMAX" },
+		{ 63, "RTMAX-1" },  { 64, "RTMAX" },
 	};
 	char nb[16], id[32];
 	const char *name;
@@ -189,10 +193,10 @@ static void test_view(void)
 	v = view(&e, 4096);
 	CHECK("view_code", v.exit_code == 42 && v.signal == 0 && !v.core_dumped, "code %d",
 	      v.exit_code);
-	e = rec(0x80 << 8);	/* exit code 128 is not a core dump */
+	e = rec(0x80 << 8); /* exit code 128 is not a core dump */
 	v = view(&e, 4096);
-	CHECK("view_code_128", v.exit_code == 128 && !v.core_dumped, "code %d core %d",
-	      v.exit_code, v.core_dumped);
+	CHECK("view_code_128", v.exit_code == 128 && !v.core_dumped, "code %d core %d", v.exit_code,
+	      v.core_dumped);
 	{
 		struct ps_event short_ev = { .rec = &e, .rec_len = sizeof(e) - 1 };
 
@@ -207,7 +211,7 @@ static void test_lines(void)
 	char *s;
 
 	ps_clock_init(true);
-	e.duration_ns = 3600 * SEC + 5 * SEC / 1000;	/* an hour and 5 ms */
+	e.duration_ns = 3600 * SEC + 5 * SEC / 1000; /* an hour and 5 ms */
 	e.rtime_ns = 3599 * SEC;
 	e.utime_ns = 3 * SEC;
 	e.stime_ns = 1 * SEC;
@@ -215,17 +219,20 @@ static void test_lines(void)
 	e.id.ktime_ns = 7200 * SEC;
 	v = view(&e, 4096);
 	s = capture(print_table, &v);
-	CHECK("table_hour", !strcmp(s, "worker           4242    1       4243    3600.005 signal 9 (KILL)\n"),
+	CHECK("table_hour",
+	      !strcmp(s, "worker           4242    1       4243    3600.005 signal 9 (KILL)\n"),
 	      "got [%s]", s);
 	free(s);
 	s = capture(print_table_rusage, &v);
-	CHECK("table_rusage", !strcmp(s, "200.000  worker           4242    1       4243    3600.005 "
-				      "2699250.000 899750.000 1024       signal 9 (KILL)\n"),
+	CHECK("table_rusage",
+	      !strcmp(s, "200.000  worker           4242    1       4243    3600.005 "
+			 "2699250.000 899750.000 1024       signal 9 (KILL)\n"),
 	      "got [%s]", s);
 	free(s);
 	s = capture(print_header_all, NULL);
-	CHECK("header_all", !strcmp(s, "TIME     TIME(s)  PCOMM            PID     PPID    TID     "
-				    "AGE(s)   USER(ms)  SYS(ms)   MAXRSS(KB) EXIT_CODE\n"),
+	CHECK("header_all",
+	      !strcmp(s, "TIME     TIME(s)  PCOMM            PID     PPID    TID     "
+			 "AGE(s)   USER(ms)  SYS(ms)   MAXRSS(KB) EXIT_CODE\n"),
 	      "got [%s]", s);
 	free(s);
 	/* 3 ms: 0.003, not the 0.00 of a 10 ms resolution */
@@ -237,16 +244,19 @@ static void test_lines(void)
 	e2.stime_ns = 0;
 	v2 = view(&e2, 4096);
 	s = capture(print_table_rusage, &v2);
-	CHECK("table_ms_age", !strcmp(s, "200.000  worker           4242    1       4243    0.003    "
-				      "2.500     0.000~    1024       signal 9 (KILL)\n"),
+	CHECK("table_ms_age",
+	      !strcmp(s, "200.000  worker           4242    1       4243    0.003    "
+			 "2.500     0.000~    1024       signal 9 (KILL)\n"),
 	      "got [%s]", s);
 	free(s);
 	s = capture(print_json, &v);
 	CHECK("json_duration", strstr(s, "\"duration_ns\":3600005000000,") != NULL, "got %s", s);
-	CHECK("json_cpu", strstr(s, "\"cpu_user_ns\":2699250000000,\"cpu_sys_ns\":899750000000,") != NULL,
+	CHECK("json_cpu",
+	      strstr(s, "\"cpu_user_ns\":2699250000000,\"cpu_sys_ns\":899750000000,") != NULL,
 	      "got %s", s);
-	CHECK("json_killed", strstr(s, "\"exit_code\":null,\"signal\":9,\"core_dumped\":false,") != NULL,
-	      "got %s", s);
+	CHECK("json_killed",
+	      strstr(s, "\"exit_code\":null,\"signal\":9,\"core_dumped\":false,") != NULL, "got %s",
+	      s);
 	CHECK("json_signal_name", strstr(s, "\"signal_name\":\"KILL\"") != NULL, "got %s", s);
 	CHECK("json_rss", strstr(s, "\"max_rss_kb\":1024,") != NULL, "got %s", s);
 	CHECK("json_ids", strstr(s, "\"pid\":4242,\"tid\":4243,\"ppid\":1,") != NULL, "got %s", s);
@@ -258,7 +268,10 @@ static void test_lines(void)
 
 	/* hostile, unterminated comm: escaped, bounded to 16 bytes */
 	e = rec(0);
-	memcpy(e.id.comm, "\x1b[2J\xff" "abcdefghijklmno", 16);
+	memcpy(e.id.comm,
+	       "\x1b[2J\xff"
+	       "abcdefghijklmno",
+	       16);
 	e.xflags = 0;
 	v = view(&e, 4096);
 	s = capture(print_json, &v);

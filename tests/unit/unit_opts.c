@@ -102,7 +102,7 @@ static void test_usage_error(void)
 
 	if (pipe(fds))
 		return;
-	fflush(stdout);		/* or the child's exit() prints our results twice */
+	fflush(stdout); /* or the child's exit() prints our results twice */
 	pid = fork();
 	if (pid == 0) {
 		dup2(fds[1], STDERR_FILENO);
@@ -157,8 +157,8 @@ int main(void)
 	size("5M", 4 << 20, -ERANGE, 0);
 	size("0", 100, -ERANGE, 0);
 	size("99999999999G", 1ull << 40, -ERANGE, 0);
-	size("1.5", 1ull << 40, -EINVAL, 0);	/* a fraction of a byte */
-	size("0.1k", 1ull << 40, -EINVAL, 0);	/* 102.4 bytes */
+	size("1.5", 1ull << 40, -EINVAL, 0);  /* a fraction of a byte */
+	size("0.1k", 1ull << 40, -EINVAL, 0); /* 102.4 bytes */
 	size("0x10", 1ull << 40, -EINVAL, 0);
 	size("1e3", 1ull << 40, -EINVAL, 0);
 	size("1..5k", 1ull << 40, -EINVAL, 0);
@@ -180,7 +180,7 @@ int main(void)
 	dur("3m", 0, 180000000000ull);
 	dur("3min", 0, 180000000000ull);
 	dur("1h", 0, 3600000000000ull);
-	dur("250", 0, 250000000ull);	/* bare number: ms */
+	dur("250", 0, 250000000ull); /* bare number: ms */
 	dur("0", 0, 0);
 	dur("1S", 0, 1000000000ull);
 	dur("0.5ns", -EINVAL, 0);
@@ -204,7 +204,7 @@ int main(void)
 	uid("a:b", 0, 0);
 	uid("root:x", 0, 0);
 	uid("-1", 0, 0);
-	uid("4294967295", 0, 0);	/* (uid_t)-1 means "no change" to the kernel */
+	uid("4294967295", 0, 0); /* (uid_t)-1 means "no change" to the kernel */
 
 	test_usage_error();
 	return TEST_EXIT();

@@ -34,15 +34,33 @@ static void test_term(void)
 	term("term_nul_inside", "a\0b", 3, false, "a\\x00b");
 	term("term_backslash", S("a\\nb"), false, "a\\\\nb");
 	/* C1 controls: as UTF-8 (U+009B CSI) and as raw bytes (invalid UTF-8) */
-	term("term_c1_utf8", S("x\xc2\x9b" "2J"), false, "x\\u009b2J");
-	term("term_c1_raw", S("x\x9b" "2J"), false, "x\\x9b2J");
-	term("term_bidi_rlo", S("a\xe2\x80\xae" "b"), false, "a\\u202eb");
-	term("term_bidi_isolate", S("\xe2\x81\xa6" "x\xe2\x81\xa9"), false, "\\u2066x\\u2069");
-	term("term_zero_width", S("a\xe2\x80\x8b" "b\xef\xbb\xbf"), false, "a\\u200bb\\ufeff");
+	term("term_c1_utf8",
+	     S("x\xc2\x9b"
+	       "2J"),
+	     false, "x\\u009b2J");
+	term("term_c1_raw",
+	     S("x\x9b"
+	       "2J"),
+	     false, "x\\x9b2J");
+	term("term_bidi_rlo",
+	     S("a\xe2\x80\xae"
+	       "b"),
+	     false, "a\\u202eb");
+	term("term_bidi_isolate",
+	     S("\xe2\x81\xa6"
+	       "x\xe2\x81\xa9"),
+	     false, "\\u2066x\\u2069");
+	term("term_zero_width",
+	     S("a\xe2\x80\x8b"
+	       "b\xef\xbb\xbf"),
+	     false, "a\\u200bb\\ufeff");
 	term("term_line_sep", S("\xe2\x80\xa8"), false, "\\u2028");
 	term("term_utf8_kept", S("caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80"), false,
 	     "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80");
-	term("term_invalid_ff", S("a\xff" "b"), false, "a\\xffb");
+	term("term_invalid_ff",
+	     S("a\xff"
+	       "b"),
+	     false, "a\\xffb");
 	term("term_overlong_2", S("\xc0\xaf"), false, "\\xc0\\xaf");
 	term("term_overlong_3", S("\xe0\x80\xaf"), false, "\\xe0\\x80\\xaf");
 	term("term_overlong_4", S("\xf0\x80\x80\xaf"), false, "\\xf0\\x80\\x80\\xaf");
@@ -68,12 +86,16 @@ static void test_json(void)
 	json("json_esc_bel", S("\033]0;x\a"), "\"\\u001b]0;x\\u0007\"");
 	json("json_del", S("\x7f"), "\"\\u007f\"");
 	json("json_nul", "a\0b", 3, "\"a\\u0000b\"");
-	json("json_utf8_kept", S("caf\xc3\xa9 \xf0\x9f\x98\x80"), "\"caf\xc3\xa9 \xf0\x9f\x98\x80\"");
+	json("json_utf8_kept", S("caf\xc3\xa9 \xf0\x9f\x98\x80"),
+	     "\"caf\xc3\xa9 \xf0\x9f\x98\x80\"");
 	json("json_c1_utf8", S("\xc2\x9b"), "\"\\u009b\"");
 	json("json_bidi_rlo", S("\xe2\x80\xae"), "\"\\u202e\"");
 	json("json_line_seps", S("\xe2\x80\xa8\xe2\x80\xa9"), "\"\\u2028\\u2029\"");
 	/* PEP 383: each byte that is not valid UTF-8 -> \udcNN */
-	json("json_invalid_ff", S("a\xff" "b"), "\"a\\udcffb\"");
+	json("json_invalid_ff",
+	     S("a\xff"
+	       "b"),
+	     "\"a\\udcffb\"");
 	json("json_overlong", S("\xc0\xaf"), "\"\\udcc0\\udcaf\"");
 	json("json_overlong_3", S("\xe0\x80\xaf"), "\"\\udce0\\udc80\\udcaf\"");
 	json("json_surrogate", S("\xed\xa0\x80"), "\"\\udced\\udca0\\udc80\"");
@@ -110,11 +132,11 @@ static size_t put_utf8(char *d, uint32_t c)
 static void test_dangerous_code_points(void)
 {
 	static const uint32_t ranges[][2] = {
-		{ 0x80, 0x9f }, { 0x061c, 0x061c }, { 0x200b, 0x200f }, { 0x2028, 0x2029 },
+		{ 0x80, 0x9f },	    { 0x061c, 0x061c }, { 0x200b, 0x200f }, { 0x2028, 0x2029 },
 		{ 0x202a, 0x202e }, { 0x2066, 0x2069 }, { 0xfeff, 0xfeff },
 	};
 	/* printable neighbours of each range: never escaped */
-	static const uint32_t kept[] = { 0x7e, 0xa0, 0xe9, 0x061b, 0x061d, 0x200a, 0x2010,
+	static const uint32_t kept[] = { 0x7e,	 0xa0,	 0xe9,	 0x061b, 0x061d, 0x200a, 0x2010,
 					 0x2027, 0x202f, 0x2065, 0x206a, 0xfefe, 0xff01 };
 	char in[8], want[16], name[64];
 	size_t n;
@@ -174,8 +196,7 @@ static void test_bounds(void)
 
 	memset(in, 0xff, sizeof(in));
 	w = enc_json(out, sizeof(out), in, sizeof(in));
-	CHECK("bound_json_worst_case", w == sizeof(out) && out[w - 1] == '"',
-	      "got %zu bytes", w);
+	CHECK("bound_json_worst_case", w == sizeof(out) && out[w - 1] == '"', "got %zu bytes", w);
 	w = enc_json(out, sizeof(out) - 1, in, sizeof(in));
 	CHECK("bound_json_worst_case_minus_one", w == sizeof(out) - 1,
 	      "got %zu bytes, expected the closing quote dropped", w);
@@ -185,15 +206,19 @@ static void test_utf8(void)
 {
 	uint32_t cp = 0;
 
-	CHECK("utf8_ascii", utf8_seq_len((const unsigned char *)"A", 1, &cp) == 1 && cp == 'A', "cp %x", cp);
+	CHECK("utf8_ascii", utf8_seq_len((const unsigned char *)"A", 1, &cp) == 1 && cp == 'A',
+	      "cp %x", cp);
 	CHECK("utf8_2", utf8_seq_len((const unsigned char *)"\xc3\xa9", 2, &cp) == 2 && cp == 0xe9,
 	      "cp %x", cp);
-	CHECK("utf8_4", utf8_seq_len((const unsigned char *)"\xf0\x9f\x98\x80", 4, &cp) == 4 &&
-	      cp == 0x1f600, "cp %x", cp);
+	CHECK("utf8_4",
+	      utf8_seq_len((const unsigned char *)"\xf0\x9f\x98\x80", 4, &cp) == 4 && cp == 0x1f600,
+	      "cp %x", cp);
 	CHECK("utf8_short_input", utf8_seq_len((const unsigned char *)"\xf0\x9f\x98", 3, &cp) == 0,
 	      "accepted a cut sequence");
-	CHECK("utf8_c0_c1_f5", !utf8_seq_len((const unsigned char *)"\xc1\xbf", 2, &cp) &&
-	      !utf8_seq_len((const unsigned char *)"\xf5\x80\x80\x80", 4, &cp), "accepted C1 or F5 lead bytes");
+	CHECK("utf8_c0_c1_f5",
+	      !utf8_seq_len((const unsigned char *)"\xc1\xbf", 2, &cp) &&
+		      !utf8_seq_len((const unsigned char *)"\xf5\x80\x80\x80", 4, &cp),
+	      "accepted C1 or F5 lead bytes");
 }
 
 static void test_time(void)
@@ -204,7 +229,7 @@ static void test_time(void)
 	CHECK_STR("rfc3339_epoch", t, strlen(t), "1970-01-01T00:00:00.000000000Z");
 	fmt_rfc3339(t, sizeof(t), 1700000000123456789ull);
 	CHECK_STR("rfc3339_ns", t, strlen(t), "2023-11-14T22:13:20.123456789Z");
-	fmt_rfc3339(t, sizeof(t), 951782400000000001ull);	/* 2000-02-29, leap day */
+	fmt_rfc3339(t, sizeof(t), 951782400000000001ull); /* 2000-02-29, leap day */
 	CHECK_STR("rfc3339_leap", t, strlen(t), "2000-02-29T00:00:00.000000001Z");
 }
 
@@ -220,10 +245,10 @@ static size_t ref_enc(char *dst, const unsigned char *in, size_t n, bool json)
 	char one[16];
 
 	for (size_t i = 0; i < n; i++) {
-		size_t k = json ? enc_json(one, sizeof(one), in + i, 1)
-				: enc_term(one, sizeof(one), in + i, 1, false);
+		size_t k = json ? enc_json(one, sizeof(one), in + i, 1) :
+				  enc_term(one, sizeof(one), in + i, 1, false);
 
-		if (json) {	/* drop the quotes of the one-byte string */
+		if (json) { /* drop the quotes of the one-byte string */
 			memcpy(dst + len, one + 1, k - 2);
 			len += k - 2;
 		} else {
@@ -236,8 +261,8 @@ static size_t ref_enc(char *dst, const unsigned char *in, size_t n, bool json)
 
 static void test_word_scan(void)
 {
-	static const unsigned char specials[] = { 0x00, 0x01, 0x0a, 0x1b, 0x1f, '"', '\\', 0x7f,
-						  0x80, 0xff, ' ', '~' };
+	static const unsigned char specials[] = { 0x00, 0x01, 0x0a, 0x1b, 0x1f, '"',
+						  '\\', 0x7f, 0x80, 0xff, ' ',	'~' };
 	char out[512], ref[512];
 	int bad_json = 0, bad_term = 0;
 

@@ -24,13 +24,15 @@ static void test_parse_ok(void)
 	CHECK_STR("parse_u_binary", s.binary, strlen(s.binary), "/bin/true");
 	CHECK_STR("parse_u_func", s.func, strlen(s.func), "main");
 	CHECK("parse_u_off", s.func_off == 16, "off %llu", (unsigned long long)s.func_off);
-	CHECK("parse_u_fmts", s.nfmt == 2 && s.fmt[0] == PF_D && s.fmt[1] == PF_S, "nfmt %d", s.nfmt);
+	CHECK("parse_u_fmts", s.nfmt == 2 && s.fmt[0] == PF_D && s.fmt[1] == PF_S, "nfmt %d",
+	      s.nfmt);
 	CHECK_STR("parse_u_name", s.name, strlen(s.name), "u:/bin/true:main+0x10");
 	probe_spec_free(&s);
 
 	r = probe_spec_parse("ur:bash:readline", true, &s, err, sizeof(err));
-	CHECK("parse_ur_retstr", r == 0 && s.kind == PS_PROBE_RETURN && s.nfmt == 1 &&
-	      s.fmt[0] == PF_S, "rc %d nfmt %d", r, s.nfmt);
+	CHECK("parse_ur_retstr",
+	      r == 0 && s.kind == PS_PROBE_RETURN && s.nfmt == 1 && s.fmt[0] == PF_S,
+	      "rc %d nfmt %d", r, s.nfmt);
 	probe_spec_free(&s);
 
 	r = probe_spec_parse("ur:bash:readline:%lx", true, &s, err, sizeof(err));
@@ -38,8 +40,9 @@ static void test_parse_ok(void)
 	probe_spec_free(&s);
 
 	r = probe_spec_parse("usdt:./demo:demo:order:%d:%s", false, &s, err, sizeof(err));
-	CHECK("parse_usdt_ok", r == 0 && s.kind == PS_PROBE_USDT && s.provider &&
-	      !strcmp(s.provider, "demo") && !strcmp(s.usdt_name, "order") && s.nfmt == 2,
+	CHECK("parse_usdt_ok",
+	      r == 0 && s.kind == PS_PROBE_USDT && s.provider && !strcmp(s.provider, "demo") &&
+		      !strcmp(s.usdt_name, "order") && s.nfmt == 2,
 	      "rc %d: %s", r, err);
 	CHECK_STR("parse_usdt_name", s.name, strlen(s.name), "usdt:./demo:demo:order");
 	probe_spec_free(&s);
@@ -50,8 +53,9 @@ static void test_parse_ok(void)
 	probe_spec_free(&s);
 
 	r = probe_spec_parse("u:libc:malloc:%p:%u:%x:%lu:%llu:%i", false, &s, err, sizeof(err));
-	CHECK("parse_six_fmts", r == 0 && s.nfmt == 6 && s.fmt[0] == PF_LX && s.fmt[1] == PF_U &&
-	      s.fmt[2] == PF_X && s.fmt[3] == PF_LU && s.fmt[4] == PF_LU && s.fmt[5] == PF_D,
+	CHECK("parse_six_fmts",
+	      r == 0 && s.nfmt == 6 && s.fmt[0] == PF_LX && s.fmt[1] == PF_U && s.fmt[2] == PF_X &&
+		      s.fmt[3] == PF_LU && s.fmt[4] == PF_LU && s.fmt[5] == PF_D,
 	      "rc %d: %s", r, err);
 	probe_spec_free(&s);
 }
@@ -61,8 +65,8 @@ static void parse_bad(const char *name, const char *text, const char *want)
 	struct probe_spec s;
 	int r = probe_spec_parse(text, false, &s, err, sizeof(err));
 
-	CHECK(name, r == -EINVAL && strstr(err, want), "'%s': rc %d, err '%s' (want '%s')", text,
-	      r, r ? err : "", want);
+	CHECK(name, r == -EINVAL && strstr(err, want), "'%s': rc %d, err '%s' (want '%s')", text, r,
+	      r ? err : "", want);
 	if (r == 0)
 		probe_spec_free(&s);
 }
@@ -90,20 +94,25 @@ static void test_usdt_args(void)
 {
 	struct probe_usdt u;
 
-	CHECK("usdt_args_two", probe_usdt_parse_args("-4@%edi 8@%rsi", &u) == 0 && u.nargs == 2 &&
-	      u.is_signed[0] && u.size[0] == 4 && !u.is_signed[1] && u.size[1] == 8,
+	CHECK("usdt_args_two",
+	      probe_usdt_parse_args("-4@%edi 8@%rsi", &u) == 0 && u.nargs == 2 && u.is_signed[0] &&
+		      u.size[0] == 4 && !u.is_signed[1] && u.size[1] == 8,
 	      "nargs %d", u.nargs);
 	CHECK("usdt_args_const", probe_usdt_parse_args("-4@$42", &u) == 0 && u.nargs == 1,
 	      "nargs %d", u.nargs);
-	CHECK("usdt_args_deref", probe_usdt_parse_args("8@-16(%rbp)  -1@$-1 ", &u) == 0 &&
-	      u.nargs == 2 && u.size[1] == 1 && u.is_signed[1], "nargs %d", u.nargs);
+	CHECK("usdt_args_deref",
+	      probe_usdt_parse_args("8@-16(%rbp)  -1@$-1 ", &u) == 0 && u.nargs == 2 &&
+		      u.size[1] == 1 && u.is_signed[1],
+	      "nargs %d", u.nargs);
 	CHECK("usdt_args_none", probe_usdt_parse_args("", &u) == 0 && u.nargs == 0, "nargs %d",
 	      u.nargs);
 	CHECK("usdt_args_no_operand", probe_usdt_parse_args("4@", &u) == -EINVAL, "accepted");
 	CHECK("usdt_args_no_size", probe_usdt_parse_args("x@%rax", &u) == -EINVAL, "accepted");
 	CHECK("usdt_args_big", probe_usdt_parse_args("16@%rax", &u) == -EINVAL, "accepted");
-	CHECK("usdt_args_13", probe_usdt_parse_args("1@$1 1@$1 1@$1 1@$1 1@$1 1@$1 1@$1 1@$1 "
-						    "1@$1 1@$1 1@$1 1@$1 1@$1", &u) == -E2BIG,
+	CHECK("usdt_args_13",
+	      probe_usdt_parse_args("1@$1 1@$1 1@$1 1@$1 1@$1 1@$1 1@$1 1@$1 "
+				    "1@$1 1@$1 1@$1 1@$1 1@$1",
+				    &u) == -E2BIG,
 	      "accepted 13 args");
 }
 
@@ -156,22 +165,27 @@ static void test_elf_self(void)
 		return;
 	r = probe_elf_func_offset(&pe, "unit_probe_target", &off, &size, err, sizeof(err));
 	CHECK("elf_func_found", r == 0 && size > 0, "rc %d: %s", r, err);
-	CHECK("elf_func_offset_matches_maps", runtime_offset((void *)unit_probe_target, &want) == 0 &&
-	      off == want, "ELF says 0x%llx, maps say 0x%llx", (unsigned long long)off,
+	CHECK("elf_func_offset_matches_maps",
+	      runtime_offset((void *)unit_probe_target, &want) == 0 && off == want,
+	      "ELF says 0x%llx, maps say 0x%llx", (unsigned long long)off,
 	      (unsigned long long)want);
 	r = probe_elf_func_offset(&pe, "no_such_function_xyz", &off, &size, err, sizeof(err));
-	CHECK("elf_func_missing", r == -ENOENT && strstr(err, "symbol 'no_such_function_xyz' not found"),
-	      "rc %d: %s", r, err);
-	CHECK("elf_usdt_found", probe_elf_find_usdt(&pe, "unit", "mark", &u) == 1 && u &&
-	      u->nargs == 2 && u->is_signed[0] && u->size[0] == 4, "not found or wrong args");
+	CHECK("elf_func_missing",
+	      r == -ENOENT && strstr(err, "symbol 'no_such_function_xyz' not found"), "rc %d: %s",
+	      r, err);
+	CHECK("elf_usdt_found",
+	      probe_elf_find_usdt(&pe, "unit", "mark", &u) == 1 && u && u->nargs == 2 &&
+		      u->is_signed[0] && u->size[0] == 4,
+	      "not found or wrong args");
 	CHECK("elf_usdt_by_name", probe_elf_find_usdt(&pe, NULL, "mark", &u) == 1, "not found");
 	CHECK("elf_usdt_missing", probe_elf_find_usdt(&pe, "unit", "nope", &u) == 0, "found");
 
 	/* resolution: defaults from the note, string masks */
 	r = probe_spec_parse("usdt:x:unit:mark", false, &s, err, sizeof(err)) ||
 	    probe_spec_resolve(&s, &pe, err, sizeof(err));
-	CHECK("resolve_usdt_defaults", r == 0 && s.nargs == 2 && s.val_fmt[0] == PF_LD &&
-	      s.str_mask == 0, "rc %d: %s", r, err);
+	CHECK("resolve_usdt_defaults",
+	      r == 0 && s.nargs == 2 && s.val_fmt[0] == PF_LD && s.str_mask == 0, "rc %d: %s", r,
+	      err);
 	probe_spec_free(&s);
 	r = probe_spec_parse("usdt:x:mark:%d:%s", false, &s, err, sizeof(err)) ||
 	    probe_spec_resolve(&s, &pe, err, sizeof(err));
@@ -185,8 +199,9 @@ static void test_elf_self(void)
 	probe_spec_free(&s);
 	r = probe_spec_parse("ur:x:unit_probe_target:%s", false, &s, err, sizeof(err)) ||
 	    probe_spec_resolve(&s, &pe, err, sizeof(err));
-	CHECK("resolve_ur_str", r == 0 && s.nargs == 0 && s.str_mask == (1u << PS_PROBE_RET) &&
-	      s.offset == want, "rc %d: %s", r, err);
+	CHECK("resolve_ur_str",
+	      r == 0 && s.nargs == 0 && s.str_mask == (1u << PS_PROBE_RET) && s.offset == want,
+	      "rc %d: %s", r, err);
 	probe_spec_free(&s);
 	r = probe_spec_parse("u:x:unit_probe_target+1", false, &s, err, sizeof(err)) ||
 	    probe_spec_resolve(&s, &pe, err, sizeof(err));
@@ -195,8 +210,8 @@ static void test_elf_self(void)
 	probe_spec_free(&s);
 	r = probe_spec_parse("u:x:unit_probe_target+100000", false, &s, err, sizeof(err)) ||
 	    probe_spec_resolve(&s, &pe, err, sizeof(err));
-	CHECK("resolve_u_offset_past_end", r != 0 && strstr(err, "past the end"), "rc %d: %s",
-	      r, err);
+	CHECK("resolve_u_offset_past_end", r != 0 && strstr(err, "past the end"), "rc %d: %s", r,
+	      err);
 	probe_spec_free(&s);
 	probe_elf_close(&pe);
 	(void)unit_probe_target(1, 2);
@@ -228,15 +243,19 @@ static void test_view(void)
 		struct ps_probe e;
 		char data[8];
 	} rec = {};
-	struct ps_event ev = { .rec = &rec.e, .rec_len = sizeof(rec.e),
-			       .data = (const uint8_t *)rec.data, .data_len = 5 };
+	struct ps_event ev = { .rec = &rec.e,
+			       .rec_len = sizeof(rec.e),
+			       .data = (const uint8_t *)rec.data,
+			       .data_len = 5 };
 	struct probe_view v;
 
 	memcpy(rec.data, "hello", 5);
 	rec.e.nargs = 1;
 	rec.e.str_len[0] = 5;
-	CHECK("view_ok", probe_view_init(&v, &ev, specs, 1) && v.str_len[0] == 5 &&
-	      !memcmp(v.str[0], "hello", 5), "rejected");
+	CHECK("view_ok",
+	      probe_view_init(&v, &ev, specs, 1) && v.str_len[0] == 5 &&
+		      !memcmp(v.str[0], "hello", 5),
+	      "rejected");
 	rec.e.str_len[0] = 6;
 	CHECK("view_str_past_data", !probe_view_init(&v, &ev, specs, 1), "accepted");
 	rec.e.str_len[0] = 5;

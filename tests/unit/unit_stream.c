@@ -36,7 +36,7 @@ static void on_event(void *ctx, const struct ps_event *ev)
 	if (ev->last)
 		got.last = *ev->last;
 	if (ev->rec_len != sizeof(struct ps_exec))
-		got.n += 1000;	/* makes every count check fail */
+		got.n += 1000; /* makes every count check fail */
 }
 
 static const size_t rec_len[8] = { [PS_REC_EXEC] = sizeof(struct ps_exec) };
@@ -93,9 +93,10 @@ int main(void)
 	memset(&got, 0, sizeof(got));
 	n = first(1, F | L, "abc\0def", 7);
 	ps_stream_feed(s, rec, n);
-	CHECK("single_record", got.n == 1 && data_is("abc\0def", 7) && !got.incomplete &&
-	      !got.has_last && got.pid == 1, "n %d len %zu inc %d", got.n, got.data_len,
-	      got.incomplete);
+	CHECK("single_record",
+	      got.n == 1 && data_is("abc\0def", 7) && !got.incomplete && !got.has_last &&
+		      got.pid == 1,
+	      "n %d len %zu inc %d", got.n, got.data_len, got.incomplete);
 
 	/* perf pads samples: the record's own size wins */
 	memset(&got, 0, sizeof(got));
@@ -110,10 +111,11 @@ int main(void)
 	CHECK("multi_not_yet", got.n == 0, "delivered before its last chunk");
 	ps_stream_feed(s, rec, chunk(3, 0, 4, "BBB", 3));
 	ps_stream_feed(s, rec, chunk(3, L, 7, "CC", 2));
-	CHECK("multi_chunk", got.n == 1 && data_is("AAAABBBCC", 9) && !got.incomplete &&
-	      got.has_last && got.last.args_cut == 5 && got.last.argc == 7 &&
-	      got.last.eflags == PS_EXEC_ARGS_TRUNC, "n %d len %zu inc %d last %d", got.n,
-	      got.data_len, got.incomplete, got.has_last);
+	CHECK("multi_chunk",
+	      got.n == 1 && data_is("AAAABBBCC", 9) && !got.incomplete && got.has_last &&
+		      got.last.args_cut == 5 && got.last.argc == 7 &&
+		      got.last.eflags == PS_EXEC_ARGS_TRUNC,
+	      "n %d len %zu inc %d last %d", got.n, got.data_len, got.incomplete, got.has_last);
 
 	/* two events interleaved (two CPUs) */
 	memset(&got, 0, sizeof(got));
@@ -124,9 +126,9 @@ int main(void)
 	CHECK("interleaved_second", got.n == 1 && got.id == 11 && data_is("222222", 6),
 	      "n %d id %llu len %zu", got.n, (unsigned long long)got.id, got.data_len);
 	ps_stream_feed(s, rec, chunk(10, L, 6, "1", 1));
-	CHECK("interleaved_first", got.n == 2 && got.id == 10 && data_is("1111111", 7) &&
-	      !got.incomplete, "n %d id %llu len %zu", got.n, (unsigned long long)got.id,
-	      got.data_len);
+	CHECK("interleaved_first",
+	      got.n == 2 && got.id == 10 && data_is("1111111", 7) && !got.incomplete,
+	      "n %d id %llu len %zu", got.n, (unsigned long long)got.id, got.data_len);
 
 	/* a middle chunk lost: the event is delivered, flagged incomplete */
 	memset(&got, 0, sizeof(got));
@@ -134,16 +136,18 @@ int main(void)
 	/* chunk at offset 4 lost */
 	ps_stream_feed(s, rec, chunk(20, 0, 8, "CCCC", 4));
 	ps_stream_feed(s, rec, chunk(20, L, 12, "DD", 2));
-	CHECK("lost_middle_incomplete", got.n == 1 && got.incomplete && got.data_len == 4 &&
-	      data_is("AAAA", 4), "n %d inc %d len %zu", got.n, got.incomplete, got.data_len);
+	CHECK("lost_middle_incomplete",
+	      got.n == 1 && got.incomplete && got.data_len == 4 && data_is("AAAA", 4),
+	      "n %d inc %d len %zu", got.n, got.incomplete, got.data_len);
 
 	/* the last chunk lost: expiry delivers it, incomplete */
 	memset(&got, 0, sizeof(got));
 	ps_stream_feed(s, rec, first(30, F, "AAAA", 4));
 	ps_stream_feed(s, rec, chunk(30, 0, 4, "BB", 2));
 	ps_stream_expire(s, 0, 0);
-	CHECK("lost_last_expired", got.n == 1 && got.incomplete && data_is("AAAABB", 6) &&
-	      !got.has_last, "n %d inc %d len %zu", got.n, got.incomplete, got.data_len);
+	CHECK("lost_last_expired",
+	      got.n == 1 && got.incomplete && data_is("AAAABB", 6) && !got.has_last,
+	      "n %d inc %d len %zu", got.n, got.incomplete, got.data_len);
 
 	/* the first record lost: its chunks are dropped, not counted malformed */
 	memset(&got, 0, sizeof(got));
@@ -151,31 +155,31 @@ int main(void)
 	ps_stream_feed(s, rec, chunk(40, 0, 4, "BB", 2));
 	ps_stream_feed(s, rec, chunk(40, L, 6, "CC", 2));
 	ps_stream_expire(s, 0, 0);
-	CHECK("lost_first_dropped", got.n == 0 && ps_stream_bad(s) == bad0, "n %d bad %llu",
-	      got.n, (unsigned long long)ps_stream_bad(s));
+	CHECK("lost_first_dropped", got.n == 0 && ps_stream_bad(s) == bad0, "n %d bad %llu", got.n,
+	      (unsigned long long)ps_stream_bad(s));
 
 	/* malformed records: counted, never delivered, never read past */
 	memset(&got, 0, sizeof(got));
 	bad0 = ps_stream_bad(s);
 	n = first(50, F | L, "abc", 3);
-	ps_stream_feed(s, rec, 8);				/* shorter than a header */
-	ps_stream_feed(s, rec, n - 1);				/* hdr.size > what came */
-	((struct ps_hdr *)rec)->size = 8;			/* hdr.size < header */
+	ps_stream_feed(s, rec, 8);	  /* shorter than a header */
+	ps_stream_feed(s, rec, n - 1);	  /* hdr.size > what came */
+	((struct ps_hdr *)rec)->size = 8; /* hdr.size < header */
 	ps_stream_feed(s, rec, n);
 	n = first(51, F | L, "abc", 3);
-	((struct ps_hdr *)rec)->size = sizeof(struct ps_exec) - 1;	/* < its struct */
+	((struct ps_hdr *)rec)->size = sizeof(struct ps_exec) - 1; /* < its struct */
 	ps_stream_feed(s, rec, n);
 	n = first(52, F | L, "abc", 3);
-	((struct ps_hdr *)rec)->type = 7;			/* no such type */
+	((struct ps_hdr *)rec)->type = 7; /* no such type */
 	ps_stream_feed(s, rec, n);
 	((struct ps_hdr *)rec)->type = 200;
 	ps_stream_feed(s, rec, n);
 	ps_stream_feed(s, rec, first(53, F, "AAAA", 4));
 	n = chunk(53, L, 4, "BB", 2);
-	((struct ps_chunk *)rec)->len = 3;			/* len > data in the record */
+	((struct ps_chunk *)rec)->len = 3; /* len > data in the record */
 	ps_stream_feed(s, rec, n);
 	n = chunk(53, L, 4, "BB", 2);
-	((struct ps_hdr *)rec)->size = sizeof(struct ps_chunk) - 1;	/* < chunk struct */
+	((struct ps_hdr *)rec)->size = sizeof(struct ps_chunk) - 1; /* < chunk struct */
 	ps_stream_feed(s, rec, n);
 	CHECK("malformed_counted", ps_stream_bad(s) - bad0 == 8 && got.n == 0,
 	      "bad %llu (want 8), delivered %d", (unsigned long long)(ps_stream_bad(s) - bad0),
@@ -203,9 +207,9 @@ int main(void)
 	off = 16;
 	for (int i = 0; i < 300; i++, off += sizeof(big))
 		ps_stream_feed(s, rec, chunk(60, i == 299 ? L : 0, off, big, sizeof(big)));
-	CHECK("oversized_incomplete", got.n == 1 && got.incomplete &&
-	      got.data_len <= PS_ARGS_MAX + PS_PATH_MAX + 4096, "n %d inc %d len %zu", got.n,
-	      got.incomplete, got.data_len);
+	CHECK("oversized_incomplete",
+	      got.n == 1 && got.incomplete && got.data_len <= PS_ARGS_MAX + PS_PATH_MAX + 4096,
+	      "n %d inc %d len %zu", got.n, got.incomplete, got.data_len);
 
 	ps_stream_free(s);
 	return TEST_EXIT();

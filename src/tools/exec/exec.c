@@ -26,96 +26,103 @@ static const struct ps_hookset exec_hookset;
 struct exec_cfg {
 	const char *prog;
 	bool json, fails, quote, verbose;
-	bool all_attempts;		/* --all-attempts: no PATH-search folding */
+	bool all_attempts; /* --all-attempts: no PATH-search folding */
 	struct exec_print_opts po;
 	uint32_t uid, ppid;
 	bool have_uid;
 	const char *name, *line, *cgroup;
-	uint32_t max_args;		/* count cap, applied in user space (0: none) */
+	uint32_t max_args; /* count cap, applied in user space (0: none) */
 	uint32_t max_args_bytes;
 	size_t bufsize;
-	bool bufsize_given;		/* --buffer-size was given (else it may be raised) */
+	bool bufsize_given; /* --buffer-size was given (else it may be raised) */
 	int transport;
-	int forced[PS_HOOK_SIDES];	/* --hook: per side, a hook index or -1 */
+	int forced[PS_HOOK_SIDES]; /* --hook: per side, a hook index or -1 */
 	struct ps_session *sess;
 };
 
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-"Usage: %s [OPTIONS]\n"
-"\n"
-"Trace every exec attempt on the machine (execve and execveat, any thread):\n"
-"the full argument list, parent, user, and the result, failures included.\n"
-"\n"
-"Output:\n"
-"  -T, --time              print a TIME (HH:MM:SS) column\n"
-"  -t, --timestamp         print a TIME(s) column: seconds since start\n"
-"  -U, --print-uid         print a UID column\n"
-"  -q, --quote             quote each argument (\"...\")\n"
-"      --json              JSON Lines on stdout (schema in the README)\n"
-"Filters:\n"
-"  -x, --fails             failed execs too (the default; as in libbpf-tools)\n"
-"      --fails-only        only failed execs (a PATH search that succeeded is none)\n"
-"      --all-attempts      each attempt of a PATH search (execvp) on its own line;\n"
-"                          default: the misses are folded into the final attempt\n"
-"  -u, --uid UID           only this real user id (number or name)\n"
-"  -P, --ppid PID          only children of this process\n"
-"  -c, --cgroup PATH       only processes in this cgroup v2 subtree\n"
-"  -n, --name NAME         only if the command name (comm) contains NAME\n"
-"  -l, --line TEXT         only if the command line contains TEXT\n"
-"Capture:\n"
-"      --max-args N        print at most N arguments (default: all)\n"
-"      --max-args-bytes N  capture up to N bytes of argv per exec (default 128K,\n"
-"                          at most 4M); beyond it the event says how much was cut\n"
-"      --buffer-size SIZE  ring buffer size (default 4M, or what one exec of\n"
-"                          --max-args-bytes needs if more)\n"
-"      --transport KIND    ringbuf | perf | auto (default auto: ringbuf if the\n"
-"                          kernel has it)\n"
-"      --hook LIST         force hooks, comma-separated, one per side:\n"
-"                          syscall side: fentry | sys-tp | raw-sys\n"
-"                          exec side:    exec-btf | exec-raw | exec-tp\n"
-"  -v, --verbose           show libbpf and verifier messages\n"
-"  -h, --help              this help\n"
-"\n"
-"Examples:\n"
-"  %s                      every exec, as it happens\n"
-"  %s --fails-only         only failed execs (ENOENT, EACCES, ...)\n"
-"  %s -T -U -u 1000        with time and uid, for user 1000\n"
-"  %s -l curl -q           command lines that mention curl, quoted\n"
-"  %s --json > execs.jsonl record everything for later analysis\n"
-"\n"
-"Exit status: 0 ok (including SIGINT/SIGTERM), 1 runtime failure, 2 usage error.\n",
+		"Usage: %s [OPTIONS]\n"
+		"\n"
+		"Trace every exec attempt on the machine (execve and execveat, any thread):\n"
+		"the full argument list, parent, user, and the result, failures included.\n"
+		"\n"
+		"Output:\n"
+		"  -T, --time              print a TIME (HH:MM:SS) column\n"
+		"  -t, --timestamp         print a TIME(s) column: seconds since start\n"
+		"  -U, --print-uid         print a UID column\n"
+		"  -q, --quote             quote each argument (\"...\")\n"
+		"      --json              JSON Lines on stdout (schema in the README)\n"
+		"Filters:\n"
+		"  -x, --fails             failed execs too (the default; as in libbpf-tools)\n"
+		"      --fails-only        only failed execs (a PATH search that succeeded is none)\n"
+		"      --all-attempts      each attempt of a PATH search (execvp) on its own line;\n"
+		"                          default: the misses are folded into the final attempt\n"
+		"  -u, --uid UID           only this real user id (number or name)\n"
+		"  -P, --ppid PID          only children of this process\n"
+		"  -c, --cgroup PATH       only processes in this cgroup v2 subtree\n"
+		"  -n, --name NAME         only if the command name (comm) contains NAME\n"
+		"  -l, --line TEXT         only if the command line contains TEXT\n"
+		"Capture:\n"
+		"      --max-args N        print at most N arguments (default: all)\n"
+		"      --max-args-bytes N  capture up to N bytes of argv per exec (default 128K,\n"
+		"                          at most 4M); beyond it the event says how much was cut\n"
+		"      --buffer-size SIZE  ring buffer size (default 4M, or what one exec of\n"
+		"                          --max-args-bytes needs if more)\n"
+		"      --transport KIND    ringbuf | perf | auto (default auto: ringbuf if the\n"
+		"                          kernel has it)\n"
+		"      --hook LIST         force hooks, comma-separated, one per side:\n"
+		"                          syscall side: fentry | sys-tp | raw-sys\n"
+		"                          exec side:    exec-btf | exec-raw | exec-tp\n"
+		"  -v, --verbose           show libbpf and verifier messages\n"
+		"  -h, --help              this help\n"
+		"\n"
+		"Examples:\n"
+		"  %s                      every exec, as it happens\n"
+		"  %s --fails-only         only failed execs (ENOENT, EACCES, ...)\n"
+		"  %s -T -U -u 1000        with time and uid, for user 1000\n"
+		"  %s -l curl -q           command lines that mention curl, quoted\n"
+		"  %s --json > execs.jsonl record everything for later analysis\n"
+		"\n"
+		"Exit status: 0 ok (including SIGINT/SIGTERM), 1 runtime failure, 2 usage error.\n",
 		prog, prog, prog, prog, prog, prog);
 }
 
 static void parse_args(struct exec_cfg *c, int argc, char **argv)
 {
-	enum { O_JSON = 256, O_MAXARGS, O_MAXBYTES, O_TRANSPORT, O_HOOK, O_BUFSIZE, O_FAILS_ONLY,
-	       O_ALL_ATTEMPTS };
-	static const struct option lo[] = {
-		{ "time", no_argument, NULL, 'T' },
-		{ "timestamp", no_argument, NULL, 't' },
-		{ "fails", no_argument, NULL, 'x' },
-		{ "fails-only", no_argument, NULL, O_FAILS_ONLY },
-		{ "all-attempts", no_argument, NULL, O_ALL_ATTEMPTS },
-		{ "uid", required_argument, NULL, 'u' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "line", required_argument, NULL, 'l' },
-		{ "quote", no_argument, NULL, 'q' },
-		{ "print-uid", no_argument, NULL, 'U' },
-		{ "ppid", required_argument, NULL, 'P' },
-		{ "cgroup", required_argument, NULL, 'c' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "max-args", required_argument, NULL, O_MAXARGS },
-		{ "max-args-bytes", required_argument, NULL, O_MAXBYTES },
-		{ "buffer-size", required_argument, NULL, O_BUFSIZE },
-		{ "transport", required_argument, NULL, O_TRANSPORT },
-		{ "hook", required_argument, NULL, O_HOOK },
-		{}
+	enum {
+		O_JSON = 256,
+		O_MAXARGS,
+		O_MAXBYTES,
+		O_TRANSPORT,
+		O_HOOK,
+		O_BUFSIZE,
+		O_FAILS_ONLY,
+		O_ALL_ATTEMPTS
 	};
+	static const struct option lo[] = { { "time", no_argument, NULL, 'T' },
+					    { "timestamp", no_argument, NULL, 't' },
+					    { "fails", no_argument, NULL, 'x' },
+					    { "fails-only", no_argument, NULL, O_FAILS_ONLY },
+					    { "all-attempts", no_argument, NULL, O_ALL_ATTEMPTS },
+					    { "uid", required_argument, NULL, 'u' },
+					    { "name", required_argument, NULL, 'n' },
+					    { "line", required_argument, NULL, 'l' },
+					    { "quote", no_argument, NULL, 'q' },
+					    { "print-uid", no_argument, NULL, 'U' },
+					    { "ppid", required_argument, NULL, 'P' },
+					    { "cgroup", required_argument, NULL, 'c' },
+					    { "verbose", no_argument, NULL, 'v' },
+					    { "help", no_argument, NULL, 'h' },
+					    { "json", no_argument, NULL, O_JSON },
+					    { "max-args", required_argument, NULL, O_MAXARGS },
+					    { "max-args-bytes", required_argument, NULL,
+					      O_MAXBYTES },
+					    { "buffer-size", required_argument, NULL, O_BUFSIZE },
+					    { "transport", required_argument, NULL, O_TRANSPORT },
+					    { "hook", required_argument, NULL, O_HOOK },
+					    {} };
 	const char *p = c->prog;
 	uint64_t v;
 	int opt;
@@ -123,20 +130,40 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":TtxUu:n:l:qP:c:vh", lo, NULL)) != -1) {
 		switch (opt) {
-		case 'T': c->po.time = true; break;
-		case 't': c->po.timestamp = true; break;
+		case 'T':
+			c->po.time = true;
+			break;
+		case 't':
+			c->po.timestamp = true;
+			break;
 		/* libbpf-tools/bcc: -x includes failed execs, which we always show */
-		case 'x': break;
-		case O_FAILS_ONLY: c->fails = true; break;
-		case O_ALL_ATTEMPTS: c->all_attempts = true; break;
-		case 'q': c->quote = c->po.quote = true; break;
-		case 'U': c->po.print_uid = true; break;
-		case 'v': c->verbose = true; break;
-		case 'h': usage(stdout, p); exit(0);
-		case O_JSON: c->json = true; break;
+		case 'x':
+			break;
+		case O_FAILS_ONLY:
+			c->fails = true;
+			break;
+		case O_ALL_ATTEMPTS:
+			c->all_attempts = true;
+			break;
+		case 'q':
+			c->quote = c->po.quote = true;
+			break;
+		case 'U':
+			c->po.print_uid = true;
+			break;
+		case 'v':
+			c->verbose = true;
+			break;
+		case 'h':
+			usage(stdout, p);
+			exit(0);
+		case O_JSON:
+			c->json = true;
+			break;
 		case 'u':
 			if (parse_uid(optarg, &c->uid))
-				usage_error(p, "invalid uid '%s': not a number or a known user", optarg);
+				usage_error(p, "invalid uid '%s': not a number or a known user",
+					    optarg);
 			c->have_uid = true;
 			break;
 		case 'P':
@@ -150,19 +177,22 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 			if (!*optarg)
 				usage_error(p, "--name needs a non-empty NAME");
 			if (strlen(optarg) > PS_TASK_COMM_LEN - 1)
-				usage_error(p, "--name '%s' can never match: a process name (comm) is at "
-					    "most %d bytes", optarg, PS_TASK_COMM_LEN - 1);
+				usage_error(
+					p,
+					"--name '%s' can never match: a process name (comm) is at "
+					"most %d bytes",
+					optarg, PS_TASK_COMM_LEN - 1);
 			if (c->name)
-				usage_error(p, "--name given twice ('%s', '%s'): give one NAME", c->name,
-					    optarg);
+				usage_error(p, "--name given twice ('%s', '%s'): give one NAME",
+					    c->name, optarg);
 			c->name = optarg;
 			break;
 		case 'l':
 			if (!*optarg)
 				usage_error(p, "--line needs a non-empty TEXT");
 			if (c->line)
-				usage_error(p, "--line given twice ('%s', '%s'): give one TEXT", c->line,
-					    optarg);
+				usage_error(p, "--line given twice ('%s', '%s'): give one TEXT",
+					    c->line, optarg);
 			c->line = optarg;
 			break;
 		case 'c':
@@ -176,13 +206,16 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 			break;
 		case O_MAXARGS:
 			if (parse_u64(optarg, 1, 1u << 30, &v))
-				usage_error(p, "invalid --max-args '%s': expected a number >= 1", optarg);
+				usage_error(p, "invalid --max-args '%s': expected a number >= 1",
+					    optarg);
 			c->max_args = v;
 			break;
 		case O_MAXBYTES:
 			if (parse_size(optarg, 1, PS_ARGS_MAX, &v))
-				usage_error(p, "invalid --max-args-bytes '%s': expected a size from 1 to 4M",
-					    optarg);
+				usage_error(
+					p,
+					"invalid --max-args-bytes '%s': expected a size from 1 to 4M",
+					optarg);
 			c->max_args_bytes = v;
 			break;
 		case O_BUFSIZE:
@@ -269,8 +302,10 @@ static void check_bufsize(struct exec_cfg *c)
 	fmt_size(a, sizeof(a), c->bufsize);
 	fmt_size(b, sizeof(b), c->max_args_bytes);
 	fmt_size(m, sizeof(m), min);
-	usage_error(c->prog, "--buffer-size %s cannot hold one exec of --max-args-bytes %s: "
-		    "the smallest buffer that works is %s (%s)", a, b, m,
+	usage_error(c->prog,
+		    "--buffer-size %s cannot hold one exec of --max-args-bytes %s: "
+		    "the smallest buffer that works is %s (%s)",
+		    a, b, m,
 		    kind == PS_TRANSPORT_PERF ? "perf buffers are split per CPU" : "ring buffer");
 }
 
@@ -284,7 +319,8 @@ static bool memcontains(const uint8_t *h, size_t hl, const char *n)
 /* -n and -l */
 static bool passes(const struct exec_cfg *c, const struct exec_view *v)
 {
-	if (c->name && !memcontains((const uint8_t *)v->e->id.comm, strnlen(v->e->id.comm, PS_TASK_COMM_LEN), c->name))
+	if (c->name && !memcontains((const uint8_t *)v->e->id.comm,
+				    strnlen(v->e->id.comm, PS_TASK_COMM_LEN), c->name))
 		return false;
 	if (c->line) {
 		/* the command line: arguments joined by spaces */
@@ -346,15 +382,15 @@ static void print(struct exec_cfg *c, const struct exec_view *v)
 struct held {
 	bool used;
 	uint32_t tid;
-	uint64_t since;			/* ps_ktime_now() at the run's latest attempt */
-	void *rec;			/* the latest attempt, copied */
+	uint64_t since; /* ps_ktime_now() at the run's latest attempt */
+	void *rec;	/* the latest attempt, copied */
 	size_t rec_len;
 	uint8_t *data;
 	size_t data_len;
 	struct ps_chunk last;
 	bool has_last, incomplete;
-	size_t bytes;			/* of this run, counted in fold_bytes */
-	struct exec_miss miss[FOLD_MISSES];	/* earlier attempts, by kernel time */
+	size_t bytes;			    /* of this run, counted in fold_bytes */
+	struct exec_miss miss[FOLD_MISSES]; /* earlier attempts, by kernel time */
 	uint64_t miss_ktime[FOLD_MISSES];
 	size_t nmisses;
 };
@@ -384,8 +420,8 @@ static bool foldable(const struct exec_view *v)
 {
 	return v->e->ret < 0 && search_err(v->e->ret) && !v->incomplete &&
 	       !(v->eflags & (PS_EXEC_EXECVEAT | PS_EXEC_FNAME_TRUNC)) &&
-	       memchr(v->fname, '/', v->fname_len) && base_of(v->fname, v->fname_len) !=
-	       v->fname + v->fname_len;
+	       memchr(v->fname, '/', v->fname_len) &&
+	       base_of(v->fname, v->fname_len) != v->fname + v->fname_len;
 }
 
 static void held_event(const struct held *h, struct ps_event *ev)
@@ -409,7 +445,7 @@ static bool script_argv(const struct exec_view *hv, const struct exec_view *v)
 
 	if (!z || hv->truncated || v->truncated)
 		return false;
-	tail = hv->args_len - (z + 1 - hv->args);	/* argv[1]... with their NULs */
+	tail = hv->args_len - (z + 1 - hv->args); /* argv[1]... with their NULs */
 	need = v->fname_len + 1 + tail;
 	if (v->args_len <= need || v->args[v->args_len - need - 1] != 0)
 		return false;
@@ -685,8 +721,10 @@ static int probe_tracefs(void *ctx, const struct ps_hook *h, char *why, size_t l
 static int prepare_fentry(void *ctx, struct bpf_object *obj, const struct ps_hook *h)
 {
 	static const char *const progs[][2] = {
-		{ "fentry_execve", "execve" }, { "fexit_execve", "execve" },
-		{ "fentry_execveat", "execveat" }, { "fexit_execveat", "execveat" },
+		{ "fentry_execve", "execve" },
+		{ "fexit_execve", "execve" },
+		{ "fentry_execveat", "execveat" },
+		{ "fexit_execveat", "execveat" },
 	};
 	char target[128];
 
@@ -720,13 +758,18 @@ static const struct ps_hook exec_hooks[] = {
 	 * tracepoints never see 32-bit (compat) syscalls; a raw sys_exit
 	 * companion reports their failed execs (raw-sys sees both ABIs).
 	 */
-	{ "fentry", SIDE_SYS,
+	{ "fentry",
+	  SIDE_SYS,
 	  { "fentry_execve", "fentry_execveat", "fexit_execve", "fexit_execveat", COMPAT_EXIT },
-	  0, probe_fentry, prepare_fentry },
-	{ "sys-tp", SIDE_SYS,
+	  0,
+	  probe_fentry,
+	  prepare_fentry },
+	{ "sys-tp",
+	  SIDE_SYS,
 	  { "tp_enter_execve", "tp_enter_execveat", "tp_exit_execve", "tp_exit_execveat",
 	    COMPAT_EXIT },
-	  0, probe_tracefs },
+	  0,
+	  probe_tracefs },
 	{ "raw-sys", SIDE_SYS, { "raw_sys_enter", "raw_sys_exit" } },
 	{ "exec-btf", SIDE_EXEC, { "btf_exec" } },
 	{ "exec-raw", SIDE_EXEC, { "raw_exec" } },
@@ -769,8 +812,8 @@ static int ld_configure(void *ctx, struct bpf_object *obj, const struct ps_hook 
 	if (err)
 		return err;
 	s->rodata->ps_use_perf = ps_session_kind(r->sess) == PS_TRANSPORT_PERF;
-	s->rodata->ps_boottime = ps_kernel_has_helper(BPF_PROG_TYPE_TRACEPOINT,
-						       BPF_FUNC_ktime_get_boot_ns);
+	s->rodata->ps_boottime =
+		ps_kernel_has_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_ktime_get_boot_ns);
 	s->rodata->targ_uid = c->have_uid ? c->uid : (uint32_t)-1;
 	s->rodata->targ_ppid = c->ppid;
 	s->rodata->filter_cg = r->cgfd >= 0;
@@ -829,7 +872,9 @@ static void run_end(void *ctx)
 int cmd_exec(int argc, char **argv, const char *prog)
 {
 	struct exec_cfg c = {
-		.prog = prog, .max_args_bytes = PS_ARGS_DEFAULT, .bufsize = 4u << 20,
+		.prog = prog,
+		.max_args_bytes = PS_ARGS_DEFAULT,
+		.bufsize = 4u << 20,
 		.forced = { -1, -1, -1, -1 },
 	};
 	struct exec_run r = { .c = &c, .cgfd = -1 };
@@ -851,7 +896,10 @@ int cmd_exec(int argc, char **argv, const char *prog)
 	ps_install_signals();
 	out_set_linebuf(isatty(STDOUT_FILENO));
 	sc = (struct ps_session_cfg){
-		.tool = "exec", .json = c.json, .want = c.transport, .bufsize = c.bufsize,
+		.tool = "exec",
+		.json = c.json,
+		.want = c.transport,
+		.bufsize = c.bufsize,
 	};
 	r.sess = ps_session_new(&sc);
 	if (!r.sess) {
@@ -863,11 +911,16 @@ int cmd_exec(int argc, char **argv, const char *prog)
 		goto out;
 	ps_clock_init(r.skel->rodata->ps_boottime);
 	c.po.start_ns = ps_ktime_now();
-	ps_session_sink(r.sess, c.json ? &(struct ps_sink){ .event = json_event, .ctx = &c }
-				       : &(struct ps_sink){ .header = table_header,
-							    .event = table_event, .ctx = &c });
-	ret = ps_session_run(r.sess, &(struct ps_session_hooks){ .ready = ready, .tick = run_tick,
-								  .end = run_end, .ctx = &r }) ? 1 : 0;
+	ps_session_sink(r.sess, c.json ? &(struct ps_sink){ .event = json_event, .ctx = &c } :
+					 &(struct ps_sink){ .header = table_header,
+							    .event = table_event,
+							    .ctx = &c });
+	ret = ps_session_run(r.sess, &(struct ps_session_hooks){ .ready = ready,
+								 .tick = run_tick,
+								 .end = run_end,
+								 .ctx = &r }) ?
+		      1 :
+		      0;
 out:
 	ps_loaded_detach(&r.loaded);
 	ps_session_free(r.sess);

@@ -28,8 +28,8 @@ struct exit_run;
 struct exit_cfg {
 	const char *prog;
 	bool json, failed_only, threads, verbose, test_live;
-	int exit_tp_nargs;	/* sched_process_exit's arguments (BTF), -1 unknown */
-	int switch_tp_nargs;	/* sched_switch's */
+	int exit_tp_nargs;   /* sched_process_exit's arguments (BTF), -1 unknown */
+	int switch_tp_nargs; /* sched_switch's */
 	struct exit_print_opts po;
 	uint32_t pid;
 	const char *name, *cgroup;
@@ -37,79 +37,88 @@ struct exit_cfg {
 	bool have_min, have_max;
 	size_t bufsize;
 	int transport;
-	int forced[PS_HOOK_SIDES];	/* --hook: per side, a hook index or -1 */
+	int forced[PS_HOOK_SIDES]; /* --hook: per side, a hook index or -1 */
 	struct ps_session *sess;
 	uint64_t page_size;
 	/* -p: the target, pinned by a pidfd (or its start time, without one) */
 	int pidfd;
 	unsigned long long pid_start;
-	struct exit_run *run;		/* its BPF object, for the .bss flags */
-	bool target_gone;		/* -p: exited before we were attached */
-	bool target_ended;		/* -p: its process record came */
-	unsigned int pending_ticks;	/* -p: ticks spent waiting for "pending" */
+	struct exit_run *run;	    /* its BPF object, for the .bss flags */
+	bool target_gone;	    /* -p: exited before we were attached */
+	bool target_ended;	    /* -p: its process record came */
+	unsigned int pending_ticks; /* -p: ticks spent waiting for "pending" */
 };
 
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-"Usage: %s [OPTIONS]\n"
-"\n"
-"Trace process exits: one line per process when its last thread has ended,\n"
-"with the status its parent sees (exit code, or the signal that killed it and\n"
-"whether it dumped core), its age, CPU time (user and system, all threads)\n"
-"and peak RSS. Short-lived processes included.\n"
-"\n"
-"Output:\n"
-"  -t, --timestamp         print a TIME column: wall clock (HH:MM:SS) of the exit\n"
-"      --since-start       print a TIME(s) column: seconds since start\n"
-"      --rusage            print USER(ms) SYS(ms) MAXRSS(KB) columns: CPU time\n"
-"                          of all threads, peak resident set\n"
-"      --json              JSON Lines on stdout (schema in docs/exit.md)\n"
-"  -T, --threads           also report each thread's exit (TID column)\n"
-"Filters (applied in the kernel):\n"
-"  -x, --failed            only non-zero exits and deaths by signal\n"
-"  -p, --pid PID           only this process; ends after its exit (exit status 1\n"
-"                          if it does not exist or ended before tracing began)\n"
-"  -c, --cgroup PATH       only processes in this cgroup v2 subtree\n"
-"  -n, --name NAME         only if the process name (comm) contains NAME\n"
-"      --min-duration D    only processes that lived at least D (10ms, 2s, 1.5m;\n"
-"                          a bare number is ms)\n"
-"      --max-duration D    only processes that lived at most D (short-lived ones)\n"
-"Capture:\n"
-"      --buffer-size SIZE  ring buffer size (default 4M)\n"
-"      --transport KIND    ringbuf | perf | auto (default auto: ringbuf if the\n"
-"                          kernel has it)\n"
-"      --hook HOOK         force the hook: exit-btf | exit-raw | exit-tp\n"
-"  -v, --verbose           show libbpf and verifier messages\n"
-"  -h, --help              this help\n"
-"\n"
-"EXIT_CODE is 0, 'code N' (1-255), or 'signal N (NAME)' with ', core dumped'.\n"
-"AGE(s) is the time from the process's start (fork) to its exit, in seconds\n"
-"with ms resolution.\n"
-"\n"
-"Examples:\n"
-"  %s                        every process exit\n"
-"  %s -x                     only failures: non-zero exits, kills, crashes\n"
-"  %s --max-duration 100ms   processes that lived under 100 ms\n"
-"  %s -t -n python           exits of python processes, with a time column\n"
-"  %s --rusage -x            failures, with their CPU time and peak memory\n"
-"  %s -p 1234 -T             each thread of process 1234 as it ends\n"
-"  %s --json > exits.jsonl   record everything for later analysis\n"
-"\n"
-"Exit status: 0 ok (including SIGINT/SIGTERM), 1 runtime failure, 2 usage error.\n",
+		"Usage: %s [OPTIONS]\n"
+		"\n"
+		"Trace process exits: one line per process when its last thread has ended,\n"
+		"with the status its parent sees (exit code, or the signal that killed it and\n"
+		"whether it dumped core), its age, CPU time (user and system, all threads)\n"
+		"and peak RSS. Short-lived processes included.\n"
+		"\n"
+		"Output:\n"
+		"  -t, --timestamp         print a TIME column: wall clock (HH:MM:SS) of the exit\n"
+		"      --since-start       print a TIME(s) column: seconds since start\n"
+		"      --rusage            print USER(ms) SYS(ms) MAXRSS(KB) columns: CPU time\n"
+		"                          of all threads, peak resident set\n"
+		"      --json              JSON Lines on stdout (schema in docs/exit.md)\n"
+		"  -T, --threads           also report each thread's exit (TID column)\n"
+		"Filters (applied in the kernel):\n"
+		"  -x, --failed            only non-zero exits and deaths by signal\n"
+		"  -p, --pid PID           only this process; ends after its exit (exit status 1\n"
+		"                          if it does not exist or ended before tracing began)\n"
+		"  -c, --cgroup PATH       only processes in this cgroup v2 subtree\n"
+		"  -n, --name NAME         only if the process name (comm) contains NAME\n"
+		"      --min-duration D    only processes that lived at least D (10ms, 2s, 1.5m;\n"
+		"                          a bare number is ms)\n"
+		"      --max-duration D    only processes that lived at most D (short-lived ones)\n"
+		"Capture:\n"
+		"      --buffer-size SIZE  ring buffer size (default 4M)\n"
+		"      --transport KIND    ringbuf | perf | auto (default auto: ringbuf if the\n"
+		"                          kernel has it)\n"
+		"      --hook HOOK         force the hook: exit-btf | exit-raw | exit-tp\n"
+		"  -v, --verbose           show libbpf and verifier messages\n"
+		"  -h, --help              this help\n"
+		"\n"
+		"EXIT_CODE is 0, 'code N' (1-255), or 'signal N (NAME)' with ', core dumped'.\n"
+		"AGE(s) is the time from the process's start (fork) to its exit, in seconds\n"
+		"with ms resolution.\n"
+		"\n"
+		"Examples:\n"
+		"  %s                        every process exit\n"
+		"  %s -x                     only failures: non-zero exits, kills, crashes\n"
+		"  %s --max-duration 100ms   processes that lived under 100 ms\n"
+		"  %s -t -n python           exits of python processes, with a time column\n"
+		"  %s --rusage -x            failures, with their CPU time and peak memory\n"
+		"  %s -p 1234 -T             each thread of process 1234 as it ends\n"
+		"  %s --json > exits.jsonl   record everything for later analysis\n"
+		"\n"
+		"Exit status: 0 ok (including SIGINT/SIGTERM), 1 runtime failure, 2 usage error.\n",
 		prog, prog, prog, prog, prog, prog, prog, prog);
 }
 
 static void parse_args(struct exit_cfg *c, int argc, char **argv)
 {
-	enum { O_JSON = 256, O_MIN, O_MAX, O_TRANSPORT, O_HOOK, O_BUFSIZE, O_TEST_LIVE,
-	       O_SINCE, O_RUSAGE };
+	enum {
+		O_JSON = 256,
+		O_MIN,
+		O_MAX,
+		O_TRANSPORT,
+		O_HOOK,
+		O_BUFSIZE,
+		O_TEST_LIVE,
+		O_SINCE,
+		O_RUSAGE
+	};
 	static const struct option lo[] = {
 		{ "timestamp", no_argument, NULL, 't' },
 		{ "failed", no_argument, NULL, 'x' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "threads", no_argument, NULL, 'T' },
-		{ "threaded", no_argument, NULL, 'T' },	/* libbpf-tools' name */
+		{ "threaded", no_argument, NULL, 'T' }, /* libbpf-tools' name */
 		{ "since-start", no_argument, NULL, O_SINCE },
 		{ "rusage", no_argument, NULL, O_RUSAGE },
 		{ "cgroup", required_argument, NULL, 'c' },
@@ -133,15 +142,33 @@ static void parse_args(struct exit_cfg *c, int argc, char **argv)
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":txp:Tc:n:vh", lo, NULL)) != -1) {
 		switch (opt) {
-		case 't': c->po.timestamp = true; break;
-		case 'x': c->failed_only = true; break;
-		case 'T': c->threads = true; break;
-		case 'v': c->verbose = true; break;
-		case 'h': usage(stdout, p); exit(0);
-		case O_JSON: c->json = true; break;
-		case O_SINCE: c->po.since_start = true; break;
-		case O_RUSAGE: c->po.rusage = true; break;
-		case O_TEST_LIVE: c->test_live = true; break;
+		case 't':
+			c->po.timestamp = true;
+			break;
+		case 'x':
+			c->failed_only = true;
+			break;
+		case 'T':
+			c->threads = true;
+			break;
+		case 'v':
+			c->verbose = true;
+			break;
+		case 'h':
+			usage(stdout, p);
+			exit(0);
+		case O_JSON:
+			c->json = true;
+			break;
+		case O_SINCE:
+			c->po.since_start = true;
+			break;
+		case O_RUSAGE:
+			c->po.rusage = true;
+			break;
+		case O_TEST_LIVE:
+			c->test_live = true;
+			break;
 		case 'p':
 			if (parse_u64(optarg, 1, PS_PID_MAX, &v))
 				usage_error(p, "invalid pid '%s': expected a process id", optarg);
@@ -151,16 +178,23 @@ static void parse_args(struct exit_cfg *c, int argc, char **argv)
 			if (!*optarg)
 				usage_error(p, "--name needs a non-empty NAME");
 			if (strlen(optarg) > PS_TASK_COMM_LEN - 1)
-				usage_error(p, "--name '%s' can never match: a process name (comm) is at "
-					    "most %d bytes", optarg, PS_TASK_COMM_LEN - 1);
+				usage_error(
+					p,
+					"--name '%s' can never match: a process name (comm) is at "
+					"most %d bytes",
+					optarg, PS_TASK_COMM_LEN - 1);
 			c->name = optarg;
 			break;
-		case 'c': c->cgroup = optarg; break;
+		case 'c':
+			c->cgroup = optarg;
+			break;
 		case O_MIN:
 		case O_MAX:
 			if (parse_duration(optarg, &v))
-				usage_error(p, "invalid %s '%s': expected a duration like 10ms, 2s, 1.5m",
-					    opt == O_MIN ? "--min-duration" : "--max-duration", optarg);
+				usage_error(
+					p,
+					"invalid %s '%s': expected a duration like 10ms, 2s, 1.5m",
+					opt == O_MIN ? "--min-duration" : "--max-duration", optarg);
 			if (opt == O_MIN) {
 				c->min_ns = v;
 				c->have_min = true;
@@ -249,8 +283,8 @@ struct exit_run {
 	struct exit_bpf *skel;
 	struct ps_loaded loaded;
 	int cgfd;
-	const char *last_thread;	/* how the last thread is recognized */
-	bool defer;			/* records sent at the final switch-out */
+	const char *last_thread; /* how the last thread is recognized */
+	bool defer;		 /* records sent at the final switch-out */
 };
 
 static int probe_tracefs(void *ctx, const struct ps_hook *h, char *why, size_t len)
@@ -299,7 +333,6 @@ static const struct ps_hookset exit_hookset = {
 	.attach_order = exit_attach_order,
 };
 
-
 static struct bpf_object *ld_open(void *ctx)
 {
 	struct exit_run *r = ctx;
@@ -319,8 +352,8 @@ static int ld_configure(void *ctx, struct bpf_object *obj, const struct ps_hook 
 		return err;
 	r->defer = picked[SIDE_CPU]->progs[0] != NULL;
 	s->rodata->ps_use_perf = ps_session_kind(r->sess) == PS_TRANSPORT_PERF;
-	s->rodata->ps_boottime = ps_kernel_has_helper(BPF_PROG_TYPE_TRACEPOINT,
-						       BPF_FUNC_ktime_get_boot_ns);
+	s->rodata->ps_boottime =
+		ps_kernel_has_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_ktime_get_boot_ns);
 	s->rodata->targ_tgid = c->pid;
 	s->rodata->trace_threads = c->threads;
 	s->rodata->failed_only = c->failed_only;
@@ -399,8 +432,10 @@ static unsigned long long proc_start_time(uint32_t pid, char *state)
 	buf[n] = 0;
 	/* comm may hold spaces and ')': the fields start after the last ')' */
 	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1, " %c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s"
-			 " %*s %*s %*s %*s %llu", state, &v) != 2)
+	if (!p || sscanf(p + 1,
+			 " %c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s"
+			 " %*s %*s %*s %*s %llu",
+			 state, &v) != 2)
 		return 0;
 	return v;
 }
@@ -441,7 +476,8 @@ static int target_open(struct exit_cfg *c)
 		return 1;
 	}
 	if (tgid != c->pid) {
-		fprintf(stderr, "%s: -p %u: that is a thread of process %u; -p takes a process id\n",
+		fprintf(stderr,
+			"%s: -p %u: that is a thread of process %u; -p takes a process id\n",
 			c->prog, c->pid, tgid);
 		return 1;
 	}
@@ -531,15 +567,18 @@ static void target_tick(struct exit_cfg *c)
 		} else if (++c->pending_ticks > 20) {
 			/* a final switch-out the sched_switch program missed: say so, end */
 			out_flush();
-			fprintf(stderr, "%s: process %u: records still waiting for their thread's "
-				"final switch-out after 2 s were not sent\n", c->prog, c->pid);
+			fprintf(stderr,
+				"%s: process %u: records still waiting for their thread's "
+				"final switch-out after 2 s were not sent\n",
+				c->prog, c->pid);
 			ps_exiting = 1;
 		}
 		return;
 	}
 	if (exited && !bss.targ_hooked) {
 		out_flush();
-		fprintf(stderr, "%s: process %u exited before tracing started: its exit was not seen\n",
+		fprintf(stderr,
+			"%s: process %u exited before tracing started: its exit was not seen\n",
 			c->prog, c->pid);
 		c->target_gone = true;
 		ps_exiting = 1;
@@ -579,8 +618,9 @@ static void json_event(void *ctx, int kind, const void *view)
 
 int cmd_exit(int argc, char **argv, const char *prog)
 {
-	struct exit_cfg c = { .prog = prog, .bufsize = 4u << 20, .forced = { -1, -1, -1, -1 },
-			      .pidfd = -1 };
+	struct exit_cfg c = {
+		.prog = prog, .bufsize = 4u << 20, .forced = { -1, -1, -1, -1 }, .pidfd = -1
+	};
 	struct exit_run r = { .c = &c, .cgfd = -1 };
 	struct ps_session_cfg sc;
 	char err[256];
@@ -602,7 +642,10 @@ int cmd_exit(int argc, char **argv, const char *prog)
 	ps_install_signals();
 	out_set_linebuf(isatty(STDOUT_FILENO));
 	sc = (struct ps_session_cfg){
-		.tool = "exit", .json = c.json, .want = c.transport, .bufsize = c.bufsize,
+		.tool = "exit",
+		.json = c.json,
+		.want = c.transport,
+		.bufsize = c.bufsize,
 	};
 	r.sess = ps_session_new(&sc);
 	if (!r.sess) {
@@ -622,11 +665,15 @@ int cmd_exit(int argc, char **argv, const char *prog)
 	target_tick(&c);
 	ps_clock_init(r.skel->rodata->ps_boottime);
 	c.po.start_ns = ps_ktime_now();
-	ps_session_sink(r.sess, c.json ? &(struct ps_sink){ .event = json_event, .ctx = &c }
-				       : &(struct ps_sink){ .header = table_header,
-							    .event = table_event, .ctx = &c });
-	ret = ps_session_run(r.sess, &(struct ps_session_hooks){
-		.ready = ready, .tick = c.pid ? on_tick : NULL, .ctx = &r }) ? 1 : 0;
+	ps_session_sink(r.sess, c.json ? &(struct ps_sink){ .event = json_event, .ctx = &c } :
+					 &(struct ps_sink){ .header = table_header,
+							    .event = table_event,
+							    .ctx = &c });
+	ret = ps_session_run(r.sess, &(struct ps_session_hooks){ .ready = ready,
+								 .tick = c.pid ? on_tick : NULL,
+								 .ctx = &r }) ?
+		      1 :
+		      0;
 	if (c.target_gone)
 		ret = 1;
 out:

@@ -108,12 +108,12 @@ static int find_in_path(const char *name, char *out, size_t outlen)
 static int find_in_libdirs(const char *name, char *out, size_t outlen)
 {
 	static const char *const dirs[] = {
-		"/lib/" MULTIARCH, "/usr/lib/" MULTIARCH, "/lib64", "/usr/lib64", "/lib", "/usr/lib",
-		"/usr/local/lib",
+		"/lib/" MULTIARCH, "/usr/lib/" MULTIARCH, "/lib64", "/usr/lib64", "/lib",
+		"/usr/lib",	   "/usr/local/lib",
 	};
 	/* most specific first; a bare "libc.so" is often a linker script, hence the ELF check */
-	static const char *const pats[] = { "%s/%s", "%s/%s.so", "%s/%s.so.*", "%s/lib%s.so",
-					    "%s/lib%s.so.*", "%s/%s-*.so" };
+	static const char *const pats[] = { "%s/%s",	   "%s/%s.so",	    "%s/%s.so.*",
+					    "%s/lib%s.so", "%s/lib%s.so.*", "%s/%s-*.so" };
 	char pat[PATH_MAX];
 
 	for (size_t d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
@@ -166,9 +166,10 @@ int probe_find_binary(const char *name, int pid, char *out, size_t outlen, char 
 	if (r && libish)
 		r = find_in_path(name, found, sizeof(found));
 	if (r) {
-		snprintf(err, errlen, "binary '%s' not found%s (looked in $PATH and the library "
-			 "directories; give a path)", name,
-			 pid > 0 ? " in the process's mappings" : "");
+		snprintf(err, errlen,
+			 "binary '%s' not found%s (looked in $PATH and the library "
+			 "directories; give a path)",
+			 name, pid > 0 ? " in the process's mappings" : "");
 		return -ENOENT;
 	}
 	if (!realpath(found, real)) {
@@ -259,7 +260,7 @@ int probe_usdt_parse_args(const char *spec, struct probe_usdt *u)
 		u->nargs++;
 		p = end + 1;
 		if (!*p || *p == ' ')
-			return -EINVAL;	/* no operand */
+			return -EINVAL; /* no operand */
 		while (*p && *p != ' ')
 			p++;
 	}
@@ -315,7 +316,7 @@ static int add_notes(struct probe_elf *pe, Elf *elf, Elf_Scn *scn, size_t *cap)
 			u->pc = pc32;
 		}
 		if (probe_usdt_parse_args(u->args, u))
-			u->nargs = -1;	/* listed, but libbpf will not attach it either */
+			u->nargs = -1; /* listed, but libbpf will not attach it either */
 		pe->nusdts++;
 	}
 	return 0;
@@ -348,21 +349,27 @@ static int elf_check(int fd, const char *path, char *err, size_t errlen)
 		return -ENOEXEC;
 	}
 	if (n < EI_NIDENT) {
-		snprintf(err, errlen, "'%s' is a truncated ELF file: %lld bytes, shorter than its "
-			 "ELF header", path, (long long)st.st_size);
+		snprintf(err, errlen,
+			 "'%s' is a truncated ELF file: %lld bytes, shorter than its "
+			 "ELF header",
+			 path, (long long)st.st_size);
 		return -ENOEXEC;
 	}
 	if ((id[EI_CLASS] != ELFCLASS32 && id[EI_CLASS] != ELFCLASS64) ||
 	    (id[EI_DATA] != ELFDATA2LSB && id[EI_DATA] != ELFDATA2MSB) ||
 	    id[EI_VERSION] != EV_CURRENT) {
-		snprintf(err, errlen, "'%s' is not a valid ELF file: bad ELF header (class %u, "
-			 "data %u, version %u)", path, id[EI_CLASS], id[EI_DATA], id[EI_VERSION]);
+		snprintf(err, errlen,
+			 "'%s' is not a valid ELF file: bad ELF header (class %u, "
+			 "data %u, version %u)",
+			 path, id[EI_CLASS], id[EI_DATA], id[EI_VERSION]);
 		return -ENOEXEC;
 	}
 	ehsize = id[EI_CLASS] == ELFCLASS64 ? sizeof(Elf64_Ehdr) : sizeof(Elf32_Ehdr);
 	if ((size_t)st.st_size < ehsize) {
-		snprintf(err, errlen, "'%s' is a truncated ELF file: %lld bytes, shorter than its "
-			 "%zu-byte ELF header", path, (long long)st.st_size, ehsize);
+		snprintf(err, errlen,
+			 "'%s' is a truncated ELF file: %lld bytes, shorter than its "
+			 "%zu-byte ELF header",
+			 path, (long long)st.st_size, ehsize);
 		return -ENOEXEC;
 	}
 	return 0;
@@ -384,14 +391,18 @@ static int elf_check_tables(Elf *elf, int fd, const char *path, char *err, size_
 	size = st.st_size;
 	end = eh.e_phoff + (uint64_t)eh.e_phnum * eh.e_phentsize;
 	if (eh.e_phnum && (eh.e_phoff > size || end > size)) {
-		snprintf(err, errlen, "'%s' is a truncated ELF file: %llu bytes, its program headers "
-			 "end at %llu", path, (unsigned long long)size, (unsigned long long)end);
+		snprintf(err, errlen,
+			 "'%s' is a truncated ELF file: %llu bytes, its program headers "
+			 "end at %llu",
+			 path, (unsigned long long)size, (unsigned long long)end);
 		return -ENOEXEC;
 	}
 	end = eh.e_shoff + (uint64_t)(eh.e_shnum ? eh.e_shnum : 1) * eh.e_shentsize;
 	if (eh.e_shoff && (eh.e_shoff > size || end > size)) {
-		snprintf(err, errlen, "'%s' is a truncated ELF file: %llu bytes, its section headers "
-			 "end at %llu", path, (unsigned long long)size, (unsigned long long)end);
+		snprintf(err, errlen,
+			 "'%s' is a truncated ELF file: %llu bytes, its section headers "
+			 "end at %llu",
+			 path, (unsigned long long)size, (unsigned long long)end);
 		return -ENOEXEC;
 	}
 	while ((scn = elf_nextscn(elf, scn))) {
@@ -404,8 +415,10 @@ static int elf_check_tables(Elf *elf, int fd, const char *path, char *err, size_
 			continue;
 		end = sh.sh_offset + sh.sh_size;
 		if (sh.sh_offset > size || end > size || end < sh.sh_offset) {
-			snprintf(err, errlen, "'%s' is a truncated ELF file: %llu bytes, section %zu "
-				 "ends at %llu", path, (unsigned long long)size, elf_ndxscn(scn),
+			snprintf(err, errlen,
+				 "'%s' is a truncated ELF file: %llu bytes, section %zu "
+				 "ends at %llu",
+				 path, (unsigned long long)size, elf_ndxscn(scn),
 				 (unsigned long long)end);
 			return -ENOEXEC;
 		}

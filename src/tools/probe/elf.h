@@ -11,32 +11,35 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PROBE_USDT_MAX_ARGS 12	/* as libbpf */
+#define PROBE_USDT_MAX_ARGS 12 /* as libbpf */
 
 struct probe_func {
 	char *name;
-	uint64_t addr;		/* st_value (virtual address) */
+	uint64_t addr; /* st_value (virtual address) */
 	uint64_t size;
 };
 
 struct probe_usdt {
 	char *provider;
 	char *name;
-	char *args;		/* the note's argument spec, e.g. "-4@%edi 8@%rsi" */
+	char *args; /* the note's argument spec, e.g. "-4@%edi 8@%rsi" */
 	uint64_t pc;
 	int nargs;
 	bool is_signed[PROBE_USDT_MAX_ARGS];
-	int size[PROBE_USDT_MAX_ARGS];	/* bytes */
+	int size[PROBE_USDT_MAX_ARGS]; /* bytes */
 };
 
 struct probe_elf {
 	char *path;
-	struct probe_func *funcs;	/* sorted by name, then address; (name, addr) unique */
+	struct probe_func *funcs; /* sorted by name, then address; (name, addr) unique */
 	size_t nfuncs;
-	struct probe_usdt *usdts;	/* in note order */
+	struct probe_usdt *usdts; /* in note order */
 	size_t nusdts;
 	/* PT_LOAD segments, to turn an address into a file offset */
-	struct { uint64_t vaddr, memsz, offset; bool exec; } seg[16];
+	struct {
+		uint64_t vaddr, memsz, offset;
+		bool exec;
+	} seg[16];
 	int nseg;
 };
 
@@ -47,7 +50,8 @@ struct probe_elf {
  * ("libc", "c", "libc.so.6", "libz"). Writes an absolute path; 0 or -errno
  * with a message in @err.
  */
-int probe_find_binary(const char *name, int pid, char *out, size_t outlen, char *err, size_t errlen);
+int probe_find_binary(const char *name, int pid, char *out, size_t outlen, char *err,
+		      size_t errlen);
 
 /* Read the symbols and USDT notes of an ELF file; 0 or -errno with @err. */
 int probe_elf_open(const char *path, struct probe_elf *pe, char *err, size_t errlen);

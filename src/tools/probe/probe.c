@@ -28,21 +28,21 @@
 
 struct cnt_ent {
 	struct ps_probe_count_key k;
-	uint64_t total;		/* as last read */
-	uint64_t delta;		/* this interval */
+	uint64_t total; /* as last read */
+	uint64_t delta; /* this interval */
 };
 
 struct pcfg {
 	const char *prog;
-	bool bash;		/* bashreadline */
+	bool bash; /* bashreadline */
 	bool json, count, per_pid, ret_str, verbose;
 	int pid;
 	uint64_t interval_ns;
 	uint32_t str_max;
 	size_t bufsize;
 	int transport;
-	const char *list;	/* --list BINARY */
-	const char *shell;	/* bashreadline --shell */
+	const char *list;  /* --list BINARY */
+	const char *shell; /* bashreadline --shell */
 	struct probe_spec specs[PS_PROBE_MAX];
 	int nspecs;
 
@@ -50,8 +50,8 @@ struct pcfg {
 	struct ps_session *sess;
 	struct probe_bpf *skel;
 	struct bpf_link *links[PS_PROBE_MAX];
-	uint64_t last_report;	/* ktime of the last --count report */
-	struct cnt_ent *cnt;	/* sorted by key */
+	uint64_t last_report; /* ktime of the last --count report */
+	struct cnt_ent *cnt;  /* sorted by key */
 	size_t ncnt, capcnt;
 	uint64_t totals[PS_PROBE_MAX];
 	uint64_t missed_reported;
@@ -60,98 +60,96 @@ struct pcfg {
 static void probe_usage(FILE *f, const char *p)
 {
 	fprintf(f,
-"Usage: %s [OPTIONS] SPEC...\n"
-"       %s --list BINARY\n"
-"\n"
-"Trace calls in running user programs, without restarting them: function\n"
-"entries with their arguments, function returns with the return value, and\n"
-"USDT (statically defined) probes with their own arguments.\n"
-"\n"
-"SPEC:\n"
-"  u:BINARY:FUNCTION[+OFFSET][:FMT...]    function entry: arg0..arg5\n"
-"  ur:BINARY:FUNCTION[:FMT]               function return: the return value\n"
-"  usdt:BINARY:[PROVIDER:]NAME[:FMT...]   USDT probe: its arguments (from its ELF note)\n"
-"  BINARY: a path, a program on $PATH (bash), or a library (libc, libz.so.1)\n"
-"  FUNCTION: a symbol name, or 0xADDR\n"
-"  FMT, one per argument in order: %%d %%u %%x (32-bit), %%ld %%lu %%lx %%p (64-bit),\n"
-"  %%s (a string read from the process). Without FMTs: u: prints arg0..arg5\n"
-"  as integers, usdt: each argument as its note declares it.\n"
-"\n"
-"Options:\n"
-"  -p, --pid PID           only this process (probes are attached only there)\n"
-"      --ret-str           print return values of ur: probes as strings (%%s)\n"
-"  -s, --str-max SIZE      bytes captured per string (default 256, at most 2048);\n"
-"                          longer strings are cut and marked\n"
-"  -c, --count             count hits per probe and interval instead of printing\n"
-"                          each; cheap enough for a hot function\n"
-"      --per-pid           with --count: per process too\n"
-"  -i, --interval DURATION with --count: report every DURATION (default 1s)\n"
-"  -l, --list BINARY       list the USDT probes and functions of BINARY\n"
-"      --json              JSON Lines on stdout (schema in docs/probe.md)\n"
-"      --buffer-size SIZE  ring buffer size (default 8M)\n"
-"      --transport KIND    ringbuf | perf | auto (default auto)\n"
-"  -v, --verbose           show libbpf and verifier messages\n"
-"  -h, --help              this help\n"
-"\n"
-"Examples:\n"
-"  %s 'ur:/bin/bash:readline:%%s'          lines typed into bash\n"
-"  %s u:libc:malloc -p 1234               malloc(size) calls of process 1234\n"
-"  %s u:libc:malloc --count -i 5s         malloc calls per 5 seconds, all processes\n"
-"  %s usdt:./demo:demo:order:%%d:%%s        a USDT probe with int and string args\n"
-"  %s 'u:./demo:greet:%%s:%%d' 'ur:./demo:greet:%%d'   entry and return together\n"
-"  %s --list libc                         what can be probed in libc\n"
-"\n"
-"Exit status: 0 ok (including SIGINT/SIGTERM, or the -p process exiting),\n"
-"1 runtime failure, 2 usage error.\n",
+		"Usage: %s [OPTIONS] SPEC...\n"
+		"       %s --list BINARY\n"
+		"\n"
+		"Trace calls in running user programs, without restarting them: function\n"
+		"entries with their arguments, function returns with the return value, and\n"
+		"USDT (statically defined) probes with their own arguments.\n"
+		"\n"
+		"SPEC:\n"
+		"  u:BINARY:FUNCTION[+OFFSET][:FMT...]    function entry: arg0..arg5\n"
+		"  ur:BINARY:FUNCTION[:FMT]               function return: the return value\n"
+		"  usdt:BINARY:[PROVIDER:]NAME[:FMT...]   USDT probe: its arguments (from its ELF note)\n"
+		"  BINARY: a path, a program on $PATH (bash), or a library (libc, libz.so.1)\n"
+		"  FUNCTION: a symbol name, or 0xADDR\n"
+		"  FMT, one per argument in order: %%d %%u %%x (32-bit), %%ld %%lu %%lx %%p (64-bit),\n"
+		"  %%s (a string read from the process). Without FMTs: u: prints arg0..arg5\n"
+		"  as integers, usdt: each argument as its note declares it.\n"
+		"\n"
+		"Options:\n"
+		"  -p, --pid PID           only this process (probes are attached only there)\n"
+		"      --ret-str           print return values of ur: probes as strings (%%s)\n"
+		"  -s, --str-max SIZE      bytes captured per string (default 256, at most 2048);\n"
+		"                          longer strings are cut and marked\n"
+		"  -c, --count             count hits per probe and interval instead of printing\n"
+		"                          each; cheap enough for a hot function\n"
+		"      --per-pid           with --count: per process too\n"
+		"  -i, --interval DURATION with --count: report every DURATION (default 1s)\n"
+		"  -l, --list BINARY       list the USDT probes and functions of BINARY\n"
+		"      --json              JSON Lines on stdout (schema in docs/probe.md)\n"
+		"      --buffer-size SIZE  ring buffer size (default 8M)\n"
+		"      --transport KIND    ringbuf | perf | auto (default auto)\n"
+		"  -v, --verbose           show libbpf and verifier messages\n"
+		"  -h, --help              this help\n"
+		"\n"
+		"Examples:\n"
+		"  %s 'ur:/bin/bash:readline:%%s'          lines typed into bash\n"
+		"  %s u:libc:malloc -p 1234               malloc(size) calls of process 1234\n"
+		"  %s u:libc:malloc --count -i 5s         malloc calls per 5 seconds, all processes\n"
+		"  %s usdt:./demo:demo:order:%%d:%%s        a USDT probe with int and string args\n"
+		"  %s 'u:./demo:greet:%%s:%%d' 'ur:./demo:greet:%%d'   entry and return together\n"
+		"  %s --list libc                         what can be probed in libc\n"
+		"\n"
+		"Exit status: 0 ok (including SIGINT/SIGTERM, or the -p process exiting),\n"
+		"1 runtime failure, 2 usage error.\n",
 		p, p, p, p, p, p, p, p);
 }
 
 static void bash_usage(FILE *f, const char *p)
 {
 	fprintf(f,
-"Usage: %s [OPTIONS]\n"
-"\n"
-"Print every command line typed into an interactive bash on the machine,\n"
-"with the time, the shell's pid and uid (a return probe on readline()).\n"
-"\n"
-"Options:\n"
-"  -p, --pid PID           only this shell\n"
-"      --shell PATH        the bash binary (default /bin/bash)\n"
-"  -s, --str-max SIZE      bytes captured per line (default and maximum 2048)\n"
-"      --json              JSON Lines on stdout (schema in docs/probe.md)\n"
-"      --buffer-size SIZE  ring buffer size (default 8M)\n"
-"      --transport KIND    ringbuf | perf | auto (default auto)\n"
-"  -v, --verbose           show libbpf and verifier messages\n"
-"  -h, --help              this help\n"
-"\n"
-"Examples:\n"
-"  %s                      every shell, every line\n"
-"  %s -p $$                this shell only\n"
-"  %s --json >> cmds.jsonl an audit trail of typed commands\n"
-"\n"
-"Exit status: 0 ok (including SIGINT/SIGTERM), 1 runtime failure, 2 usage error.\n",
+		"Usage: %s [OPTIONS]\n"
+		"\n"
+		"Print every command line typed into an interactive bash on the machine,\n"
+		"with the time, the shell's pid and uid (a return probe on readline()).\n"
+		"\n"
+		"Options:\n"
+		"  -p, --pid PID           only this shell\n"
+		"      --shell PATH        the bash binary (default /bin/bash)\n"
+		"  -s, --str-max SIZE      bytes captured per line (default and maximum 2048)\n"
+		"      --json              JSON Lines on stdout (schema in docs/probe.md)\n"
+		"      --buffer-size SIZE  ring buffer size (default 8M)\n"
+		"      --transport KIND    ringbuf | perf | auto (default auto)\n"
+		"  -v, --verbose           show libbpf and verifier messages\n"
+		"  -h, --help              this help\n"
+		"\n"
+		"Examples:\n"
+		"  %s                      every shell, every line\n"
+		"  %s -p $$                this shell only\n"
+		"  %s --json >> cmds.jsonl an audit trail of typed commands\n"
+		"\n"
+		"Exit status: 0 ok (including SIGINT/SIGTERM), 1 runtime failure, 2 usage error.\n",
 		p, p, p, p);
 }
 
 static void parse_args(struct pcfg *c, int argc, char **argv)
 {
 	enum { O_JSON = 256, O_PERPID, O_RETSTR, O_BUFSIZE, O_TRANSPORT, O_SHELL };
-	static const struct option lo[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "count", no_argument, NULL, 'c' },
-		{ "per-pid", no_argument, NULL, O_PERPID },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "str-max", required_argument, NULL, 's' },
-		{ "list", required_argument, NULL, 'l' },
-		{ "ret-str", no_argument, NULL, O_RETSTR },
-		{ "shell", required_argument, NULL, O_SHELL },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "buffer-size", required_argument, NULL, O_BUFSIZE },
-		{ "transport", required_argument, NULL, O_TRANSPORT },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
+	static const struct option lo[] = { { "pid", required_argument, NULL, 'p' },
+					    { "count", no_argument, NULL, 'c' },
+					    { "per-pid", no_argument, NULL, O_PERPID },
+					    { "interval", required_argument, NULL, 'i' },
+					    { "str-max", required_argument, NULL, 's' },
+					    { "list", required_argument, NULL, 'l' },
+					    { "ret-str", no_argument, NULL, O_RETSTR },
+					    { "shell", required_argument, NULL, O_SHELL },
+					    { "json", no_argument, NULL, O_JSON },
+					    { "buffer-size", required_argument, NULL, O_BUFSIZE },
+					    { "transport", required_argument, NULL, O_TRANSPORT },
+					    { "verbose", no_argument, NULL, 'v' },
+					    { "help", no_argument, NULL, 'h' },
+					    {} };
 	const char *p = c->prog;
 	bool have_interval = false;
 	char err[512];
@@ -159,10 +157,11 @@ static void parse_args(struct pcfg *c, int argc, char **argv)
 	int opt;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, c->bash ? ":p:s:vh" : ":p:ci:s:l:vh", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, c->bash ? ":p:s:vh" : ":p:ci:s:l:vh", lo, NULL)) !=
+	       -1) {
 		/* options of the other tool are unknown here */
-		if (c->bash && (opt == 'c' || opt == 'i' || opt == 'l' || opt == O_PERPID ||
-				opt == O_RETSTR))
+		if (c->bash &&
+		    (opt == 'c' || opt == 'i' || opt == 'l' || opt == O_PERPID || opt == O_RETSTR))
 			opt = '?';
 		if (!c->bash && opt == O_SHELL)
 			opt = '?';
@@ -173,13 +172,27 @@ static void parse_args(struct pcfg *c, int argc, char **argv)
 			else
 				probe_usage(stdout, p);
 			exit(0);
-		case 'v': c->verbose = true; break;
-		case 'c': c->count = true; break;
-		case O_PERPID: c->per_pid = true; break;
-		case O_RETSTR: c->ret_str = true; break;
-		case O_JSON: c->json = true; break;
-		case O_SHELL: c->shell = optarg; break;
-		case 'l': c->list = optarg; break;
+		case 'v':
+			c->verbose = true;
+			break;
+		case 'c':
+			c->count = true;
+			break;
+		case O_PERPID:
+			c->per_pid = true;
+			break;
+		case O_RETSTR:
+			c->ret_str = true;
+			break;
+		case O_JSON:
+			c->json = true;
+			break;
+		case O_SHELL:
+			c->shell = optarg;
+			break;
+		case 'l':
+			c->list = optarg;
+			break;
 		case 'p':
 			if (parse_u64(optarg, 1, PS_PID_MAX, &v))
 				usage_error(p, "invalid pid '%s': expected a process id", optarg);
@@ -187,14 +200,18 @@ static void parse_args(struct pcfg *c, int argc, char **argv)
 			break;
 		case 'i':
 			if (parse_duration(optarg, &v) || v < 10000000ull || v > 86400000000000ull)
-				usage_error(p, "invalid --interval '%s': expected a duration from 10ms "
-					    "to 24h (e.g. 500ms, 2s)", optarg);
+				usage_error(
+					p,
+					"invalid --interval '%s': expected a duration from 10ms "
+					"to 24h (e.g. 500ms, 2s)",
+					optarg);
 			c->interval_ns = v;
 			have_interval = true;
 			break;
 		case 's':
 			if (parse_size(optarg, 1, PS_PROBE_STR_MAX, &v))
-				usage_error(p, "invalid --str-max '%s': expected a size from 1 to %u",
+				usage_error(p,
+					    "invalid --str-max '%s': expected a size from 1 to %u",
 					    optarg, PS_PROBE_STR_MAX);
 			c->str_max = v;
 			break;
@@ -222,7 +239,7 @@ static void parse_args(struct pcfg *c, int argc, char **argv)
 	}
 	if (optind == argc)
 		usage_error(p, "no SPEC given (e.g. u:libc:malloc, ur:/bin/bash:readline:%%s, "
-			    "usdt:BINARY:PROVIDER:NAME)");
+			       "usdt:BINARY:PROVIDER:NAME)");
 	if (argc - optind > PS_PROBE_MAX)
 		usage_error(p, "too many SPECs: at most %d", PS_PROBE_MAX);
 	if (c->per_pid && !c->count)
@@ -242,9 +259,13 @@ static void parse_args(struct pcfg *c, int argc, char **argv)
 		for (int i = 0; i < c->nspecs; i++)
 			any |= c->specs[i].kind == PS_PROBE_RETURN;
 		if (!any)
-			usage_error(p, "--ret-str is for return probes, and no SPEC is one: did you "
-				    "mean 'ur:%s'?", c->specs[0].text + (c->specs[0].text[0] == 'u' &&
-				    c->specs[0].text[1] == ':' ? 2 : 0));
+			usage_error(p,
+				    "--ret-str is for return probes, and no SPEC is one: did you "
+				    "mean 'ur:%s'?",
+				    c->specs[0].text + (c->specs[0].text[0] == 'u' &&
+									c->specs[0].text[1] == ':' ?
+								2 :
+								0));
 	}
 }
 
@@ -326,13 +347,17 @@ static int resolve_spec(struct pcfg *c, struct probe_spec *s)
 			return m;
 		}
 		if (m == 0) {
-			fprintf(stderr, "%s: %s: process %d does not map %s: the probe would never "
-				"fire there\n", c->prog, s->name, c->pid, s->path);
+			fprintf(stderr,
+				"%s: %s: process %d does not map %s: the probe would never "
+				"fire there\n",
+				c->prog, s->name, c->pid, s->path);
 			return -ENOENT;
 		}
 		if (m < 0)
-			fprintf(stderr, "%s: warning: cannot read /proc/%d/maps (%s): not checking "
-				"that it maps %s\n", c->prog, c->pid, strerror(-m), s->path);
+			fprintf(stderr,
+				"%s: warning: cannot read /proc/%d/maps (%s): not checking "
+				"that it maps %s\n",
+				c->prog, c->pid, strerror(-m), s->path);
 	}
 	return r;
 }
@@ -396,8 +421,10 @@ static int resolve_bash(struct pcfg *c)
 		 * library the named program never calls, and traced nothing.
 		 */
 		if (n <= 0) {
-			fprintf(stderr, "%s: %s has no readline() symbol of its own and does not link "
-				"libreadline: is it bash?\n", c->prog, path);
+			fprintf(stderr,
+				"%s: %s has no readline() symbol of its own and does not link "
+				"libreadline: is it bash?\n",
+				c->prog, path);
 			return -ENOENT;
 		}
 		if (probe_find_binary(soname, c->pid, lib, sizeof(lib), err, sizeof(err))) {
@@ -406,8 +433,8 @@ static int resolve_bash(struct pcfg *c)
 		}
 		r = resolve_bash_in(c, lib, err, sizeof(err));
 		if (r) {
-			fprintf(stderr, "%s: %s links %s, which has no readline() symbol\n", c->prog,
-				path, lib);
+			fprintf(stderr, "%s: %s links %s, which has no readline() symbol\n",
+				c->prog, path, lib);
 			return r;
 		}
 	}
@@ -416,9 +443,11 @@ static int resolve_bash(struct pcfg *c)
 		return r;
 	}
 	if (c->pid && probe_pid_maps(c->pid, c->specs[0].path) == 0) {
-		fprintf(stderr, probe_pid_alive(c->pid) ?
-			"%s: process %d does not map %s: not that bash?\n" :
-			"%s: process %d not found (gone?)\n", c->prog, c->pid, c->specs[0].path);
+		fprintf(stderr,
+			probe_pid_alive(c->pid) ?
+				"%s: process %d does not map %s: not that bash?\n" :
+				"%s: process %d not found (gone?)\n",
+			c->prog, c->pid, c->specs[0].path);
 		return -ENOENT;
 	}
 	return 0;
@@ -622,7 +651,9 @@ static const char *kind_name(int kind)
 static int attach_one(struct pcfg *c, struct probe_bpf *s, int i, struct bpf_link **link)
 {
 	struct probe_spec *sp = &c->specs[i];
-	struct ps_probe_cfg cfg = { .kind = sp->kind, .nargs = sp->nargs, .str_mask = sp->str_mask };
+	struct ps_probe_cfg cfg = { .kind = sp->kind,
+				    .nargs = sp->nargs,
+				    .str_mask = sp->str_mask };
 	__u32 key = i;
 	int err;
 
@@ -635,16 +666,15 @@ static int attach_one(struct pcfg *c, struct probe_bpf *s, int i, struct bpf_lin
 	if (sp->kind == PS_PROBE_USDT) {
 		LIBBPF_OPTS(bpf_usdt_opts, uo, .usdt_cookie = i);
 
-		*link = bpf_program__attach_usdt(s->progs.probe_usdt, c->pid ? c->pid : -1, sp->path,
-						 sp->provider, sp->usdt_name, &uo);
+		*link = bpf_program__attach_usdt(s->progs.probe_usdt, c->pid ? c->pid : -1,
+						 sp->path, sp->provider, sp->usdt_name, &uo);
 	} else {
 		LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = i,
 			    .retprobe = sp->kind == PS_PROBE_RETURN);
 
-		*link = bpf_program__attach_uprobe_opts(sp->kind == PS_PROBE_RETURN ?
-							s->progs.probe_return : s->progs.probe_entry,
-							c->pid ? c->pid : -1, sp->path, sp->offset,
-							&uo);
+		*link = bpf_program__attach_uprobe_opts(
+			sp->kind == PS_PROBE_RETURN ? s->progs.probe_return : s->progs.probe_entry,
+			c->pid ? c->pid : -1, sp->path, sp->offset, &uo);
 	}
 	if (!*link) {
 		err = -errno;
@@ -681,8 +711,11 @@ static int probe_sleepable(void *ctx, const struct ps_hook *h, char *why, size_t
 static const struct ps_hook_side probe_sides[] = { { "uprobe", true } };
 
 static const struct ps_hook probe_hooks[] = {
-	{ "uprobe-sleepable", 0, { "probe_entry", "probe_return", "probe_usdt" },
-	  PS_HOOK_SLEEPABLE | PS_HOOK_NOATTACH, probe_sleepable },
+	{ "uprobe-sleepable",
+	  0,
+	  { "probe_entry", "probe_return", "probe_usdt" },
+	  PS_HOOK_SLEEPABLE | PS_HOOK_NOATTACH,
+	  probe_sleepable },
 	{ "uprobe", 0, { "probe_entry", "probe_return", "probe_usdt" }, PS_HOOK_NOATTACH },
 };
 
@@ -711,8 +744,8 @@ static int ld_configure(void *ctx, struct bpf_object *obj, const struct ps_hook 
 	if (err)
 		return err;
 	s->rodata->ps_use_perf = ps_session_kind(c->sess) == PS_TRANSPORT_PERF;
-	s->rodata->ps_boottime = ps_kernel_has_helper(BPF_PROG_TYPE_KPROBE,
-						       BPF_FUNC_ktime_get_boot_ns);
+	s->rodata->ps_boottime =
+		ps_kernel_has_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_ktime_get_boot_ns);
 	s->rodata->targ_tgid = c->pid;
 	s->rodata->str_max = c->str_max;
 	s->rodata->count_mode = c->count;
@@ -796,7 +829,9 @@ static int run(struct pcfg *c)
 {
 	int forced[PS_HOOK_SIDES] = { -1, -1, -1, -1 };
 	struct ps_session_cfg sc = {
-		.tool = c->bash ? "bashreadline" : "probe", .json = c->json, .want = c->transport,
+		.tool = c->bash ? "bashreadline" : "probe",
+		.json = c->json,
+		.want = c->transport,
 		.bufsize = c->bufsize,
 	};
 	struct ps_loaded loaded;
@@ -827,12 +862,15 @@ static int run(struct pcfg *c)
 		goto out;
 	ps_clock_init(c->skel->rodata->ps_boottime);
 	c->last_report = ps_ktime_now();
-	ps_session_sink(c->sess, c->json ? &(struct ps_sink){ .event = json_event, .ctx = c }
-					 : &(struct ps_sink){ .header = table_header,
-							      .event = table_event, .ctx = c });
-	ret = ps_session_run(c->sess, &(struct ps_session_hooks){ .ready = ready, .tick = on_tick,
-								  .end = on_end, .ctx = c }) ?
-		      1 : 0;
+	ps_session_sink(c->sess, c->json ? &(struct ps_sink){ .event = json_event, .ctx = c } :
+					   &(struct ps_sink){ .header = table_header,
+							      .event = table_event,
+							      .ctx = c });
+	ret = ps_session_run(c->sess,
+			     &(struct ps_session_hooks){
+				     .ready = ready, .tick = on_tick, .end = on_end, .ctx = c }) ?
+		      1 :
+		      0;
 out:
 	if (c->skel)
 		ld_close(c);

@@ -10,9 +10,9 @@ static const struct {
 	const char *s;
 	int fmt;
 } fmts[] = {
-	{ "%d", PF_D }, { "%i", PF_D }, { "%u", PF_U }, { "%x", PF_X },
+	{ "%d", PF_D },	  { "%i", PF_D },    { "%u", PF_U },   { "%x", PF_X },
 	{ "%ld", PF_LD }, { "%lld", PF_LD }, { "%lu", PF_LU }, { "%llu", PF_LU },
-	{ "%lx", PF_LX }, { "%llx", PF_LX }, { "%p", PF_LX }, { "%s", PF_S },
+	{ "%lx", PF_LX }, { "%llx", PF_LX }, { "%p", PF_LX },  { "%s", PF_S },
 };
 
 int probe_fmt_parse(const char *s)
@@ -44,8 +44,7 @@ void probe_spec_free(struct probe_spec *s)
 
 #define MAX_FIELDS (4 + PS_PROBE_NARGS + 1)
 
-int probe_spec_parse(const char *text, bool ret_str, struct probe_spec *s, char *err,
-		     size_t errlen)
+int probe_spec_parse(const char *text, bool ret_str, struct probe_spec *s, char *err, size_t errlen)
 {
 	char *dup = strdup(text), *f[MAX_FIELDS], *p, *plus;
 	int nf = 0, nplain, maxfmt, r = -EINVAL;
@@ -70,8 +69,10 @@ int probe_spec_parse(const char *text, bool ret_str, struct probe_spec *s, char 
 	}
 	for (int i = 0; i < nf; i++) {
 		if (!*f[i]) {
-			snprintf(err, errlen, "empty field %d (expected u:BINARY:FUNCTION, "
-				 "ur:BINARY:FUNCTION or usdt:BINARY:PROVIDER:NAME)", i + 1);
+			snprintf(err, errlen,
+				 "empty field %d (expected u:BINARY:FUNCTION, "
+				 "ur:BINARY:FUNCTION or usdt:BINARY:PROVIDER:NAME)",
+				 i + 1);
 			goto out;
 		}
 	}
@@ -92,9 +93,12 @@ int probe_spec_parse(const char *text, bool ret_str, struct probe_spec *s, char 
 		int fm = probe_fmt_parse(f[i]);
 
 		if (fm < 0) {
-			snprintf(err, errlen, f[i][0] == '%' ?
-				 "unknown format '%s' (use %%d %%u %%x %%ld %%lu %%lx %%p %%s)" :
-				 "'%s' after the formats: formats go last", f[i]);
+			snprintf(
+				err, errlen,
+				f[i][0] == '%' ?
+					"unknown format '%s' (use %%d %%u %%x %%ld %%lu %%lx %%p %%s)" :
+					"'%s' after the formats: formats go last",
+				f[i]);
 			goto out;
 		}
 		s->fmt[s->nfmt++] = fm;
@@ -103,9 +107,12 @@ int probe_spec_parse(const char *text, bool ret_str, struct probe_spec *s, char 
 	}
 	maxfmt = s->kind == PS_PROBE_RETURN ? 1 : PS_PROBE_NARGS;
 	if (s->nfmt > maxfmt) {
-		snprintf(err, errlen, s->kind == PS_PROBE_RETURN ?
-			 "a return probe has one value, its return value: one format at most" :
-			 "at most %d argument formats", PS_PROBE_NARGS);
+		snprintf(
+			err, errlen,
+			s->kind == PS_PROBE_RETURN ?
+				"a return probe has one value, its return value: one format at most" :
+				"at most %d argument formats",
+			PS_PROBE_NARGS);
 		goto out;
 	}
 	if (s->kind == PS_PROBE_USDT) {
@@ -130,7 +137,8 @@ int probe_spec_parse(const char *text, bool ret_str, struct probe_spec *s, char 
 			char *end;
 
 			if (s->kind == PS_PROBE_RETURN) {
-				snprintf(err, errlen, "+OFFSET is for entry probes (u:): a return "
+				snprintf(err, errlen,
+					 "+OFFSET is for entry probes (u:): a return "
 					 "probe is set at the function's entry");
 				goto out;
 			}
@@ -138,7 +146,8 @@ int probe_spec_parse(const char *text, bool ret_str, struct probe_spec *s, char 
 			errno = 0;
 			s->func_off = strtoull(plus + 1, &end, 0);
 			if (!plus[1] || *end || errno || plus[1] == '-') {
-				snprintf(err, errlen, "bad offset '+%s' (decimal or 0x hex)", plus + 1);
+				snprintf(err, errlen, "bad offset '+%s' (decimal or 0x hex)",
+					 plus + 1);
 				goto out;
 			}
 			if (!*f[2]) {
@@ -151,7 +160,7 @@ int probe_spec_parse(const char *text, bool ret_str, struct probe_spec *s, char 
 	if (ret_str && s->kind == PS_PROBE_RETURN && s->nfmt == 0)
 		s->fmt[s->nfmt++] = PF_S;
 	s->text = strdup(text);
-	s->name = strndup(text, name_len);	/* the SPEC up to its formats */
+	s->name = strndup(text, name_len); /* the SPEC up to its formats */
 	if (!s->text || !s->name || !s->binary || (s->kind != PS_PROBE_USDT && !s->func) ||
 	    (s->kind == PS_PROBE_USDT && (!s->usdt_name || (nplain == 4 && !s->provider)))) {
 		r = -ENOMEM;
@@ -183,7 +192,8 @@ int probe_spec_resolve(struct probe_spec *s, const struct probe_elf *pe, char *e
 			return r;
 		if (s->func_off && size && s->func_off >= size) {
 			snprintf(err, errlen, "offset +%llu is past the end of '%s' (%llu bytes)",
-				 (unsigned long long)s->func_off, s->func, (unsigned long long)size);
+				 (unsigned long long)s->func_off, s->func,
+				 (unsigned long long)size);
 			return -ERANGE;
 		}
 		s->offset = off + s->func_off;
@@ -200,25 +210,29 @@ int probe_spec_resolve(struct probe_spec *s, const struct probe_elf *pe, char *e
 		n = probe_elf_find_usdt(pe, s->provider, s->usdt_name, &u);
 		if (n == 0) {
 			if (s->provider)
-				snprintf(err, errlen, "USDT probe '%s:%s' not found in %s", s->provider,
-					 s->usdt_name, pe->path);
+				snprintf(err, errlen, "USDT probe '%s:%s' not found in %s",
+					 s->provider, s->usdt_name, pe->path);
 			else
-				snprintf(err, errlen, "USDT probe '%s' not found in %s", s->usdt_name,
-					 pe->path);
+				snprintf(err, errlen, "USDT probe '%s' not found in %s",
+					 s->usdt_name, pe->path);
 			return -ENOENT;
 		}
 		if (n > 1) {
-			snprintf(err, errlen, "USDT probe name '%s' is used by %d providers in %s: "
-				 "say which (usdt:BINARY:PROVIDER:NAME)", s->usdt_name, n, pe->path);
+			snprintf(err, errlen,
+				 "USDT probe name '%s' is used by %d providers in %s: "
+				 "say which (usdt:BINARY:PROVIDER:NAME)",
+				 s->usdt_name, n, pe->path);
 			return -EEXIST;
 		}
 		if (u->nargs < 0) {
-			snprintf(err, errlen, "USDT probe '%s:%s': cannot decode its argument spec '%s'",
+			snprintf(err, errlen,
+				 "USDT probe '%s:%s': cannot decode its argument spec '%s'",
 				 u->provider, u->name, u->args);
 			return -EINVAL;
 		}
 		if (s->nfmt > u->nargs) {
-			snprintf(err, errlen, "USDT probe '%s:%s' has %d argument%s, %d format%s given",
+			snprintf(err, errlen,
+				 "USDT probe '%s:%s' has %d argument%s, %d format%s given",
 				 u->provider, u->name, u->nargs, u->nargs == 1 ? "" : "s", s->nfmt,
 				 s->nfmt == 1 ? "" : "s");
 			return -EINVAL;
@@ -228,7 +242,8 @@ int probe_spec_resolve(struct probe_spec *s, const struct probe_elf *pe, char *e
 			if (!s->provider)
 				return -ENOMEM;
 		}
-		s->nargs = s->nfmt ? s->nfmt : (u->nargs < PS_PROBE_NARGS ? u->nargs : PS_PROBE_NARGS);
+		s->nargs = s->nfmt ? s->nfmt :
+				     (u->nargs < PS_PROBE_NARGS ? u->nargs : PS_PROBE_NARGS);
 		/* defaults from the note: its size and sign say how to print */
 		for (int i = 0; i < s->nargs; i++)
 			s->val_fmt[i] = i < s->nfmt ? s->fmt[i] : (u->is_signed[i] ? PF_LD : PF_LU);

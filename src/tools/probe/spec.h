@@ -21,33 +21,33 @@
 #include "abi.h"
 
 enum probe_fmt {
-	PF_LD = 0,	/* default: signed 64-bit */
-	PF_D,		/* int */
-	PF_U,		/* unsigned int */
-	PF_X,		/* unsigned int, hex */
+	PF_LD = 0, /* default: signed 64-bit */
+	PF_D,	   /* int */
+	PF_U,	   /* unsigned int */
+	PF_X,	   /* unsigned int, hex */
 	PF_LU,
 	PF_LX,
-	PF_S,		/* char *, read as a string */
+	PF_S, /* char *, read as a string */
 };
 
 struct probe_spec {
-	char *text;		/* the SPEC as typed */
-	char *name;		/* the SPEC without its formats: how hits name the probe */
-	int kind;		/* enum ps_probe_kind */
-	char *binary;		/* as typed */
-	char *func;		/* u/ur: symbol or 0xADDR */
-	uint64_t func_off;	/* u/ur: +OFFSET */
-	char *provider;		/* usdt: NULL when not given */
+	char *text;	   /* the SPEC as typed */
+	char *name;	   /* the SPEC without its formats: how hits name the probe */
+	int kind;	   /* enum ps_probe_kind */
+	char *binary;	   /* as typed */
+	char *func;	   /* u/ur: symbol or 0xADDR */
+	uint64_t func_off; /* u/ur: +OFFSET */
+	char *provider;	   /* usdt: NULL when not given */
 	char *usdt_name;
-	int nfmt;		/* formats given */
-	uint8_t fmt[PS_PROBE_NARGS];	/* as given (ur: fmt[0] is the return value's) */
+	int nfmt;		     /* formats given */
+	uint8_t fmt[PS_PROBE_NARGS]; /* as given (ur: fmt[0] is the return value's) */
 
 	/* resolved (probe_spec_resolve) */
 	char path[PATH_MAX];
-	uint64_t offset;	/* u/ur: file offset of FUNCTION+OFFSET */
-	int nargs;		/* arguments fetched */
-	uint8_t val_fmt[PS_PROBE_NVALS];	/* each value's effective format */
-	uint32_t str_mask;	/* values read as strings */
+	uint64_t offset;		 /* u/ur: file offset of FUNCTION+OFFSET */
+	int nargs;			 /* arguments fetched */
+	uint8_t val_fmt[PS_PROBE_NVALS]; /* each value's effective format */
+	uint32_t str_mask;		 /* values read as strings */
 };
 
 /* Parse one SPEC (and apply --ret-str to a ur: spec without a format). 0, or -EINVAL with @err. */
