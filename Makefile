@@ -4,12 +4,18 @@
 
 OUT       ?= build
 CLANG     ?= clang
-CC        ?= gcc
+LLVM_STRIP ?= llvm-strip
+# make predefines CC=cc, so `CC ?= gcc` would never apply: override only the default.
+ifeq ($(origin CC),default)
+CC        := gcc
+endif
 BPFTOOL   ?= bpftool
 ARCH      := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/powerpc/;s/s390x/s390/')
 VERSION   := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
-BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+# Recursive (=), so $(CC) -dumpmachine runs when a BPF object is compiled, after
+# `make run`/`make check` installed gcc; at parse time it may not exist yet.
+BPF_CFLAGS = -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	-Isrc -Isrc/bpf -idirafter /usr/include/$(shell $(CC) -dumpmachine)
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
@@ -45,7 +51,7 @@ HELPER_BINS += $(patsubst tests/helpers32/%.c,$(OUT)/tests/%,$(HELPER32_SRCS))
 # every make rebuilds them. (Only these: a bare .SECONDARY would make every
 # target secondary and stop the version stamp from being remade.)
 .SECONDARY: $(SKELS) $(patsubst src/bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
-.PHONY: all deps test-deps clean check run test unit e2e bench helpers format
+.PHONY: all deps test-deps clean check run test unit e2e bench helpers format test-fresh
 
 all: $(OUT)/procsnoop $(addprefix $(OUT)/,$(TOOLS))
 
@@ -75,10 +81,13 @@ $(OUT)/obj/%.o: src/%.c | $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
+# llvm-strip -g drops the DWARF only (a quarter of the embedded object): .BTF and
+# .BTF.ext, which CO-RE and the verifier's line info need, stay.
 $(OUT)/bpf/%.bpf.o: src/bpf/%.bpf.c
 	@mkdir -p $(dir $@)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
 
 $(OUT)/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
@@ -110,12 +119,20 @@ helpers: $(HELPER_BINS)
 
 unit: $(UNIT_BINS)
 
-# The README's commands.
-run: deps all
+# The README's commands. The build is a sub-make that starts once the deps are
+# installed: as prerequisites beside deps, `make -j` would compile before gcc
+# and clang exist.
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
 	$(OUT)/procsnoop exec $(ARGS)
 
-check: test-deps all unit helpers
-	$(Q)python3 tests/run.py $(TESTS)
+check: test-deps
+	$(Q)$(MAKE) --no-print-directory all unit helpers
+	$(Q)PS_BUILD=$(abspath $(OUT)) python3 tests/run.py $(TESTS)
+
+# The README's two commands on a minimal Debian 12 (debootstrap), from a clone of HEAD.
+test-fresh:
+	$(Q)tests/fresh/run.sh $(abspath $(OUT))
 
 test: check
 

@@ -2,9 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # Install what building and testing procsnoop needs, from Debian 12 packages by name.
 # Idempotent: installs only what is missing, so it is cheap to run before every build.
+# As root it calls apt-get directly (a minimal Debian has no sudo); otherwise sudo.
 set -eu
-need_build=(make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev pkg-config)
-need_test=(python3 clang-format systemtap-sdt-dev tmux util-linux qemu-system-x86 busybox-static cpio)
+# llvm: llvm-strip for the BPF objects. The static link needs no libzstd: Debian
+# 12's libelf.a is built without it (-lbpf -lelf -lz is what pkg-config says).
+need_build=(make gcc libc6-dev clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev)
+# debootstrap: tests/fresh (make test-fresh, tests/e2e/test_fresh.py)
+need_test=(python3 clang-format systemtap-sdt-dev tmux util-linux qemu-system-x86 busybox-static
+	cpio debootstrap)
 want=("${need_build[@]}")
 [ "${1:-}" = "--test" ] && want+=("${need_test[@]}")
 [ "${1:-}" = "--bench" ] && want+=("${need_test[@]}" libbpf-tools bpftrace)
@@ -13,8 +18,19 @@ for p in "${want[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
+if ! command -v apt-get >/dev/null; then
+	echo "deps: missing ${missing[*]}, and no apt-get to install them (Debian 12 expected)" >&2
+	exit 1
+fi
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then
+	if ! command -v sudo >/dev/null; then
+		echo "deps: missing ${missing[*]}: run as root, or install sudo" >&2
+		exit 1
+	fi
+	SUDO=sudo
+fi
 echo "deps: installing ${missing[*]}" >&2
-SUDO=; [ "$(id -u)" -ne 0 ] && SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
