@@ -75,11 +75,11 @@ host_mirror() {
 		     /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == "bookworm") bw = 1 }
 		     END { if (!found) flush() }' "$f"
 	done
-	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+	{ cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null || true; } |
 		awk '$1 == "deb" { i = 2; if ($2 ~ /^\[/) while ($i !~ /\]$/) i++; if ($2 ~ /^\[/) i++
 		     if ($(i + 1) == "bookworm") print $i }'
 }
-mirror=${PS_FRESH_MIRROR:-$(host_mirror | head -n1)}
+mirror=${PS_FRESH_MIRROR:-$(host_mirror | head -n1 || true)}
 [ -n "$mirror" ] || { say "no bookworm mirror in /etc/apt/sources.list*"; exit 77; }
 command -v debootstrap >/dev/null ||
 	{ echo "fresh: debootstrap not installed (scripts/deps.sh --test installs it)" >&2; exit 1; }
