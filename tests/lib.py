@@ -9,9 +9,11 @@ the returned output.
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -27,6 +29,27 @@ class Skip(Exception):
 
 class Failure(AssertionError):
     pass
+
+
+class PublicBin:
+    """The binary and its link names, copied into a fresh 0755 directory, for runs as an
+    unprivileged user, who may not reach the build dir (a clone in /root is 0700).
+
+    with PublicBin() as d: run([os.path.join(d, "procsnoop"), ...], ...)
+    """
+
+    def __enter__(self):
+        self.dir = tempfile.mkdtemp(prefix="ps-bin-")
+        os.chmod(self.dir, 0o755)
+        shutil.copy2(BIN, os.path.join(self.dir, "procsnoop"))
+        for n in os.listdir(BUILD):
+            p = os.path.join(BUILD, n)
+            if os.path.islink(p) and os.readlink(p) == "procsnoop":
+                os.symlink("procsnoop", os.path.join(self.dir, n))
+        return self.dir
+
+    def __exit__(self, *exc):
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def helper(name):

@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 
-from lib import BUILD, BIN, Failure, Skip, Tracer, check, eq, helper, only, run
+from lib import BUILD, BIN, Failure, PublicBin, Skip, Tracer, check, eq, helper, only, run
 
 CLOCK = time.CLOCK_BOOTTIME
 
@@ -852,7 +852,10 @@ def test_bad_options():
 def test_not_root():
     if not hasattr(os, "setresuid"):
         raise Skip("no setresuid")
-    p = run([BIN, "exit"], timeout=30, preexec_fn=lambda: os.setresuid(65534, 65534, 65534))
+    # a copy: uid 65534 cannot reach the build dir of a clone in /root (0700)
+    with PublicBin() as d:
+        p = run([os.path.join(d, "procsnoop"), "exit"], timeout=30,
+                preexec_fn=lambda: os.setresuid(65534, 65534, 65534))
     eq(p.returncode, 1, "exit status without privileges")
     check(b"permission denied" in p.stderr, f"stderr: {p.stderr!r}")
 
