@@ -2,13 +2,18 @@
 # SPDX-License-Identifier: GPL-2.0
 """Run all tests: C unit tests (build/tests/unit_*), then end-to-end tests
 (tests/e2e/test_*.py, every function named test_*). Ends with the line
-'N passed, N failed, N skipped'. Exit 1 if anything failed.
+'N passed, N failed, N skipped'. Exit 1 if anything failed, or if end-to-end
+tests were selected without root (they need it: skipped, and said so).
 
   python3 tests/run.py [PATTERN...]   run tests whose name contains a PATTERN
+
+A test running longer than PS_TEST_TIMEOUT seconds (default 300) fails with its
+name; a test function may allow more with a `timeout` attribute.
 """
 import glob
 import importlib.util
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -20,6 +25,16 @@ import lib  # noqa: E402
 
 passed = failed = skipped = 0
 failures = []
+need_root = 0
+TIMEOUT = float(os.environ.get("PS_TEST_TIMEOUT", "300"))
+
+
+class Timeout(Exception):
+    pass
+
+
+def _alarm(signum, frame):
+    raise Timeout()
 
 
 def selected(name, pats):
@@ -48,7 +63,12 @@ def run_unit(pats):
         if not selected(base, pats) or "." in base or not os.access(exe, os.X_OK):
             continue
         t0 = time.monotonic()
-        p = subprocess.run([exe], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+        try:
+            p = subprocess.run([exe], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               timeout=min(TIMEOUT, 120))
+        except subprocess.TimeoutExpired as e:
+            report(base, "fail", f"timed out after {e.timeout:.0f} s", time.monotonic() - t0)
+            continue
         dt = time.monotonic() - t0
         seen = 0
         for ln in p.stdout.decode("utf-8", "replace").splitlines():
@@ -66,8 +86,8 @@ def run_unit(pats):
 
 
 def run_e2e(pats):
-    if os.geteuid() != 0:
-        print("e2e tests need root: skipped", flush=True)
+    global need_root
+    signal.signal(signal.SIGALRM, _alarm)
     for path in sorted(glob.glob(os.path.join(HERE, "e2e", "test_*.py"))):
         modname = os.path.splitext(os.path.basename(path))[0]
         spec = importlib.util.spec_from_file_location(modname, path)
@@ -83,13 +103,23 @@ def run_e2e(pats):
                 continue
             if os.geteuid() != 0:
                 report(name, "skip", "not root")
+                need_root += 1
                 continue
+            fn = getattr(mod, fname)
+            limit = getattr(fn, "timeout", TIMEOUT)
             t0 = time.monotonic()
             try:
-                getattr(mod, fname)()
+                signal.setitimer(signal.ITIMER_REAL, limit)
+                try:
+                    fn()
+                finally:
+                    signal.setitimer(signal.ITIMER_REAL, 0)
                 report(name, "ok", dt=time.monotonic() - t0)
             except lib.Skip as e:
                 report(name, "skip", str(e), time.monotonic() - t0)
+            except Timeout:
+                report(name, "fail", f"timed out after {limit:.0f} s (PS_TEST_TIMEOUT)\n" +
+                       traceback.format_exc(), time.monotonic() - t0)
             except Exception as e:
                 detail = str(e) if isinstance(e, AssertionError) else traceback.format_exc()
                 report(name, "fail", detail, time.monotonic() - t0)
@@ -104,9 +134,12 @@ def main():
         print("\nFailed:")
         for n, _ in failures:
             print("  " + n)
+    if need_root:
+        print(f"\nerror: the end-to-end tests need root: {need_root} not run "
+              "(run as root, e.g. sudo make check)", flush=True)
     print(f"\n{time.monotonic() - t0:.1f}s")
     print(f"{passed} passed, {failed} failed, {skipped} skipped")
-    return 1 if failed else 0
+    return 1 if failed or need_root else 0
 
 
 if __name__ == "__main__":
