@@ -1,13 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0
 """The shipped binary: static (no interpreter, no dynamic section), one link per
-tool in src/tools/tools.def, and every tool reachable both ways."""
+tool in src/tools/tools.def, and every tool reachable both ways. The Makefile's
+README targets: `make OUT=DIR check` tests DIR, not ./build."""
 import os
 import re
+import shutil
 import struct
 import subprocess
+import tempfile
 
 import lib
-from lib import BIN, BUILD, ROOT, check, eq
+from lib import BIN, BUILD, ROOT, Skip, check, eq
 
 
 def _program_headers(path):
@@ -61,3 +64,33 @@ def test_every_tool_has_its_link_and_help():
             check(q.stdout.startswith(f"Usage: {link}".encode()),
                   f"{link} --help names itself: {q.stdout[:80]!r}")
             check(link in top, f"procsnoop --help does not mention the link {link}")
+
+
+MARK = "ok marker_from_out_dir"
+
+
+def test_make_out_dir_check_tests_that_dir():
+    if not shutil.which("make"):
+        raise Skip("make not installed")
+    d = tempfile.mkdtemp(prefix="ps-out-")
+    try:
+        out = os.path.join(d, "build")
+        # an up-to-date copy of the build (timestamps kept: make rebuilds nothing)...
+        shutil.copytree(BUILD, out, symlinks=True,
+                        ignore=lambda p, names: {"fresh", "qemu"} & set(names)
+                        if os.path.samefile(p, BUILD) else set())
+        # ...with one more "unit test" that only this copy has (make does not know it)
+        unit = os.path.join(out, "tests", "unit_only_in_out_dir")
+        with open(unit, "w") as f:
+            f.write(f"#!/bin/sh\necho '{MARK}'\n")
+        os.chmod(unit, 0o755)
+        p = subprocess.run(["make", "-s", "-C", ROOT, f"OUT={out}", "check", "TESTS=unit_only_in_out_dir"],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=600)
+        text = p.stdout.decode(errors="replace")
+        eq(p.returncode, 0, f"make OUT=DIR check: exit status; output:\n{text[-2000:]}")
+        lines = text.splitlines()
+        check(any(ln.startswith("OK   unit_only_in_out_dir:marker_from_out_dir ") for ln in lines),
+              f"make OUT=DIR check did not run DIR's tests:\n{text[-2000:]}")
+        eq(lines[-1], "1 passed, 0 failed, 0 skipped", "last line")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
