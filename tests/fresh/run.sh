@@ -139,10 +139,24 @@ bind_machine "$root"
 "${inside_env[@]}" chroot "$root" /bin/sh -c "git -c advice.detachedHead=false clone -q \
 	/tmp/procsnoop.bundle /root/procsnoop && cd /root/procsnoop && git checkout -q $head" ||
 	fail "git clone in the chroot"
-rm -f "$root/tmp/procsnoop.bundle"
 say "cloned $head into /root/procsnoop (/root mode $(stat -c %a "$root/root"))"
 
-# 3. ./make.sh run: deps, build, execsnoop; SIGINT once its table header is out
+# 3a. not root, no sudo (a minimal Debian has none), make missing: one clear line, exit 1
+"${inside_env[@]}" chroot "$root" /bin/sh -c "git -c advice.detachedHead=false clone -q \
+	/tmp/procsnoop.bundle /tmp/nobody && chmod -R a+rX /tmp/nobody" || fail "second clone"
+rm -f "$root/tmp/procsnoop.bundle"
+rc=0
+"${inside_env[@]}" chroot "$root" setpriv --reuid=65534 --regid=65534 --clear-groups \
+	/bin/sh -c 'cd /tmp/nobody && exec ./make.sh run' >"$cache/nobody.log" 2>&1 || rc=$?
+if [ "$rc" -ne 1 ] || [ "$(wc -l <"$cache/nobody.log")" -ne 1 ] ||
+	! grep -q '^deps: missing make .*: run as root, or install sudo$' "$cache/nobody.log"; then
+	cat "$cache/nobody.log" >&2
+	fail "./make.sh run as uid 65534 without sudo: exit status $rc, want 1 and one clear line"
+fi
+rm -rf "$root/tmp/nobody"
+say "./make.sh run as uid 65534, no sudo: exit 1, $(cat "$cache/nobody.log")"
+
+# 3b. ./make.sh run: deps, build, execsnoop; SIGINT once its table header is out
 t=$(now)
 rm -f "$cache/run.fifo" && mkfifo "$cache/run.fifo"
 "${inside_env[@]}" chroot "$root" /bin/sh -c 'cd /root/procsnoop && exec ./make.sh run' \
