@@ -8,7 +8,8 @@ tests were selected without root (they need it: skipped, and said so).
   python3 tests/run.py [PATTERN...]   run tests whose name contains a PATTERN
 
 A test running longer than PS_TEST_TIMEOUT seconds (default 300) fails with its
-name; a test function may allow more with a `timeout` attribute.
+name; a module may allow more with TIMEOUT = SECONDS, a function with a
+`timeout` attribute.
 """
 import glob
 import importlib.util
@@ -106,7 +107,7 @@ def run_e2e(pats):
                 need_root += 1
                 continue
             fn = getattr(mod, fname)
-            limit = getattr(fn, "timeout", TIMEOUT)
+            limit = getattr(fn, "timeout", getattr(mod, "TIMEOUT", TIMEOUT))
             t0 = time.monotonic()
             try:
                 signal.setitimer(signal.ITIMER_REAL, limit)

@@ -11,6 +11,8 @@ import subprocess
 
 from lib import BUILD, ROOT, Skip, check, eq
 
+TIMEOUT = 3000   # per test, for tests/run.py (a cold debootstrap, then a whole suite inside)
+
 
 def test_fresh():
     if os.environ.get("PS_FRESH_INSIDE"):
@@ -36,5 +38,3 @@ def test_fresh():
        ["SKIP test_fresh:test_fresh [0.00s] (inside the fresh-machine test already "
         "(PS_FRESH_INSIDE))"], "the suite inside does not recurse")
 
-
-test_fresh.timeout = 3000

@@ -25,6 +25,8 @@ CASES = [
 ]
 
 _console = None
+# per test, for tests/run.py: the first test boots the VM, which boot() allows 900 s
+TIMEOUT = 1000
 
 
 def boot():
