@@ -10,6 +10,8 @@ need_build=(make gcc libc6-dev clang llvm libbpf-dev bpftool libelf-dev zlib1g-d
 # debootstrap: tests/fresh (make test-fresh, tests/e2e/test_fresh.py)
 need_test=(python3 clang-format systemtap-sdt-dev tmux util-linux qemu-system-x86 busybox-static
 	cpio debootstrap)
+# the 32-bit test helpers (tests/helpers32, built on x86_64 only): gcc -m32 -static
+[ "$(uname -m)" = x86_64 ] && need_test+=(gcc-multilib)
 want=("${need_build[@]}")
 [ "${1:-}" = "--test" ] && want+=("${need_test[@]}")
 [ "${1:-}" = "--bench" ] && want+=("${need_test[@]}" libbpf-tools bpftrace)
