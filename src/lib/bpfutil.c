@@ -161,6 +161,13 @@ int ps_kernel_can_fentry(const char *func)
 	return err;
 }
 
+bool ps_kernel_has_func(const char *func)
+{
+	struct btf *btf = vmlinux_btf();
+
+	return btf && btf__find_by_name_kind(btf, func, BTF_KIND_FUNC) > 0;
+}
+
 bool ps_kernel_has_ringbuf(void)
 {
 	return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) > 0;

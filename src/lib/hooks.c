@@ -101,13 +101,33 @@ static bool usable(const struct ps_hookset *set, struct hook_state *st, int h, v
 	return false;
 }
 
+/* The earlier side's pick that covers hook @h (see ps_hook.covered_by), or NULL. */
+static const struct ps_hook *covering(const struct ps_hookset *set, int h, const int picked[])
+{
+	const char *by = set->hooks[h].covered_by;
+
+	for (int s = 0; by && s < set->hooks[h].side; s++)
+		if (!strcmp(set->hooks[picked[s]].name, by))
+			return &set->hooks[picked[s]];
+	return NULL;
+}
+
 /* The hook of @side to try now, or -1 with the reason reported. */
 static int pick(const struct ps_hookset *set, struct hook_state *st, int side, int forced,
-		void *ctx, bool verbose)
+		void *ctx, bool verbose, const int picked[])
 {
+	const struct ps_hook *cov;
 	bool any_load = false;
 
 	if (forced >= 0) {
+		cov = covering(set, forced, picked);
+		if (cov) {
+			fprintf(stderr,
+				"%s: hook '%s' (forced with --hook) cannot be used with '%s', "
+				"which does its work already\n",
+				set->tool, set->hooks[forced].name, cov->name);
+			return -1;
+		}
 		if (usable(set, st, forced, ctx, verbose))
 			return forced;
 		fprintf(stderr, "%s: hook '%s' (forced with --hook) cannot be used: %s%s\n",
@@ -115,9 +135,20 @@ static int pick(const struct ps_hookset *set, struct hook_state *st, int side, i
 			st->load_failed[forced] && !verbose ? " (-v shows the verifier log)" : "");
 		return -1;
 	}
-	for (int h = 0; h < set->nhooks; h++)
-		if (set->hooks[h].side == side && usable(set, st, h, ctx, verbose))
+	for (int h = 0; h < set->nhooks; h++) {
+		if (set->hooks[h].side != side)
+			continue;
+		/* not a failure: asked again next round, the cover may be gone */
+		cov = covering(set, h, picked);
+		if (cov) {
+			if (verbose)
+				fprintf(stderr, "%s: hook '%s': not needed: '%s' does its work\n",
+					set->tool, set->hooks[h].name, cov->name);
+			continue;
+		}
+		if (usable(set, st, h, ctx, verbose))
 			return h;
+	}
 	fprintf(stderr, "%s: no usable %s hook:", set->tool, set->sides[side].name);
 	for (int h = 0; h < set->nhooks; h++) {
 		if (set->hooks[h].side != side)
@@ -242,7 +273,7 @@ int ps_hooks_load(const struct ps_hookset *set, const int forced[PS_HOOK_SIDES],
 		int err;
 
 		for (int s = 0; s < set->nsides; s++) {
-			picked[s] = pick(set, &st, s, forced[s], ctx, verbose);
+			picked[s] = pick(set, &st, s, forced[s], ctx, verbose, picked);
 			if (picked[s] < 0)
 				return -ENOENT;
 		}

@@ -39,6 +39,10 @@ struct ps_hook {
 	int (*probe)(void *ctx, const struct ps_hook *h, char *why, size_t len);
 	/* after the object is open and configured, before load (attach targets) */
 	int (*prepare)(void *ctx, struct bpf_object *obj, const struct ps_hook *h);
+	/* not used when the hook of this name is picked on an earlier side:
+	 * that one does this one's work already (running both would report
+	 * twice); the side then falls back to the next hook */
+	const char *covered_by;
 };
 
 struct ps_hook_side {
