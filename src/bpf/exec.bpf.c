@@ -18,13 +18,18 @@
  *                 tracepoints (need tracefs) | raw sys_enter/sys_exit
  *   exec side:    tp_btf | raw_tp | classic tracepoint
  *
+ *   compat side:  fentry/fexit on the ia32 compat syscall functions |
+ *                 raw sys_exit (compat_sys_exit) | nothing
+ *
  * 32-bit (compat) execs: the fentry targets (__x64_sys_*) and the syscall
  * tracepoints never see them (the syscall tracepoints skip compat
  * syscalls: kernel/trace/trace_syscalls.c, trace_get_syscall_nr() returns
  * -1 for in_compat_syscall()). Their successes show at sched_process_exec
- * anyway; their failures are caught by compat_sys_exit, a raw sys_exit
- * program that runs for every syscall and leaves at once unless the
- * syscall is a compat one. raw-sys handles both ABIs itself.
+ * anyway; their failures need a compat side of their own: fentry/fexit on
+ * __ia32_compat_sys_execve[at] (free for every other syscall), else
+ * compat_sys_exit, a raw sys_exit program that runs for every syscall and
+ * leaves at once unless the syscall failed and is a compat one. raw-sys
+ * handles both ABIs itself: then the compat side loads nothing.
  */
 #include "ident.bpf.h"
 
@@ -630,11 +635,12 @@ int raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 }
 
 /*
- * With fentry or sys-tp, the companion that sees compat failures: at
+ * compat-raw, where compat-fentry cannot run (e.g. fentry refused): at
  * sys_exit of a failed compat execve the registers still hold its
  * arguments (only ax has changed, to the return value), so no entry
  * program is needed. It runs for every syscall on the machine: the common
- * path is one read of thread_info.status.
+ * path is the sign of the return value, then one read of
+ * thread_info.status; --no-compat drops it.
  */
 SEC("raw_tracepoint/sys_exit")
 int compat_sys_exit(struct bpf_raw_tracepoint_args *ctx)
@@ -659,6 +665,52 @@ int compat_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	return report_failure(ctx, ret, &in);
 }
+
+#if defined(__TARGET_ARCH_x86)
+/*
+ * compat-fentry: the i386 table's execve/execveat are compat_sys_execve[at]
+ * (arch/x86/entry/syscalls/syscall_32.tbl), reached through the
+ * __ia32_compat_sys_* wrappers (asm/syscall_wrapper.h) that take the user
+ * registers. Only a 32-bit exec runs these programs. The entry stash also
+ * marks a 32-bit caller's success compat, which sched_process_exec alone
+ * cannot tell.
+ */
+static __always_inline int compat_enter(struct pt_regs *regs, long id)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct inflight in = {};
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	if (!compat_args(regs, id, &in) || !pass_filters(task))
+		return 0;
+	bpf_map_update_elem(&inflight, &tid, &in, BPF_ANY);
+	return 0;
+}
+
+SEC("fentry/__ia32_compat_sys_execve")
+int BPF_PROG(compat_fentry_execve, struct pt_regs *regs)
+{
+	return compat_enter(regs, NR_IA32_EXECVE);
+}
+
+SEC("fentry/__ia32_compat_sys_execveat")
+int BPF_PROG(compat_fentry_execveat, struct pt_regs *regs)
+{
+	return compat_enter(regs, NR_IA32_EXECVEAT);
+}
+
+SEC("fexit/__ia32_compat_sys_execve")
+int BPF_PROG(compat_fexit_execve, struct pt_regs *regs, long ret)
+{
+	return on_exit(ctx, ret);
+}
+
+SEC("fexit/__ia32_compat_sys_execveat")
+int BPF_PROG(compat_fexit_execveat, struct pt_regs *regs, long ret)
+{
+	return on_exit(ctx, ret);
+}
+#endif
 
 /* ---- hooks: exec side ---- */
 
