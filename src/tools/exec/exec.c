@@ -37,6 +37,7 @@ struct exec_cfg {
 	bool bufsize_given; /* --buffer-size was given (else it may be raised) */
 	int transport;
 	int forced[PS_HOOK_SIDES]; /* --hook: per side, a hook index or -1 */
+	bool no_compat;		   /* --no-compat */
 	struct ps_session *sess;
 };
 
@@ -72,9 +73,15 @@ static void usage(FILE *f, const char *prog)
 		"                          --max-args-bytes needs if more)\n"
 		"      --transport KIND    ringbuf | perf | auto (default auto: ringbuf if the\n"
 		"                          kernel has it)\n"
+		"      --no-compat         do not report failed 32-bit (compat) execs, unless\n"
+		"                          raw-sys does; saves the compat-raw program's cost\n"
+		"                          on every syscall of the machine where compat-fentry\n"
+		"                          cannot run (~20 ns per syscall measured, ~60 ns\n"
+		"                          in-kernel run time with bpf_stats)\n"
 		"      --hook LIST         force hooks, comma-separated, one per side:\n"
 		"                          syscall side: fentry | sys-tp | raw-sys\n"
 		"                          exec side:    exec-btf | exec-raw | exec-tp\n"
+		"                          compat side:  compat-fentry | compat-raw | compat-off\n"
 		"  -v, --verbose           show libbpf and verifier messages\n"
 		"  -h, --help              this help\n"
 		"\n"
@@ -89,6 +96,8 @@ static void usage(FILE *f, const char *prog)
 		prog, prog, prog, prog, prog, prog);
 }
 
+static void check_compat(struct exec_cfg *c);
+
 static void parse_args(struct exec_cfg *c, int argc, char **argv)
 {
 	enum {
@@ -99,7 +108,8 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 		O_HOOK,
 		O_BUFSIZE,
 		O_FAILS_ONLY,
-		O_ALL_ATTEMPTS
+		O_ALL_ATTEMPTS,
+		O_NO_COMPAT
 	};
 	static const struct option lo[] = { { "time", no_argument, NULL, 'T' },
 					    { "timestamp", no_argument, NULL, 't' },
@@ -122,6 +132,7 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 					    { "buffer-size", required_argument, NULL, O_BUFSIZE },
 					    { "transport", required_argument, NULL, O_TRANSPORT },
 					    { "hook", required_argument, NULL, O_HOOK },
+					    { "no-compat", no_argument, NULL, O_NO_COMPAT },
 					    {} };
 	const char *p = c->prog;
 	uint64_t v;
@@ -228,6 +239,9 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 		case O_HOOK:
 			ps_hooks_parse(&exec_hookset, p, optarg, c->forced);
 			break;
+		case O_NO_COMPAT:
+			c->no_compat = true;
+			break;
 		case ':':
 			usage_error(p, "option '%s' needs a value", argv[optind - 1]);
 		default:
@@ -238,6 +252,7 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 		usage_error(p, "unexpected argument '%s'", argv[optind]);
 	if (c->po.time && c->po.timestamp)
 		usage_error(p, "-T and -t are exclusive: pick one time column");
+	check_compat(c);
 }
 
 static size_t pow2_ceil(size_t v)
@@ -693,7 +708,7 @@ static void json_event(void *ctx, int kind, const void *view)
 
 /* ---- loading ---- */
 
-enum { SIDE_SYS, SIDE_EXEC, SIDE_NR };
+enum { SIDE_SYS, SIDE_EXEC, SIDE_COMPAT, SIDE_NR };
 
 static int probe_fentry(void *ctx, const struct ps_hook *h, char *why, size_t len)
 {
@@ -740,48 +755,125 @@ static int prepare_fentry(void *ctx, struct bpf_object *obj, const struct ps_hoo
 	return 0;
 }
 
+/* The i386 ABI's execve/execveat on x86-64 (see exec.bpf.c, compat side). */
+static const char *const compat_funcs[] = { "__ia32_compat_sys_execve",
+					    "__ia32_compat_sys_execveat" };
+
+/* Does the kernel run 32-bit programs at all? Its ia32 execve says so. */
+static int compat_abi(char *why, size_t len)
+{
+#ifdef __x86_64__
+	for (size_t i = 0; i < sizeof(compat_funcs) / sizeof(compat_funcs[0]); i++) {
+		if (!ps_kernel_has_func(compat_funcs[i])) {
+			snprintf(why, len,
+				 "no IA32 emulation in this kernel (no %s in its BTF): "
+				 "no 32-bit execs to see",
+				 compat_funcs[i]);
+			return -ENOENT;
+		}
+	}
+	return 0;
+#else
+	snprintf(why, len, "32-bit (compat) execs are handled on x86-64 only");
+	return -EOPNOTSUPP;
+#endif
+}
+
+static int probe_compat_fentry(void *ctx, const struct ps_hook *h, char *why, size_t len)
+{
+	int err = compat_abi(why, len);
+
+	for (size_t i = 0; !err && i < sizeof(compat_funcs) / sizeof(compat_funcs[0]); i++) {
+		err = ps_kernel_can_fentry(compat_funcs[i]);
+		if (err)
+			snprintf(why, len, "the kernel refuses fentry on %s: %s", compat_funcs[i],
+				 strerror(-err));
+	}
+	return err;
+}
+
+static int probe_compat_raw(void *ctx, const struct ps_hook *h, char *why, size_t len)
+{
+	return compat_abi(why, len);
+}
+
 static const struct ps_hook_side exec_sides[SIDE_NR] = {
 	[SIDE_SYS] = { "syscall-side", true },
 	[SIDE_EXEC] = { "exec-side", true },
+	[SIDE_COMPAT] = { "compat-side", true },
 };
-
-#ifdef __x86_64__
-#define COMPAT_EXIT "compat_sys_exit"
-#else
-#define COMPAT_EXIT NULL
-#endif
 
 /* In order of preference, per side. */
 static const struct ps_hook exec_hooks[] = {
-	/*
-	 * COMPAT_EXIT: the __x64_sys_* fentry targets and the syscall
-	 * tracepoints never see 32-bit (compat) syscalls; a raw sys_exit
-	 * companion reports their failed execs (raw-sys sees both ABIs).
-	 */
 	{ "fentry",
 	  SIDE_SYS,
-	  { "fentry_execve", "fentry_execveat", "fexit_execve", "fexit_execveat", COMPAT_EXIT },
+	  { "fentry_execve", "fentry_execveat", "fexit_execve", "fexit_execveat" },
 	  0,
 	  probe_fentry,
 	  prepare_fentry },
 	{ "sys-tp",
 	  SIDE_SYS,
-	  { "tp_enter_execve", "tp_enter_execveat", "tp_exit_execve", "tp_exit_execveat",
-	    COMPAT_EXIT },
+	  { "tp_enter_execve", "tp_enter_execveat", "tp_exit_execve", "tp_exit_execveat" },
 	  0,
 	  probe_tracefs },
 	{ "raw-sys", SIDE_SYS, { "raw_sys_enter", "raw_sys_exit" } },
 	{ "exec-btf", SIDE_EXEC, { "btf_exec" } },
 	{ "exec-raw", SIDE_EXEC, { "raw_exec" } },
 	{ "exec-tp", SIDE_EXEC, { "tp_exec" }, 0, probe_tracefs },
+	/*
+	 * The __x64_sys_* fentry targets and the syscall tracepoints never see
+	 * 32-bit (compat) syscalls: their failed execs need a side of their
+	 * own. compat-fentry costs nothing to other syscalls; compat-raw runs
+	 * at every syscall exit of the machine. raw-sys sees both ABIs itself.
+	 */
+	{ "compat-fentry",
+	  SIDE_COMPAT,
+	  { "compat_fentry_execve", "compat_fentry_execveat", "compat_fexit_execve",
+	    "compat_fexit_execveat" },
+	  0,
+	  probe_compat_fentry,
+	  NULL,
+	  "raw-sys" },
+	{ "compat-raw", SIDE_COMPAT, { "compat_sys_exit" }, 0, probe_compat_raw, NULL, "raw-sys" },
+	{ "compat-off", SIDE_COMPAT, {} },
 };
+
+#define NHOOKS (int)(sizeof(exec_hooks) / sizeof(exec_hooks[0]))
+
+static int hook_named(const char *name)
+{
+	for (int i = 0; i < NHOOKS; i++)
+		if (!strcmp(exec_hooks[i].name, name))
+			return i;
+	return -1;
+}
+
+/* --no-compat and --hook: one compat-side choice, never a double report. */
+static void check_compat(struct exec_cfg *c)
+{
+	int f = c->forced[SIDE_COMPAT], s = c->forced[SIDE_SYS];
+
+	if (c->no_compat) {
+		if (f >= 0 && f != hook_named("compat-off"))
+			usage_error(c->prog, "--no-compat contradicts --hook %s: give one",
+				    exec_hooks[f].name);
+		c->forced[SIDE_COMPAT] = hook_named("compat-off");
+	}
+	if (f >= 0 && s >= 0 && exec_hooks[f].covered_by &&
+	    !strcmp(exec_hooks[f].covered_by, exec_hooks[s].name))
+		usage_error(c->prog,
+			    "--hook %s,%s: %s reports 32-bit execs itself; with %s they would be "
+			    "reported twice (use compat-off)",
+			    exec_hooks[s].name, exec_hooks[f].name, exec_hooks[s].name,
+			    exec_hooks[f].name);
+}
 
 static const struct ps_hookset exec_hookset = {
 	.tool = "exec",
 	.sides = exec_sides,
 	.nsides = SIDE_NR,
 	.hooks = exec_hooks,
-	.nhooks = sizeof(exec_hooks) / sizeof(exec_hooks[0]),
+	.nhooks = NHOOKS,
 };
 
 struct exec_run {
