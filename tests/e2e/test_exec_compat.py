@@ -15,6 +15,14 @@ from test_exec_lib import (TRANSPORTS, Tracer, check, check_exec, eq, execs,  # 
 ME = os.getpid()
 # The syscall-side hook sets that run here (fentry is refused by this kernel).
 SYS_SETS = (None, "raw-sys")
+# What the ready line lists (fentry refused here: the default is sys-tp +
+# exec-btf + compat-raw; raw-sys sees compat syscalls itself: no compat side).
+SYS_TP = ["tracepoint/syscalls/sys_enter_execve", "tracepoint/syscalls/sys_enter_execveat",
+          "tracepoint/syscalls/sys_exit_execve", "tracepoint/syscalls/sys_exit_execveat"]
+RAW_SYS = ["raw_tracepoint/sys_enter", "raw_tracepoint/sys_exit"]
+EXEC_BTF = ["tp_btf/sched_process_exec"]
+COMPAT_RAW = ["raw_tracepoint/sys_exit"]
+READY_HOOKS = {None: SYS_TP + EXEC_BTF + COMPAT_RAW, "raw-sys": RAW_SYS + EXEC_BTF}
 
 
 def _tracer(tr, hook, extra=()):
@@ -51,6 +59,8 @@ def test_exec_compat_failures_and_successes():
             what = f"{tr} {hook or 'default hooks'}"
             m = [marker() for _ in range(5)]
             t = _tracer(tr, hook)
+            # exactly one program that sees compat failures: never two reports
+            eq(t.ready.get("hooks"), READY_HOOKS[hook], f"{what}: ready hooks")
             r1 = _out([e32, "exec", f"/nonexistent/{m[0]}", "a0", m[0], ""])
             r2 = _out([edo, "int80", f"/nonexistent/{m[1]}", "b0", m[1]])
             r3 = _out([e32, "execveat", "/bin", f"no-{m[2]}", "c0", m[2]])
@@ -79,12 +89,83 @@ def test_exec_compat_failures_and_successes():
             e = only(_mine(t, m[3]), f"{what}: -m32 successful execve")
             check_exec(e, what + " -m32 success", ppid=ME, comm=b"true", filename=b"/bin/true",
                        args=[b"true", m[3].encode()], ret=0)
-            # raw-sys sees the compat entry; the other hooks only the exec itself
+            # raw-sys sees the compat entry; sys-tp + compat-raw only the exec itself
             eq(e.get("compat"), True if hook == "raw-sys" else None,
                f"{what}: compat of a 32-bit caller's success")
             e = only(_mine(t, m[4]), f"{what}: 64-bit failed execve")
             check_exec(e, what + " 64-bit", ppid=ME, ret=-errno.ENOENT, compat=False,
                        args=[f"/nonexistent/{m[4]}".encode(), m[4].encode()])
+
+
+def test_exec_no_compat_drops_32bit_failures_only():
+    """--no-compat: no raw sys_exit program at all; a failed 32-bit exec is then
+    not reported (the documented trade-off), while 64-bit capture and a 32-bit
+    caller's success (seen at sched_process_exec) are unchanged. --hook
+    compat-off is the same choice. With raw-sys, 32-bit failures stay (raw-sys
+    sees them itself), exactly once."""
+    if not _is_amd64():
+        raise lib.Skip("x86-64 only")
+    e32 = lib.helper("exec32")
+    edo = lib.helper("exec_do")
+    cases = ((["--no-compat"], SYS_TP + EXEC_BTF, False),
+             (["--hook", "compat-off"], SYS_TP + EXEC_BTF, False),
+             (["--no-compat", "--hook", "raw-sys"], RAW_SYS + EXEC_BTF, True))
+    for tr in TRANSPORTS:
+        for extra, hooks, sees32 in cases:
+            what = f"{tr} {' '.join(extra)}"
+            m = [marker() for _ in range(5)]
+            t = _tracer(tr, None, extra)
+            eq(t.ready.get("hooks"), hooks, f"{what}: ready hooks")
+            r1 = _out([e32, "exec", f"/nonexistent/{m[0]}", "a0", m[0]])
+            r2 = _out([edo, "int80", f"/nonexistent/{m[1]}", "b0", m[1]])
+            r3 = _out([e32, "execveat", "/bin", f"no-{m[2]}", "c0", m[2]])
+            _out([e32, "exec", "/bin/true", "true", m[3]])
+            _, r5 = run_exec([f"/nonexistent/{m[4]}", m[4]])
+            t.stop()
+            eq(t.rc, 0, f"{what}: tracer exit status")
+            eq((r1, r2, r3[1], r5), (["-2"], ["-2"], "-2", -errno.ENOENT),
+               f"{what}: what the callers saw")
+            for i, kind in ((0, "-m32 execve"), (1, "int $0x80 execve"), (2, "-m32 execveat")):
+                evs = _mine(t, m[i])
+                if not sees32:
+                    eq(evs, [], f"{what}: failed {kind} reported without a compat side")
+                    continue
+                e = only(evs, f"{what}: failed {kind}")
+                check_exec(e, f"{what} {kind}", ppid=ME, ret=-errno.ENOENT, compat=True,
+                           args=[(b"a0", b"b0", b"c0")[i], m[i].encode()])
+            e = only(_mine(t, m[3]), f"{what}: -m32 successful execve")
+            check_exec(e, what + " -m32 success", ppid=ME, comm=b"true", filename=b"/bin/true",
+                       args=[b"true", m[3].encode()], ret=0)
+            eq(e.get("compat"), True if sees32 else None, f"{what}: compat of the success")
+            e = only(_mine(t, m[4]), f"{what}: 64-bit failed execve")
+            check_exec(e, what + " 64-bit", ppid=ME, ret=-errno.ENOENT, compat=False,
+                       filename=f"/nonexistent/{m[4]}".encode(),
+                       args=[f"/nonexistent/{m[4]}".encode(), m[4].encode()])
+
+
+def test_exec_compat_side_usage():
+    """One compat choice, never a double report: contradictions are usage
+    errors (exit 2, one clear line); -v says why raw-sys has no compat side."""
+    if not _is_amd64():
+        raise lib.Skip("x86-64 only")
+    for args, words in ((["--hook", "raw-sys,compat-raw"], ["raw-sys", "compat-raw", "twice"]),
+                        (["--hook", "compat-fentry,raw-sys"], ["raw-sys", "compat-fentry",
+                                                               "twice"]),
+                        (["--no-compat", "--hook", "compat-raw"], ["--no-compat", "compat-raw"]),
+                        (["--hook", "compat-raw,compat-off"], ["compat-raw", "compat-off",
+                                                               "compat-side"])):
+        p = lib.run([lib.BIN, "exec"] + args)
+        err = p.stderr.decode()
+        eq(p.returncode, 2, f"{args}: exit status ({err!r})")
+        eq(p.stdout, b"", f"{args}: stdout")
+        check(all(w in err.splitlines()[0] for w in words), f"{args}: message {err!r}")
+    t = Tracer(["exec", "--json", "-v", "-P", str(ME), "--hook", "raw-sys"]).start()
+    t.stop()
+    eq(t.rc, 0, "raw-sys -v: exit status")
+    err = t.stderr.decode()
+    for h in ("compat-fentry", "compat-raw"):
+        check(f"hook '{h}': not needed: 'raw-sys' does its work" in err,
+              f"raw-sys -v: no reason for skipping {h}: {err[-2000:]!r}")
 
 
 def test_exec_raw_sys_i386_numbers_are_not_execs():

@@ -14,12 +14,15 @@ from test_exec_lib import (Tracer, b, check, check_exec, eq, execs, helper_out, 
 
 ME = os.getpid()
 SYS_HOOKS = {
-    # + the compat-failure companion (the syscall tracepoints skip 32-bit syscalls)
     "sys-tp": ["tracepoint/syscalls/sys_enter_execve", "tracepoint/syscalls/sys_enter_execveat",
-               "tracepoint/syscalls/sys_exit_execve", "tracepoint/syscalls/sys_exit_execveat"]
-    + (["raw_tracepoint/sys_exit"] if os.uname().machine == "x86_64" else []),
+               "tracepoint/syscalls/sys_exit_execve", "tracepoint/syscalls/sys_exit_execveat"],
     "raw-sys": ["raw_tracepoint/sys_enter", "raw_tracepoint/sys_exit"],
 }
+# The compat side this kernel picks (compat-fentry is refused like fentry):
+# compat-raw on x86-64, nothing with raw-sys (it sees 32-bit syscalls itself).
+AMD64 = os.uname().machine == "x86_64"
+COMPAT_RAW = ["raw_tracepoint/sys_exit"] if AMD64 else []
+COMPAT = {"sys-tp": COMPAT_RAW, "raw-sys": []}
 EXEC_HOOKS = {
     "exec-btf": ["tp_btf/sched_process_exec"],
     "exec-raw": ["raw_tp/sched_process_exec"],
@@ -64,7 +67,7 @@ def test_exec_hooks_every_pair():
         for xh, xprogs in EXEC_HOOKS.items():
             what = f"--hook {sh},{xh}"
             t = Tracer(["exec", "--json", "--hook", f"{sh},{xh}"]).start()
-            eq(t.ready.get("hooks"), sprogs + xprogs, f"{what}: ready hooks")
+            eq(t.ready.get("hooks"), sprogs + xprogs + COMPAT[sh], f"{what}: ready hooks")
             _exercise(t, what)
 
 
@@ -76,17 +79,36 @@ def test_exec_hooks_perf_transport():
 
 
 def test_exec_hooks_default_choice():
-    """Without --hook the tool picks a working pair by itself and says which,
-    quietly (falling back from fentry is not an error)."""
+    """Without --hook the tool picks by itself and says which, quietly (falling
+    back from fentry is not an error): here sys-tp + exec-btf + compat-raw."""
     t = Tracer(["exec", "--json"]).start()
-    hooks = t.ready.get("hooks")
-    check(isinstance(hooks, list) and hooks, f"ready hooks: {hooks!r}")
-    sides = [n for n, progs in list(SYS_HOOKS.items()) + list(EXEC_HOOKS.items())
-             if hooks[:len(progs)] == progs or hooks[-len(progs):] == progs]
-    check(len(sides) == 2 and sum(len(SYS_HOOKS.get(s, EXEC_HOOKS.get(s))) for s in sides)
-          == len(hooks), f"ready hooks {hooks} are not one syscall-side + one exec-side set")
+    eq(t.ready.get("hooks"), SYS_HOOKS["sys-tp"] + EXEC_HOOKS["exec-btf"] + COMPAT_RAW,
+       "default ready hooks")
     _exercise(t, "default hooks")
     eq(t.stderr, b"", "stderr of a normal run")
+
+
+def test_exec_hooks_compat_side():
+    """The compat side through --hook and --no-compat: compat-raw is forced
+    like any hook; --no-compat / compat-off attach no raw sys_exit program;
+    64-bit capture is the same either way; compat-fentry, refused here like
+    fentry, fails clearly when forced."""
+    if not AMD64:
+        raise lib.Skip("x86-64 only")
+    base = SYS_HOOKS["sys-tp"] + EXEC_HOOKS["exec-raw"]
+    for args, want in ((["--hook", "exec-raw,compat-raw"], base + COMPAT_RAW),
+                       (["--hook", "exec-raw,compat-off"], base),
+                       (["--hook", "exec-raw", "--no-compat"], base),
+                       (["--transport", "perf", "--hook", "exec-raw", "--no-compat"], base)):
+        t = Tracer(["exec", "--json"] + args).start()
+        eq(t.ready.get("hooks"), want, f"{args}: ready hooks")
+        _exercise(t, " ".join(args))
+    p = lib.run([lib.BIN, "exec", "--hook", "compat-fentry"], timeout=60)
+    err = p.stderr.decode()
+    eq(p.returncode, 1, "--hook compat-fentry: exit status")
+    eq(len(err.splitlines()), 1, f"--hook compat-fentry: stderr lines ({err!r})")
+    check("'compat-fentry'" in err and "forced" in err and "__ia32_compat_sys_execve" in err
+          and "Operation not permitted" in err, f"--hook compat-fentry: message {err!r}")
 
 
 def test_exec_hook_fentry_refused():
