@@ -20,6 +20,8 @@ CASES = [
     ("raw-sys", "exec --json --hook raw-sys,exec-raw"),
     ("perf", "exec --json --transport perf"),
     ("systp", "exec --json --hook sys-tp,exec-tp"),
+    ("compatraw", "exec --json --hook compat-raw"),
+    ("nocompat", "exec --json --no-compat"),
     ("exit", "exit --json"),
     ("exitperf", "exit --json --transport perf --hook exit-raw"),
 ]
@@ -69,11 +71,21 @@ def case_output(name):
     return recs, err, rc
 
 
-def check_exec_case(name, want_hooks):
+FENTRY = ["fentry/__x64_sys_execve", "fentry/__x64_sys_execveat", "fexit/__x64_sys_execve",
+          "fexit/__x64_sys_execveat"]
+COMPAT_FENTRY = ["fentry/__ia32_compat_sys_execve", "fentry/__ia32_compat_sys_execveat",
+                 "fexit/__ia32_compat_sys_execve", "fexit/__ia32_compat_sys_execveat"]
+
+
+def check_exec_case(name, want_hooks, compat32="seen", exact=False):
+    """@compat32: how 32-bit execs show: "seen" (with the entry: a success is
+    compat too), "exit" (failures only, seen at sys_exit), "none" (--no-compat)."""
     recs, err, rc = case_output(name)
     eq(rc, 0, f"{name}: exit status (stderr: {err.strip()})")
     ready = recs[0]
     eq(ready["type"], "ready", f"{name}: first line")
+    if exact:
+        eq(ready["hooks"], want_hooks, f"{name}: ready hooks")
     for h in want_hooks:
         check(h in ready["hooks"], f"{name}: hook {h} not in {ready['hooks']}")
     execs = [r for r in recs if r["type"] == "exec"]
@@ -90,32 +102,58 @@ def check_exec_case(name, want_hooks):
     eq(miss.get("error"), "ENOENT", f"{name}: failed exec error")
     eq(miss["pid"], miss["tid"], f"{name}: pid/tid")
     eq(miss.get("compat"), False, f"{name}: failed exec compat")
-    # 32-bit: the failure is seen by every hook set (the fentry and syscall
-    # tracepoint targets never see compat syscalls: raw_tracepoint/sys_exit does)
-    m32 = only([e for e in execs if e["filename"] == "/nonexistent/qemu-compat"],
-               f"{name}: failed 32-bit exec")
-    eq((m32["args"], m32["ret"], m32["comm"], m32.get("compat")),
-       (["qemu32", "c1"], -2, "exec32", True), f"{name}: failed 32-bit exec")
+    # 32-bit: the fentry and syscall tracepoint targets never see compat
+    # syscalls: the compat side (or raw-sys) does, exactly once
+    m32 = [e for e in execs if e["filename"] == "/nonexistent/qemu-compat"]
+    at32 = [e for e in execs if e["filename"] == "no-qemu-compat-at"]
+    if compat32 == "none":
+        eq((m32, at32), ([], []), f"{name}: failed 32-bit execs without a compat side")
+    else:
+        m32 = only(m32, f"{name}: failed 32-bit exec")
+        eq((m32["args"], m32["argc"], m32["ret"], m32.get("error"), m32["comm"],
+            m32.get("compat"), m32["args_truncated"], "execveat" in m32),
+           (["qemu32", "c1"], 2, -2, "ENOENT", "exec32", True, False, False),
+           f"{name}: failed 32-bit exec")
+        at32 = only(at32, f"{name}: failed 32-bit execveat")
+        # the fixture's first open(): fd 3
+        eq((at32["args"], at32["ret"], at32["comm"], at32.get("compat"), at32.get("execveat")),
+           (["qemu32at", "c2"], -2, "exec32", True, {"fd": 3, "flags": 0}),
+           f"{name}: failed 32-bit execveat")
     ok32 = only([e for e in execs if e["args"] == ["echo", "qemu-compat-ok"]],
                 f"{name}: 32-bit caller's exec")
-    eq((ok32["ret"], ok32.get("compat")), (0, True if "raw-sys" in name else None),
-       f"{name}: 32-bit caller's exec")
+    eq((ok32["ret"], ok32["filename"], ok32.get("compat")),
+       (0, "/bin/echo", True if compat32 == "seen" else None), f"{name}: 32-bit caller's exec")
     summary = recs[-1]
     eq(summary["type"], "summary", f"{name}: last line")
     eq(summary["lost"], 0, f"{name}: lost")
 
 
 def test_qemu_61_default_picks_fentry():
-    check_exec_case("default", ["fentry/__x64_sys_execve", "fexit/__x64_sys_execve",
-                                "raw_tracepoint/sys_exit", "tp_btf/sched_process_exec"])
+    # fentry on both ABIs' execve: no program at every syscall
+    check_exec_case("default", FENTRY + ["tp_btf/sched_process_exec"] + COMPAT_FENTRY,
+                    exact=True)
 
 
 def test_qemu_61_fentry_forced():
-    check_exec_case("fentry", ["fentry/__x64_sys_execveat", "fexit/__x64_sys_execveat"])
+    check_exec_case("fentry", FENTRY + ["tp_btf/sched_process_exec"] + COMPAT_FENTRY,
+                    exact=True)
 
 
 def test_qemu_61_raw_hooks():
-    check_exec_case("raw-sys", ["raw_tracepoint/sys_enter", "raw_tp/sched_process_exec"])
+    # raw-sys sees compat syscalls itself: no compat side
+    check_exec_case("raw-sys", ["raw_tracepoint/sys_enter", "raw_tracepoint/sys_exit",
+                                "raw_tp/sched_process_exec"], exact=True)
+
+
+def test_qemu_61_compat_raw_forced():
+    check_exec_case("compatraw", FENTRY + ["tp_btf/sched_process_exec",
+                                           "raw_tracepoint/sys_exit"],
+                    compat32="exit", exact=True)
+
+
+def test_qemu_61_no_compat():
+    check_exec_case("nocompat", FENTRY + ["tp_btf/sched_process_exec"], compat32="none",
+                    exact=True)
 
 
 def test_qemu_61_perf_transport():

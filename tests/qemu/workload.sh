@@ -4,5 +4,6 @@
 /nonexistent/qemu-missing arg1
 # a failed and a successful 32-bit exec (i386 syscalls)
 /bin/exec32 exec /nonexistent/qemu-compat qemu32 c1
+/bin/exec32 execveat /bin no-qemu-compat-at qemu32at c2
 /bin/exec32 exec /bin/echo echo qemu-compat-ok
 sh -c 'exit 7'
