@@ -152,7 +152,7 @@ static __always_inline int ps_emit(void *ctx, void *data, __u64 size)
 		 * Waking the consumer for every record costs it a context switch
 		 * per event (most of its CPU in a storm). Wake it only once a
 		 * quarter of the ring is filled; below that it drains on its own
-		 * poll tick (see ps_run), so latency stays bounded.
+		 * poll tick (see ps_session_run), so latency stays bounded.
 		 */
 		__u64 fill = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 		__u64 ring = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
@@ -163,6 +163,17 @@ static __always_inline int ps_emit(void *ctx, void *data, __u64 size)
 	}
 	if (err)
 		ps_stat_inc(PS_STAT_LOST);
+	return err;
+}
+
+/* Send an event that is one record: if it does not fit, the whole event is
+ * lost, and counted so (multi-record events count theirs in ps_sw_flush). */
+static __always_inline int ps_emit_event(void *ctx, void *data, __u64 size)
+{
+	int err = ps_emit(ctx, data, size);
+
+	if (err)
+		ps_stat_inc(PS_STAT_LOST_EVENTS);
 	return err;
 }
 

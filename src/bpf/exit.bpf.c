@@ -348,7 +348,7 @@ static __always_inline bool exit_record(void *ctx, struct task_struct *task,
 			goto out;
 		}
 	}
-	ps_emit(ctx, e, sizeof(*e));
+	ps_emit_event(ctx, e, sizeof(*e));
 out:
 	ps_slot_put(slot);
 	return deferred;
@@ -428,7 +428,7 @@ int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_str
 	if (v >= p->stime)
 		p->rec.stime_ns += v - p->stime;
 send:
-	ps_emit(ctx, &p->rec, sizeof(p->rec));
+	ps_emit_event(ctx, &p->rec, sizeof(p->rec));
 done:
 	if (targ_tgid && (p->rec.xflags & PS_EXIT_GROUP_DEAD))
 		targ_done = 1;

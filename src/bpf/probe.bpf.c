@@ -182,8 +182,7 @@ static __always_inline int on_hit(struct pt_regs *ctx, __u32 idx, int kind)
 	if (pos > sizeof(*e) + PS_PROBE_NVALS * PS_PROBE_STR_MAX)
 		pos = sizeof(*e);
 	e->hdr.size = pos;
-	if (ps_emit(ctx, slot->buf, pos))
-		ps_stat_inc(PS_STAT_LOST_EVENTS);
+	ps_emit_event(ctx, slot->buf, pos);
 	ps_slot_put(slot);
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "abi.h"
 #include "lib/opts.h"
 
 int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
@@ -134,6 +135,26 @@ uint64_t opt_buffer_size(const char *tool, const char *arg)
 			    "invalid --buffer-size '%s': expected a power of two from 64K to 1G",
 			    arg);
 	return v;
+}
+
+const char *opt_once(const char *tool, const char *opt, const char *prev, const char *arg,
+		     const char *what)
+{
+	if (!*arg)
+		usage_error(tool, "%s needs a non-empty %s", opt, what);
+	if (prev)
+		usage_error(tool, "%s given twice ('%s', '%s'): give one %s", opt, prev, arg, what);
+	return arg;
+}
+
+const char *opt_comm(const char *tool, const char *prev, const char *arg)
+{
+	if (*arg && strlen(arg) > PS_TASK_COMM_LEN - 1)
+		usage_error(
+			tool,
+			"--name '%s' can never match: a process name (comm) is at most %d bytes",
+			arg, PS_TASK_COMM_LEN - 1);
+	return opt_once(tool, "--name", prev, arg, "NAME");
 }
 
 void usage_error(const char *tool, const char *fmt, ...)

@@ -22,6 +22,17 @@ int parse_uid(const char *s, uint32_t *out);
 /* --buffer-size: a power of two from 64K to 1G, or a usage error. */
 uint64_t opt_buffer_size(const char *tool, const char *arg);
 
+/*
+ * A filter's value, given at most once and not empty: keeping the last of
+ * two silently would trace what was not asked for, and an empty one is no
+ * filter at all. @opt: "--cgroup"; @prev: the value given before, or NULL;
+ * @what: "PATH" (for the message). Returns @arg, or a usage error.
+ */
+const char *opt_once(const char *tool, const char *opt, const char *prev, const char *arg,
+		     const char *what);
+/* -n/--name: opt_once(), and no longer than a comm (else it never matches). */
+const char *opt_comm(const char *tool, const char *prev, const char *arg);
+
 /* Usage error: "TOOL: MSG\nTry 'TOOL --help'." and exit(2). */
 void usage_error(const char *tool, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));

@@ -147,6 +147,9 @@ BAD = [
     (["-n", "sixteen-bytes-xx"], "--name 'sixteen-bytes-xx' can never match"),
     (["-n", "a", "-n", "b"], "--name given twice ('a', 'b')"),
     (["-l", "a", "--line", "b"], "--line given twice ('a', 'b')"),
+    # -u/-P twice: refused like -n/-l/-c, never only the last one silently
+    (["-u", "0", "-u", "1"], "--uid given twice ('0', '1')"),
+    (["-P", "1", "--ppid", "2"], "--ppid given twice ('1', '2')"),
     (["--max-args", "0"], "invalid --max-args '0'"),
     (["--max-args", "x"], "invalid --max-args 'x'"),
     (["--max-args-bytes", "0"], "invalid --max-args-bytes '0'"),
@@ -341,3 +344,4 @@ def test_exec_small_events_small_slots():
     eq(len({e["pid"] for e in ev}), n, "distinct pids")
     check(all(e["ppid"] == h.pid and e["args"] == ["true", m] and e["ret"] == 0 for e in ev),
           "every event is one of the burst's, whole")
+

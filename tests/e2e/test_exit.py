@@ -881,3 +881,39 @@ def test_sigterm_and_closed_pipe():
         raise Failure("did not exit after its reader went away")
     eq(p.returncode, 0, "EPIPE: exit 0")
     eq(p.stderr.read(), b"", "nothing on stderr")
+
+
+def test_filters_given_twice_or_empty_refused():
+    """A filter given twice is refused, not silently narrowed to the last one
+    (exec does the same); an empty --cgroup would be the whole machine."""
+    cases = [
+        (["-c", ""], "--cgroup needs a non-empty PATH"),
+        (["-c", "a", "-c", "b"], "--cgroup given twice ('a', 'b')"),
+        (["-n", "a", "-n", "b"], "--name given twice ('a', 'b')"),
+        (["-p", "1", "-p", "2"], "--pid given twice ('1', '2')"),
+    ]
+    for args, msg in cases:
+        p = run([BIN, "exit", *args], timeout=30)
+        err = p.stderr.decode()
+        eq(p.returncode, 2, f"exit status for {args} (stderr {err!r})")
+        first = err.splitlines()[0] if err else ""
+        check(first.startswith("exitsnoop: ") and msg in first, f"{args}: stderr {err!r}")
+        eq(p.stdout, b"", f"{args}: nothing on stdout")
+
+
+def test_lost_exit_records_are_lost_events():
+    """An exit is one record: every record the full buffer refused is a
+    whole event lost, so the summary's stats.events_lost equals
+    stats.records_lost (it stayed 0: exit.bpf.c did not count event
+    losses, probe.bpf.c did). Both transports."""
+    for transport in ("ringbuf", "perf"):
+        with tracer("--buffer-size", "64K", "--transport", transport, "-n", "exit_storm") as t:
+            t.proc.send_signal(signal.SIGSTOP)
+            try:
+                run_storm(3000)
+            finally:
+                t.proc.send_signal(signal.SIGCONT)
+        t.stop()
+        stats = t.events("summary")[-1]["stats"]
+        check(stats["records_lost"] > 0, f"{transport}: the buffer did not overflow: {stats}")
+        eq(stats["events_lost"], stats["records_lost"], f"{transport}: events lost {stats}")

@@ -581,3 +581,13 @@ def test_bashreadline_link_table():
     mine = [ln.split(None, 3) for ln in t.text() if ln.split()[1:2] == [str(pid)]]
     eq([m[2:] for m in mine], [[str(os.getuid()), "echo probe_marker_456"],
                                [str(os.getuid()), "exit"]], "table rows")
+
+
+def test_pid_given_twice_refused():
+    """probe -p / bashreadline -p given twice: a usage error, not the last
+    pid silently (as exec and exit do for their filters)."""
+    D = demo_path()
+    expect_error(["-p", "1", "-p", "2", f"u:{D}:main"], 2, "--pid given twice ('1', '2')")
+    p = run([BIN, "bashreadline", "-p", "1", "--pid", "2"])
+    eq(p.returncode, 2, f"bashreadline -p twice: exit status ({p.stderr!r})")
+    check(b"--pid given twice ('1', '2')" in p.stderr, f"bashreadline: {p.stderr!r}")

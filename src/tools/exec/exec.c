@@ -30,6 +30,7 @@ struct exec_cfg {
 	struct exec_print_opts po;
 	uint32_t uid, ppid;
 	bool have_uid;
+	const char *uid_arg, *ppid_arg; /* as given: a second -u/-P is refused */
 	const char *name, *line, *cgroup;
 	uint32_t max_args; /* count cap, applied in user space (0: none) */
 	uint32_t max_args_bytes;
@@ -175,45 +176,26 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 			if (parse_uid(optarg, &c->uid))
 				usage_error(p, "invalid uid '%s': not a number or a known user",
 					    optarg);
+			c->uid_arg = opt_once(p, "--uid", c->uid_arg, optarg, "UID");
 			c->have_uid = true;
 			break;
 		case 'P':
 			if (parse_u64(optarg, 1, PS_PID_MAX, &v))
 				usage_error(p, "invalid ppid '%s': expected a process id", optarg);
+			c->ppid_arg = opt_once(p, "--ppid", c->ppid_arg, optarg, "PID");
 			c->ppid = v;
 			break;
 		/* one filter of each kind: silently keeping the last one would trace
 		 * what was not asked for */
 		case 'n':
-			if (!*optarg)
-				usage_error(p, "--name needs a non-empty NAME");
-			if (strlen(optarg) > PS_TASK_COMM_LEN - 1)
-				usage_error(
-					p,
-					"--name '%s' can never match: a process name (comm) is at "
-					"most %d bytes",
-					optarg, PS_TASK_COMM_LEN - 1);
-			if (c->name)
-				usage_error(p, "--name given twice ('%s', '%s'): give one NAME",
-					    c->name, optarg);
-			c->name = optarg;
+			c->name = opt_comm(p, c->name, optarg);
 			break;
 		case 'l':
-			if (!*optarg)
-				usage_error(p, "--line needs a non-empty TEXT");
-			if (c->line)
-				usage_error(p, "--line given twice ('%s', '%s'): give one TEXT",
-					    c->line, optarg);
-			c->line = optarg;
+			c->line = opt_once(p, "--line", c->line, optarg, "TEXT");
 			break;
 		case 'c':
 			/* an empty PATH would open the cgroup2 root: no filter at all */
-			if (!*optarg)
-				usage_error(p, "--cgroup needs a non-empty PATH");
-			if (c->cgroup)
-				usage_error(p, "--cgroup given twice ('%s', '%s'): give one PATH",
-					    c->cgroup, optarg);
-			c->cgroup = optarg;
+			c->cgroup = opt_once(p, "--cgroup", c->cgroup, optarg, "PATH");
 			break;
 		case O_MAXARGS:
 			if (parse_u64(optarg, 1, 1u << 30, &v))

@@ -32,6 +32,7 @@ struct exit_cfg {
 	int switch_tp_nargs; /* sched_switch's */
 	struct exit_print_opts po;
 	uint32_t pid;
+	const char *pid_arg; /* as given: a second -p is refused */
 	const char *name, *cgroup;
 	uint64_t min_ns, max_ns;
 	bool have_min, have_max;
@@ -172,21 +173,16 @@ static void parse_args(struct exit_cfg *c, int argc, char **argv)
 		case 'p':
 			if (parse_u64(optarg, 1, PS_PID_MAX, &v))
 				usage_error(p, "invalid pid '%s': expected a process id", optarg);
+			c->pid_arg = opt_once(p, "--pid", c->pid_arg, optarg, "PID");
 			c->pid = v;
 			break;
+		/* one filter of each kind, as exec: never only the last one silently */
 		case 'n':
-			if (!*optarg)
-				usage_error(p, "--name needs a non-empty NAME");
-			if (strlen(optarg) > PS_TASK_COMM_LEN - 1)
-				usage_error(
-					p,
-					"--name '%s' can never match: a process name (comm) is at "
-					"most %d bytes",
-					optarg, PS_TASK_COMM_LEN - 1);
-			c->name = optarg;
+			c->name = opt_comm(p, c->name, optarg);
 			break;
 		case 'c':
-			c->cgroup = optarg;
+			/* an empty PATH would open the cgroup2 root: no filter at all */
+			c->cgroup = opt_once(p, "--cgroup", c->cgroup, optarg, "PATH");
 			break;
 		case O_MIN:
 		case O_MAX:

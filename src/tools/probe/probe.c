@@ -37,6 +37,7 @@ struct pcfg {
 	bool bash; /* bashreadline */
 	bool json, count, per_pid, ret_str, verbose;
 	int pid;
+	const char *pid_arg; /* as given: a second -p is refused */
 	uint64_t interval_ns;
 	uint32_t str_max;
 	size_t bufsize;
@@ -196,6 +197,7 @@ static void parse_args(struct pcfg *c, int argc, char **argv)
 		case 'p':
 			if (parse_u64(optarg, 1, PS_PID_MAX, &v))
 				usage_error(p, "invalid pid '%s': expected a process id", optarg);
+			c->pid_arg = opt_once(p, "--pid", c->pid_arg, optarg, "PID");
 			c->pid = v;
 			break;
 		case 'i':
