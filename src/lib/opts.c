@@ -7,6 +7,7 @@
 #include <string.h>
 #include "abi.h"
 #include "lib/opts.h"
+#include "lib/transport.h"
 
 int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
@@ -130,7 +131,7 @@ uint64_t opt_buffer_size(const char *tool, const char *arg)
 {
 	uint64_t v;
 
-	if (parse_size(arg, 64 * 1024, 1ull << 30, &v) || (v & (v - 1)))
+	if (parse_size(arg, PS_BUFFER_MIN, PS_BUFFER_MAX, &v) || (v & (v - 1)))
 		usage_error(tool,
 			    "invalid --buffer-size '%s': expected a power of two from 64K to 1G",
 			    arg);

@@ -145,7 +145,7 @@ int ps_session_add(struct ps_session *s, struct bpf_object *obj, const size_t re
 		return -ENOMEM;
 	fd = bpf_map__fd(src->events);
 	if (s->kind == PS_TRANSPORT_PERF) {
-		size_t pages = s->perf_pages ? s->perf_pages : 64;
+		size_t pages = s->perf_pages;
 		/* Wake us when a quarter of a CPU's buffer is used, not per record
 		 * (the ring buffer side does the same in ps_emit). */
 		struct perf_event_attr attr = {
@@ -227,6 +227,8 @@ void ps_session_count(struct ps_session *s, enum ps_counter c, uint64_t n)
 void ps_session_stats(struct ps_session *s, uint64_t out[PS_C_NR])
 {
 	memcpy(out, s->user, sizeof(s->user));
+	/* lines the output could not take (a write error, lib/out.c) */
+	out[PS_C_OUTPUT_LOST] += out_unwritten();
 	for (int i = 0; i < s->nsrc; i++) {
 		struct source *src = &s->src[i];
 		uint64_t k[PS_C_NR] = {};
@@ -306,12 +308,13 @@ static void summary(struct ps_session *s)
 		(unsigned long long)c[PS_C_EVENTS], (unsigned long long)c[PS_C_RECORDS_LOST]);
 	/* stdout failed (out_flush() said why): what did not reach it */
 	if (out_error())
-		fprintf(stderr, ", %llu line%s not written", (unsigned long long)out_unwritten(),
-			out_unwritten() == 1 ? "" : "s");
+		fprintf(stderr, ", %llu line%s not written",
+			(unsigned long long)c[PS_C_OUTPUT_LOST],
+			c[PS_C_OUTPUT_LOST] == 1 ? "" : "s");
 	fputc('\n', stderr);
 	/* the other counters only when they say something, on a line of their own */
 	for (int i = PS_C_EVENTS_LOST; i < PS_C_NR; i++) {
-		if (!c[i])
+		if (!c[i] || i == PS_C_OUTPUT_LOST)
 			continue;
 		fprintf(stderr, "%s %s %llu", more ? "," : prefix, ps_counters[i].name,
 			(unsigned long long)c[i]);

@@ -27,6 +27,8 @@ struct pending {
 };
 
 #define MAX_SPARE 4
+/* first allocation of a multi-record event's buffer, doubled as it grows */
+#define PENDING_BUF_MIN (64 * 1024)
 
 struct ps_stream {
 	size_t rec_len[PS_REC_NR];
@@ -124,7 +126,7 @@ static bool append(struct pending *p, const void *data, size_t n)
 		return false;
 	}
 	if (p->len + n > p->cap) {
-		size_t cap = p->cap ? p->cap : 64 * 1024;
+		size_t cap = p->cap ? p->cap : PENDING_BUF_MIN;
 		uint8_t *nb;
 
 		while (cap < p->len + n)

@@ -13,6 +13,13 @@
 #include <bpf/libbpf.h>
 #include "abi.h"
 
+/* --buffer-size: bounds (a power of two) and the default of the tools that
+ * stream large events (exec, exit); probe's hits are bigger per event. */
+#define PS_BUFFER_MIN (64u * 1024)
+#define PS_BUFFER_MAX (1u << 30)
+#define PS_BUFFER_DEFAULT (4u << 20)
+#define PS_BUFFER_PROBE_DEFAULT (8u << 20)
+
 enum ps_transport_kind {
 	PS_TRANSPORT_AUTO = 0,
 	PS_TRANSPORT_RINGBUF,

@@ -33,7 +33,7 @@ void exec_print_table(const struct exec_view *v, const struct exec_print_opts *o
 	out_fmt(" %-7u %-7u %4d ", e->id.pid, e->id.ppid, e->ret);
 	if (v->eflags & PS_EXEC_COMPAT)
 		out_str("[compat] ");
-	if (e->eflags & PS_EXEC_ARGV_EMPTY) {
+	if (v->eflags & PS_EXEC_ARGV_EMPTY) {
 		out_str("[argc=0] ");
 		out_term(v->fname, v->fname_len, o->quote);
 	} else if ((v->eflags & PS_EXEC_ARGS_FAULT) && !v->argc) {

@@ -267,7 +267,7 @@ static size_t min_bufsize(uint32_t max_bytes, int kind)
 		min = pow2_ceil(pow2_ceil((need + page - 1) / page) * page * (ncpu > 0 ? ncpu : 1));
 	else
 		min = pow2_ceil(need);
-	return min < 64 * 1024 ? 64 * 1024 : min;
+	return min < PS_BUFFER_MIN ? PS_BUFFER_MIN : min;
 }
 
 static void fmt_size(char *buf, size_t cap, size_t v)
@@ -948,7 +948,7 @@ int cmd_exec(int argc, char **argv, const char *prog)
 	struct exec_cfg c = {
 		.prog = prog,
 		.max_args_bytes = PS_ARGS_DEFAULT,
-		.bufsize = 4u << 20,
+		.bufsize = PS_BUFFER_DEFAULT,
 		.forced = { -1, -1, -1, -1 },
 	};
 	struct exec_run r = { .c = &c, .cgfd = -1 };

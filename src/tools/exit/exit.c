@@ -614,9 +614,10 @@ static void json_event(void *ctx, int kind, const void *view)
 
 int cmd_exit(int argc, char **argv, const char *prog)
 {
-	struct exit_cfg c = {
-		.prog = prog, .bufsize = 4u << 20, .forced = { -1, -1, -1, -1 }, .pidfd = -1
-	};
+	struct exit_cfg c = { .prog = prog,
+			      .bufsize = PS_BUFFER_DEFAULT,
+			      .forced = { -1, -1, -1, -1 },
+			      .pidfd = -1 };
 	struct exit_run r = { .c = &c, .cgfd = -1 };
 	struct ps_session_cfg sc;
 	char err[256];

@@ -895,7 +895,7 @@ static struct pcfg *pcfg_new(const char *prog, bool bash)
 	c->bash = bash;
 	c->interval_ns = 1000000000ull;
 	c->str_max = bash ? PS_PROBE_STR_MAX : PS_PROBE_STR_DEFAULT;
-	c->bufsize = 8u << 20;
+	c->bufsize = PS_BUFFER_PROBE_DEFAULT;
 	return c;
 }
 
