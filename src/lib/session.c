@@ -9,6 +9,7 @@
 #include <bpf/bpf.h>
 #include <linux/perf_event.h>
 #include "lib/bpfutil.h"
+#include "lib/cgroup.h"
 #include "lib/json.h"
 #include "lib/out.h"
 #include "lib/session.h"
@@ -229,6 +230,8 @@ void ps_session_stats(struct ps_session *s, uint64_t out[PS_C_NR])
 	memcpy(out, s->user, sizeof(s->user));
 	/* lines the output could not take (a write error, lib/out.c) */
 	out[PS_C_OUTPUT_LOST] += out_unwritten();
+	/* resolved while printing, not by the tool: the module counts them */
+	out[PS_C_CGROUP_FAILED] += ps_cgroup_failed();
 	for (int i = 0; i < s->nsrc; i++) {
 		struct source *src = &s->src[i];
 		uint64_t k[PS_C_NR] = {};

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "lib/bpfutil.h"
+#include "lib/cgroup.h"
 #include "lib/json.h"
 #include "lib/out.h"
 #include "print/ident.h"
@@ -18,6 +19,7 @@ void ps_ident_json(struct jw *w, const struct ps_ident *id)
 	jw_strn(w, "thread_comm", id->tcomm, sizeof(id->tcomm));
 	jw_strn(w, "pcomm", id->pcomm, sizeof(id->pcomm));
 	jw_u64(w, "cgroup_id", id->cgroup_id);
+	ps_cgroup_json(w, id->cgroup_id);
 }
 
 void ps_ident_col_time(const struct ps_ident *id)

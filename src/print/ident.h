@@ -11,7 +11,8 @@ struct jw;
 
 /*
  * "time", "ktime_ns", "pid", "tid", "ppid", "uid", "gid", "euid", "comm",
- * "thread_comm", "pcomm", "cgroup_id": the members every record has.
+ * "thread_comm", "pcomm", "cgroup_id", "cgroup" (and "cgroup_gone",
+ * "container_id", "pod_uid": lib/cgroup.h): the members every record has.
  */
 void ps_ident_json(struct jw *w, const struct ps_ident *id);
 
