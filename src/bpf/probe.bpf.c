@@ -110,6 +110,9 @@ static __always_inline int on_hit(struct pt_regs *ctx, __u32 idx, int kind)
 	/* the perf event is per process with -p, but a uprobe is per inode: be exact */
 	if (targ_tgid && tgid != targ_tgid)
 		return 0;
+	/* --container: counts too */
+	if (!ps_cgroup_match())
+		return 0;
 	if (count_mode) {
 		count_hit(idx, tgid);
 		return 0;

@@ -12,8 +12,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "lib/bpfutil.h"
 #include "lib/cgroup.h"
 #include "lib/json.h"
+#include "lib/opts.h"
 
 /* ---- the parser (pure) ---- */
 
@@ -543,4 +545,31 @@ int ps_container_dir(const char *prefix, char *dir, size_t dirlen, char *err, si
 		return -EEXIST;
 	}
 	return 0;
+}
+
+int ps_container_open(const char *prefix, const char *tool)
+{
+	char dir[PATH_MAX], err[512];
+	int fd;
+
+	if (ps_container_dir(prefix, dir, sizeof(dir), err, sizeof(err))) {
+		fprintf(stderr, "%s: --container: %s\n", tool, err);
+		return -1;
+	}
+	fd = ps_open_cgroup(dir, err, sizeof(err));
+	if (fd < 0)
+		fprintf(stderr, "%s: --container: %s\n", tool, err);
+	return fd < 0 ? -1 : fd;
+}
+
+const char *ps_container_opt(const char *tool, const char *arg, const char *prev)
+{
+	if (!ps_container_prefix_ok(arg))
+		usage_error(tool,
+			    "invalid --container '%s': expected 12 to 64 lowercase hex digits "
+			    "(the id or a prefix of it, as docker ps shows)",
+			    arg);
+	if (prev)
+		usage_error(tool, "--container given twice ('%s', '%s'): give one ID", prev, arg);
+	return arg;
 }

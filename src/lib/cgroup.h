@@ -81,5 +81,11 @@ const char *ps_cgroup2_mount(void);
 int ps_container_dir(const char *prefix, char *dir, size_t dirlen, char *err, size_t errlen);
 /* Is @s a well-formed --container prefix? */
 bool ps_container_prefix_ok(const char *s);
+/* Open the cgroup of --container @prefix for the kernel filter: an fd, or
+ * -1 with one line on stderr (no such container, ambiguous). */
+int ps_container_open(const char *prefix, const char *tool);
+/* --container ARG while parsing options: ARG, or a usage error (exit 2)
+ * if it is malformed or @prev (an earlier --container) is set. */
+const char *ps_container_opt(const char *tool, const char *arg, const char *prev);
 
 #endif

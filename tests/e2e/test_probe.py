@@ -514,12 +514,13 @@ def interactive_bash(lines):
 class Bash:
     """An interactive bash on a pty, typed into line by line."""
 
-    def __init__(self):
+    def __init__(self, preexec_fn=None):
         self.master, slave = pty.openpty()
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/tmp", "TERM": "dumb",
                "PS1": PROMPT.decode()}
         self.proc = subprocess.Popen(["/bin/bash", "--norc", "--noprofile", "-i"], stdin=slave,
-                                     stdout=slave, stderr=slave, env=env, start_new_session=True)
+                                     stdout=slave, stderr=slave, env=env, start_new_session=True,
+                                     preexec_fn=preexec_fn)
         os.close(slave)
         self.pid = self.proc.pid
         self.deadline = time.monotonic() + 30

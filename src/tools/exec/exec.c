@@ -11,6 +11,7 @@
 #include <bpf/bpf.h>
 #include "tools/tools.h"
 #include "lib/bpfutil.h"
+#include "lib/cgroup.h"
 #include "lib/opts.h"
 #include "lib/out.h"
 #include "lib/hooks.h"
@@ -32,7 +33,8 @@ struct exec_cfg {
 	bool have_uid;
 	const char *uid_arg, *ppid_arg; /* as given: a second -u/-P is refused */
 	const char *name, *line, *cgroup;
-	uint32_t max_args; /* count cap, applied in user space (0: none) */
+	const char *container; /* --container ID prefix */
+	uint32_t max_args;     /* count cap, applied in user space (0: none) */
 	uint32_t max_args_bytes;
 	size_t bufsize;
 	bool bufsize_given; /* --buffer-size was given (else it may be raised) */
@@ -64,6 +66,8 @@ static void usage(FILE *f, const char *prog)
 		"  -u, --uid UID           only this real user id (number or name)\n"
 		"  -P, --ppid PID          only children of this process\n"
 		"  -c, --cgroup PATH       only processes in this cgroup v2 subtree\n"
+		"      --container ID      only processes in this container (its id or a prefix\n"
+		"                          of at least 12 hex digits, as docker ps shows)\n"
 		"  -n, --name NAME         only if the command name (comm) contains NAME\n"
 		"  -l, --line TEXT         only if the command line contains TEXT\n"
 		"Capture:\n"
@@ -110,7 +114,8 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 		O_BUFSIZE,
 		O_FAILS_ONLY,
 		O_ALL_ATTEMPTS,
-		O_NO_COMPAT
+		O_NO_COMPAT,
+		O_CONTAINER
 	};
 	static const struct option lo[] = { { "time", no_argument, NULL, 'T' },
 					    { "timestamp", no_argument, NULL, 't' },
@@ -124,6 +129,7 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 					    { "print-uid", no_argument, NULL, 'U' },
 					    { "ppid", required_argument, NULL, 'P' },
 					    { "cgroup", required_argument, NULL, 'c' },
+					    { "container", required_argument, NULL, O_CONTAINER },
 					    { "verbose", no_argument, NULL, 'v' },
 					    { "help", no_argument, NULL, 'h' },
 					    { "json", no_argument, NULL, O_JSON },
@@ -197,6 +203,9 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 			/* an empty PATH would open the cgroup2 root: no filter at all */
 			c->cgroup = opt_once(p, "--cgroup", c->cgroup, optarg, "PATH");
 			break;
+		case O_CONTAINER:
+			c->container = ps_container_opt(p, optarg, c->container);
+			break;
 		case O_MAXARGS:
 			if (parse_u64(optarg, 1, 1u << 30, &v))
 				usage_error(p, "invalid --max-args '%s': expected a number >= 1",
@@ -235,6 +244,9 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 	if (c->po.time && c->po.timestamp)
 		usage_error(p, "-T and -t are exclusive: pick one time column");
 	check_compat(c);
+	/* both are one cgroup filter in the kernel: say which, never guess */
+	if (c->cgroup && c->container)
+		usage_error(p, "--cgroup and --container are exclusive: give one of them");
 }
 
 static size_t pow2_ceil(size_t v)
@@ -967,6 +979,8 @@ int cmd_exec(int argc, char **argv, const char *prog)
 			return 1;
 		}
 	}
+	if (c.container && (r.cgfd = ps_container_open(c.container, prog)) < 0)
+		return 1;
 	ps_install_signals();
 	out_set_linebuf(isatty(STDOUT_FILENO));
 	sc = (struct ps_session_cfg){

@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 #include "tools/tools.h"
 #include "lib/bpfutil.h"
+#include "lib/cgroup.h"
 #include "lib/opts.h"
 #include "lib/out.h"
 #include "lib/hooks.h"
@@ -34,6 +35,7 @@ struct exit_cfg {
 	uint32_t pid;
 	const char *pid_arg; /* as given: a second -p is refused */
 	const char *name, *cgroup;
+	const char *container; /* --container ID prefix */
 	uint64_t min_ns, max_ns;
 	bool have_min, have_max;
 	size_t bufsize;
@@ -72,6 +74,8 @@ static void usage(FILE *f, const char *prog)
 		"  -p, --pid PID           only this process; ends after its exit (exit status 1\n"
 		"                          if it does not exist or ended before tracing began)\n"
 		"  -c, --cgroup PATH       only processes in this cgroup v2 subtree\n"
+		"      --container ID      only processes in this container (its id or a prefix\n"
+		"                          of at least 12 hex digits, as docker ps shows)\n"
 		"  -n, --name NAME         only if the process name (comm) contains NAME\n"
 		"      --min-duration D    only processes that lived at least D (10ms, 2s, 1.5m;\n"
 		"                          a bare number is ms)\n"
@@ -112,7 +116,8 @@ static void parse_args(struct exit_cfg *c, int argc, char **argv)
 		O_BUFSIZE,
 		O_TEST_LIVE,
 		O_SINCE,
-		O_RUSAGE
+		O_RUSAGE,
+		O_CONTAINER
 	};
 	static const struct option lo[] = {
 		{ "timestamp", no_argument, NULL, 't' },
@@ -123,6 +128,7 @@ static void parse_args(struct exit_cfg *c, int argc, char **argv)
 		{ "since-start", no_argument, NULL, O_SINCE },
 		{ "rusage", no_argument, NULL, O_RUSAGE },
 		{ "cgroup", required_argument, NULL, 'c' },
+		{ "container", required_argument, NULL, O_CONTAINER },
 		{ "name", required_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -184,6 +190,9 @@ static void parse_args(struct exit_cfg *c, int argc, char **argv)
 			/* an empty PATH would open the cgroup2 root: no filter at all */
 			c->cgroup = opt_once(p, "--cgroup", c->cgroup, optarg, "PATH");
 			break;
+		case O_CONTAINER:
+			c->container = ps_container_opt(p, optarg, c->container);
+			break;
 		case O_MIN:
 		case O_MAX:
 			if (parse_duration(optarg, &v))
@@ -220,6 +229,9 @@ static void parse_args(struct exit_cfg *c, int argc, char **argv)
 		usage_error(p, "--max-duration 0 matches nothing: give a positive duration");
 	if (c->have_min && c->have_max && c->min_ns > c->max_ns)
 		usage_error(p, "--min-duration is longer than --max-duration: nothing can match");
+	/* both are one cgroup filter in the kernel: say which, never guess */
+	if (c->cgroup && c->container)
+		usage_error(p, "--cgroup and --container are exclusive: give one of them");
 }
 
 /* ---- events ---- */
@@ -636,6 +648,8 @@ int cmd_exit(int argc, char **argv, const char *prog)
 			return 1;
 		}
 	}
+	if (c.container && (r.cgfd = ps_container_open(c.container, prog)) < 0)
+		return 1;
 	ps_install_signals();
 	out_set_linebuf(isatty(STDOUT_FILENO));
 	sc = (struct ps_session_cfg){

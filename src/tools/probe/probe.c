@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include "tools/tools.h"
 #include "lib/bpfutil.h"
+#include "lib/cgroup.h"
 #include "lib/opts.h"
 #include "lib/out.h"
 #include "lib/hooks.h"
@@ -42,8 +43,10 @@ struct pcfg {
 	uint32_t str_max;
 	size_t bufsize;
 	int transport;
-	const char *list;  /* --list BINARY */
-	const char *shell; /* bashreadline --shell */
+	const char *list;      /* --list BINARY */
+	const char *shell;     /* bashreadline --shell */
+	const char *container; /* --container ID prefix */
+	int cgfd;	       /* its cgroup, for the kernel filter; -1: none */
 	struct probe_spec specs[PS_PROBE_MAX];
 	int nspecs;
 
@@ -80,6 +83,8 @@ static void probe_usage(FILE *f, const char *p)
 		"\n"
 		"Options:\n"
 		"  -p, --pid PID           only this process (probes are attached only there)\n"
+		"      --container ID      only processes in this container (its id or a prefix\n"
+		"                          of at least 12 hex digits, as docker ps shows)\n"
 		"      --ret-str           print return values of ur: probes as strings (%%s)\n"
 		"  -s, --str-max SIZE      bytes captured per string (default 256, at most 2048);\n"
 		"                          longer strings are cut and marked\n"
@@ -117,6 +122,8 @@ static void bash_usage(FILE *f, const char *p)
 		"\n"
 		"Options:\n"
 		"  -p, --pid PID           only this shell\n"
+		"      --container ID      only shells in this container (its id or a prefix\n"
+		"                          of at least 12 hex digits, as docker ps shows)\n"
 		"      --shell PATH        the bash binary (default /bin/bash)\n"
 		"  -s, --str-max SIZE      bytes captured per line (default and maximum 2048)\n"
 		"      --json              JSON Lines on stdout (schema in docs/probe.md)\n"
@@ -136,7 +143,7 @@ static void bash_usage(FILE *f, const char *p)
 
 static void parse_args(struct pcfg *c, int argc, char **argv)
 {
-	enum { O_JSON = 256, O_PERPID, O_RETSTR, O_BUFSIZE, O_TRANSPORT, O_SHELL };
+	enum { O_JSON = 256, O_PERPID, O_RETSTR, O_BUFSIZE, O_TRANSPORT, O_SHELL, O_CONTAINER };
 	static const struct option lo[] = { { "pid", required_argument, NULL, 'p' },
 					    { "count", no_argument, NULL, 'c' },
 					    { "per-pid", no_argument, NULL, O_PERPID },
@@ -145,6 +152,7 @@ static void parse_args(struct pcfg *c, int argc, char **argv)
 					    { "list", required_argument, NULL, 'l' },
 					    { "ret-str", no_argument, NULL, O_RETSTR },
 					    { "shell", required_argument, NULL, O_SHELL },
+					    { "container", required_argument, NULL, O_CONTAINER },
 					    { "json", no_argument, NULL, O_JSON },
 					    { "buffer-size", required_argument, NULL, O_BUFSIZE },
 					    { "transport", required_argument, NULL, O_TRANSPORT },
@@ -190,6 +198,9 @@ static void parse_args(struct pcfg *c, int argc, char **argv)
 			break;
 		case O_SHELL:
 			c->shell = optarg;
+			break;
+		case O_CONTAINER:
+			c->container = ps_container_opt(p, optarg, c->container);
 			break;
 		case 'l':
 			c->list = optarg;
@@ -753,6 +764,7 @@ static int ld_configure(void *ctx, struct bpf_object *obj, const struct ps_hook 
 	s->rodata->count_mode = c->count;
 	s->rodata->count_per_pid = c->per_pid;
 	s->rodata->can_fault = (picked[0]->flags & PS_HOOK_SLEEPABLE) != 0;
+	s->rodata->filter_cg = c->cgfd >= 0;
 	return 0;
 }
 
@@ -760,8 +772,9 @@ static int ld_loaded(void *ctx, struct bpf_object *obj)
 {
 	static const size_t rec_len[PS_REC_NR] = { [PS_REC_PROBE] = sizeof(struct ps_probe) };
 	struct pcfg *c = ctx;
+	int err = c->cgfd >= 0 ? ps_cgroup_filter_set(obj, c->cgfd, c->prog) : 0;
 
-	return ps_session_add(c->sess, obj, rec_len, on_event, c);
+	return err ? err : ps_session_add(c->sess, obj, rec_len, on_event, c);
 }
 
 static int ld_attach(void *ctx, struct bpf_object *obj)
@@ -853,6 +866,8 @@ static int run(struct pcfg *c)
 			if (resolve_spec(c, &c->specs[i]))
 				return 1;
 	}
+	if (c->container && (c->cgfd = ps_container_open(c->container, c->prog)) < 0)
+		return 1;
 	ps_install_signals();
 	out_set_linebuf(isatty(STDOUT_FILENO));
 	c->sess = ps_session_new(&sc);
@@ -880,6 +895,8 @@ out:
 	free(c->cnt);
 	for (int i = 0; i < c->nspecs; i++)
 		probe_spec_free(&c->specs[i]);
+	if (c->cgfd >= 0)
+		close(c->cgfd);
 	return ret;
 }
 
@@ -896,6 +913,7 @@ static struct pcfg *pcfg_new(const char *prog, bool bash)
 	c->interval_ns = 1000000000ull;
 	c->str_max = bash ? PS_PROBE_STR_MAX : PS_PROBE_STR_DEFAULT;
 	c->bufsize = PS_BUFFER_PROBE_DEFAULT;
+	c->cgfd = -1;
 	return c;
 }
 
