@@ -279,7 +279,12 @@ static int walk_dir(int dfd, char *rel, size_t len, int depth, unsigned int *bud
 	DIR *dir;
 	int ret;
 
-	if (fstat(dfd, &st) || !(*budget)--) {
+	if (!*budget) {
+		close(dfd);
+		return -E2BIG; /* the walk is incomplete: never "not found" */
+	}
+	(*budget)--;
+	if (fstat(dfd, &st)) {
 		close(dfd);
 		return 0;
 	}
@@ -376,7 +381,7 @@ static void resolve(struct ps_cgroup *c)
 	} h;
 	char lnk[64], buf[PATH_MAX];
 	ssize_t n;
-	int fd;
+	int fd, ret;
 
 	if (!ps_cgroup2_mount() || !c->id)
 		return;
@@ -393,9 +398,11 @@ static void resolve(struct ps_cgroup *c)
 		}
 		if (errno == ENOMEM || errno == EMFILE || errno == ENFILE)
 			return;
-		if (walk(find_ino, &f) > 0 && f.path)
+		/* a complete walk without it: removed since the event */
+		ret = walk(find_ino, &f);
+		if (ret > 0)
 			c->path = f.path;
-		else if (!f.path)
+		else if (ret == 0)
 			c->gone = true;
 		return;
 	}
@@ -521,7 +528,13 @@ int ps_container_dir(const char *prefix, char *dir, size_t dirlen, char *err, si
 		return -EINVAL;
 	}
 	ret = walk(find_cont, &f);
-	if (ret < 0 && !f.id[0]) {
+	if (ret == -E2BIG) {
+		snprintf(err, errlen,
+			 "the cgroup tree at %s has more than %u directories: not searched whole",
+			 mnt_path, WALK_DIRS);
+		return -E2BIG;
+	}
+	if (ret < 0) {
 		snprintf(err, errlen, "no cgroup v2 hierarchy to look for container '%s' in: %s",
 			 prefix, strerror(-ret));
 		return -ENOENT;

@@ -75,7 +75,8 @@ const char *ps_cgroup2_mount(void);
  * --container PREFIX: the one cgroup directory (absolute) of the
  * container whose id starts with @prefix, found by walking the cgroup2
  * tree. 0; -EINVAL if @prefix is malformed (not 12 to 64 lowercase hex
- * digits); -ENOENT if no container, -EEXIST if more than one matches.
+ * digits); -ENOENT if no container, -EEXIST if more than one matches,
+ * -E2BIG if the tree is too big to search whole (over 2^20 directories).
  * @err gets one line for the user.
  */
 int ps_container_dir(const char *prefix, char *dir, size_t dirlen, char *err, size_t errlen);

@@ -8,6 +8,7 @@ about them against the tree it made. The tracers filter on the test's own
 slice (-c), so no other process on the machine is involved. Every cgroup is
 removed at the end, also when the test fails.
 """
+import ctypes
 import os
 import secrets
 import signal
@@ -162,6 +163,44 @@ def test_cgroup_runtime_layouts():
                 eq(t.events("summary")[0]["stats"]["cgroup_failed"], 0, f"{transport}: cgroup_failed")
         finally:
             tree.close()
+
+
+def drop_dac_read_search():
+    """In the tracer's child: no CAP_DAC_READ_SEARCH after exec, so open_by_handle_at is refused."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(24, 2, 0, 0, 0):  # PR_CAPBSET_DROP, CAP_DAC_READ_SEARCH
+        os._exit(125)
+
+
+def test_cgroup_resolve_without_handles():
+    """Without CAP_DAC_READ_SEARCH (no file handles) the ids are found by walking the tree."""
+    tree = Tree()
+    try:
+        want = {}
+        for name, cid, pod in layouts()[:5]:
+            path, rel = tree.mk(name)
+            want[name] = (path, rel, cid, pod)
+        gone, _ = tree.mk(f"system.slice/docker-{hexid()}.scope")
+        with Tracer(["exec", "--json", "-c", tree.slice], preexec_fn=drop_dac_read_search) as t:
+            ran = {}
+            for name in want:
+                m = "psc" + secrets.token_hex(6)
+                ran[name] = m
+                run_in(want[name][0], m)
+            t.proc.send_signal(signal.SIGSTOP)
+            try:
+                mg = "psc" + secrets.token_hex(6)
+                run_in(gone, mg)
+                tree.rm(gone)
+            finally:
+                t.proc.send_signal(signal.SIGCONT)
+        for name, m in ran.items():
+            check_cg(only(execs(t, m), f"no handles: {name}"), want[name], f"no handles: {name}")
+        r = only(execs(t, mg), "no handles: removed cgroup")
+        eq((r["cgroup"], r.get("cgroup_gone")), (None, True), "no handles: removed cgroup")
+        eq(t.events("summary")[0]["stats"]["cgroup_failed"], 1, "no handles: cgroup_failed")
+    finally:
+        tree.close()
 
 
 def test_cgroup_hostile_name_json():
