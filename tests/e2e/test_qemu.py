@@ -202,3 +202,30 @@ def test_qemu_61_exitsnoop_perf_raw():
     recs, _, _ = case_output("exitperf")
     eq(recs[0].get("transport"), "perf", "exitperf: transport")
     check_exit_case("exitperf")
+
+
+QEMU_CG = ("/qemu.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef"
+           "0123456789abcdef.scope")
+
+
+def test_qemu_61_cgroup():
+    """6.1: the cgroup id resolves to its path (open_by_handle_at), and the container id."""
+    for name in ("default", "perf", "exit"):
+        recs, err, rc = case_output(name)
+        eq(rc, 0, f"{name}: exit status (stderr: {err.strip()})")
+        if name == "exit":
+            # the sh that exec'd echo: its exit, in the container's cgroup
+            mine = [r for r in recs if r["type"] == "exit" and r.get("cgroup") == QEMU_CG]
+            check(len(mine) >= 1, f"{name}: no exit record in {QEMU_CG}")
+        else:
+            mine = [r for r in recs if r["type"] == "exec" and r["args"] == ["/bin/echo",
+                                                                              "qemu-cgroup"]]
+            eq(only(mine, f"{name}: echo in the cgroup")["cgroup"], QEMU_CG, f"{name}: cgroup")
+        for r in mine:
+            eq(r.get("container_id"), QEMU_CG.split("docker-")[1][:64], f"{name}: container_id")
+            check(r["cgroup_id"] > 1, f"{name}: cgroup_id {r['cgroup_id']}")
+        other = [r for r in recs if r["type"] == "exec" and r["args"][:2] == ["/bin/echo",
+                                                                             "qemu-marker"]]
+        for r in other:
+            eq((r["cgroup"], r["cgroup_id"], r.get("container_id")), ("/", 1, None),
+               f"{name}: a process in the root cgroup")

@@ -7,6 +7,8 @@
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
+# cgroup v2, for the cgroup and container_id of records (test_qemu_61_cgroup)
+mount -t cgroup2 none /sys/fs/cgroup
 echo "=== KERNEL $(cat /proc/sys/kernel/osrelease)"
 while IFS='|' read -r name args; do
 	[ -n "$name" ] || continue
