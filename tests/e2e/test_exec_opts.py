@@ -285,6 +285,6 @@ def test_exec_opt_help():
         eq(p.stderr, b"", f"{flag}: stderr")
         out = p.stdout.decode()
         for opt in ("--time", "--timestamp", "--fails", "--fails-only", "--all-attempts", "--uid", "--name", "--line", "--quote",
-                    "--print-uid", "--ppid", "--cgroup", "--max-args", "--max-args-bytes",
+                    "--print-uid", "--ppid", "--cgroup", "--container", "--max-args", "--max-args-bytes",
                     "--json", "--help", "--transport", "--hook", "--buffer-size", "Examples"):
             check(opt in out, f"{flag}: {opt} not in the help")
