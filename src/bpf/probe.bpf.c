@@ -25,6 +25,14 @@ const volatile bool count_per_pid = false;
  * program may do.
  */
 const volatile bool can_fault = false;
+/*
+ * --container: the id of the container's cgroup and its depth (the root
+ * is 0): a task is inside when its ancestor at that depth is it. Not the
+ * cgroup-array filter of common.bpf.h: sleepable programs may not use a
+ * cgroup array map (the verifier refuses the load).
+ */
+const volatile __u64 filter_cg_id = 0;
+const volatile __u32 filter_cg_level = 0;
 
 extern int bpf_copy_from_user_str(void *dst, __u32 dst__sz, const void *unsafe_ptr__ign,
 				  __u64 flags) __ksym __weak;
@@ -111,7 +119,7 @@ static __always_inline int on_hit(struct pt_regs *ctx, __u32 idx, int kind)
 	if (targ_tgid && tgid != targ_tgid)
 		return 0;
 	/* --container: counts too */
-	if (!ps_cgroup_match())
+	if (filter_cg_id && bpf_get_current_ancestor_cgroup_id(filter_cg_level) != filter_cg_id)
 		return 0;
 	if (count_mode) {
 		count_hit(idx, tgid);

@@ -455,8 +455,14 @@ const struct ps_cgroup *ps_cgroup_lookup(uint64_t id)
 
 void ps_cgroup_json(struct jw *w, uint64_t id)
 {
-	const struct ps_cgroup *c = ps_cgroup_lookup(id);
+	const struct ps_cgroup *c;
 
+	/* no cgroup v2 id (none mounted when the record was made): nothing to resolve */
+	if (!id) {
+		jw_null(w, "cgroup");
+		return;
+	}
+	c = ps_cgroup_lookup(id);
 	if (c->path) {
 		jw_str(w, "cgroup", c->path, strlen(c->path));
 	} else {
@@ -585,4 +591,38 @@ const char *ps_container_opt(const char *tool, const char *arg, const char *prev
 	if (prev)
 		usage_error(tool, "--container given twice ('%s', '%s'): give one ID", prev, arg);
 	return arg;
+}
+
+int ps_cgroup_fd_id(int fd, uint64_t *id, uint32_t *level)
+{
+	struct {
+		struct file_handle fh;
+		uint64_t id;
+	} h = { .fh.handle_bytes = sizeof(h.id) };
+	char lnk[64], buf[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+	int mnt;
+
+	if (!ps_cgroup2_mount())
+		return -ENOENT;
+	/* the kernfs id is the handle (on 64-bit also the inode number) */
+	if (name_to_handle_at(fd, "", &h.fh, &mnt, AT_EMPTY_PATH) == 0 &&
+	    h.fh.handle_bytes == sizeof(h.id))
+		*id = h.id;
+	else if (fstat(fd, &st) == 0)
+		*id = st.st_ino;
+	else
+		return -errno;
+	snprintf(lnk, sizeof(lnk), "/proc/self/fd/%d", fd);
+	n = readlink(lnk, buf, sizeof(buf) - 1);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n < mnt_len || memcmp(buf, mnt_path, mnt_len))
+		return -EXDEV;
+	*level = 0;
+	for (ssize_t i = mnt_len; i < n; i++)
+		if (buf[i] == '/' && i + 1 < n && buf[i + 1] != '/')
+			(*level)++;
+	return 0;
 }

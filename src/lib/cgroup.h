@@ -85,6 +85,9 @@ bool ps_container_prefix_ok(const char *s);
 /* Open the cgroup of --container @prefix for the kernel filter: an fd, or
  * -1 with one line on stderr (no such container, ambiguous). */
 int ps_container_open(const char *prefix, const char *tool);
+/* The cgroup v2 id of the directory @fd and its depth (the root is 0), as
+ * bpf_get_current_ancestor_cgroup_id() sees them. 0 or -errno. */
+int ps_cgroup_fd_id(int fd, uint64_t *id, uint32_t *level);
 /* --container ARG while parsing options: ARG, or a usage error (exit 2)
  * if it is malformed or @prev (an earlier --container) is set. */
 const char *ps_container_opt(const char *tool, const char *arg, const char *prev);

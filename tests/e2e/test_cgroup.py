@@ -315,6 +315,10 @@ def test_container_filter():
                f"{what}: exit: only the container's processes")
             check_cg(only(exits(tx, pids["a"]), f"{what}: exit"), (pa, ra, a, None),
                      f"{what}: exit")
+            # the filter must not cost the sleepable programs (a cgroup array map would)
+            with Tracer(["probe", "--json", "--transport", transport, f"u:{D}:add"]) as ref:
+                pass
+            eq(tp.ready["sleepable"], ref.ready["sleepable"], f"{what}: probe sleepable")
             hits = tp.events("probe")
             eq([(h["pid"], h["args"]) for h in hits], [(da.pid, [i, 2 * i]) for i in range(3)],
                f"{what}: probe: only the demo in the container")

@@ -172,7 +172,7 @@ int main(void)
 		  "{\"type\":\"exec\",\"time\":\"2023-11-14T22:13:20.123456789Z\","
 		  "\"ktime_ns\":1700000000123456789,\"pid\":4242,\"tid\":4243,\"ppid\":1,"
 		  "\"uid\":1000,\"gid\":100,\"euid\":0,\"comm\":\"ls\",\"thread_comm\":\"ls\","
-		  "\"pcomm\":\"bash\",\"cgroup_id\":0,"
+		  "\"pcomm\":\"bash\",\"cgroup_id\":0,\"cgroup\":null,"
 		  "\"filename\":\"/bin/l\\\"s\",\"args\":[\"l\\\"s\",\"a\\nb\",\"\\udcff\"],"
 		  "\"argc\":3,\"args_truncated\":false,\"args_cut_bytes\":0,\"ret\":-2,"
 		  "\"args_cut_bytes_exact\":true,\"args_unreadable\":false,"

@@ -46,7 +46,8 @@ struct pcfg {
 	const char *list;      /* --list BINARY */
 	const char *shell;     /* bashreadline --shell */
 	const char *container; /* --container ID prefix */
-	int cgfd;	       /* its cgroup, for the kernel filter; -1: none */
+	uint64_t cg_id;	       /* its cgroup, for the kernel filter; 0: none */
+	uint32_t cg_level;
 	struct probe_spec specs[PS_PROBE_MAX];
 	int nspecs;
 
@@ -764,7 +765,8 @@ static int ld_configure(void *ctx, struct bpf_object *obj, const struct ps_hook 
 	s->rodata->count_mode = c->count;
 	s->rodata->count_per_pid = c->per_pid;
 	s->rodata->can_fault = (picked[0]->flags & PS_HOOK_SLEEPABLE) != 0;
-	s->rodata->filter_cg = c->cgfd >= 0;
+	s->rodata->filter_cg_id = c->cg_id;
+	s->rodata->filter_cg_level = c->cg_level;
 	return 0;
 }
 
@@ -772,9 +774,8 @@ static int ld_loaded(void *ctx, struct bpf_object *obj)
 {
 	static const size_t rec_len[PS_REC_NR] = { [PS_REC_PROBE] = sizeof(struct ps_probe) };
 	struct pcfg *c = ctx;
-	int err = c->cgfd >= 0 ? ps_cgroup_filter_set(obj, c->cgfd, c->prog) : 0;
 
-	return err ? err : ps_session_add(c->sess, obj, rec_len, on_event, c);
+	return ps_session_add(c->sess, obj, rec_len, on_event, c);
 }
 
 static int ld_attach(void *ctx, struct bpf_object *obj)
@@ -850,7 +851,7 @@ static int run(struct pcfg *c)
 		.bufsize = c->bufsize,
 	};
 	struct ps_loaded loaded;
-	int ret = 1;
+	int ret = 1, err;
 
 	ps_libbpf_setup(c->verbose);
 	ps_require_bpf(c->prog);
@@ -866,8 +867,19 @@ static int run(struct pcfg *c)
 			if (resolve_spec(c, &c->specs[i]))
 				return 1;
 	}
-	if (c->container && (c->cgfd = ps_container_open(c->container, c->prog)) < 0)
-		return 1;
+	if (c->container) {
+		int fd = ps_container_open(c->container, c->prog);
+
+		if (fd < 0)
+			return 1;
+		err = ps_cgroup_fd_id(fd, &c->cg_id, &c->cg_level);
+		close(fd);
+		if (err) {
+			fprintf(stderr, "%s: --container: cannot get its cgroup id: %s\n", c->prog,
+				strerror(-err));
+			return 1;
+		}
+	}
 	ps_install_signals();
 	out_set_linebuf(isatty(STDOUT_FILENO));
 	c->sess = ps_session_new(&sc);
@@ -895,8 +907,6 @@ out:
 	free(c->cnt);
 	for (int i = 0; i < c->nspecs; i++)
 		probe_spec_free(&c->specs[i]);
-	if (c->cgfd >= 0)
-		close(c->cgfd);
 	return ret;
 }
 
@@ -913,7 +923,6 @@ static struct pcfg *pcfg_new(const char *prog, bool bash)
 	c->interval_ns = 1000000000ull;
 	c->str_max = bash ? PS_PROBE_STR_MAX : PS_PROBE_STR_DEFAULT;
 	c->bufsize = PS_BUFFER_PROBE_DEFAULT;
-	c->cgfd = -1;
 	return c;
 }
 
