@@ -103,9 +103,28 @@ struct ps_ident {
 #define PS_EXEC_COMPAT 0x80	 /* a 32-bit (compat, i386 ABI) execve/execveat */
 #define PS_EXEC_ABI_KNOWN 0x100	 /* the syscall entry was seen: PS_EXEC_COMPAT is meaningful */
 
+/* Bound of each path walked in the kernel (exe, interp, cwd): PATH_MAX. */
+#define PS_XPATH_MAX 4096
+#define PS_TTY_LEN 64 /* tty_struct.name */
+
+/* ps_exec.xflags: what ran, and how */
+#define PS_EXEC_X_EXE 0x001	    /* exe_len bytes of exe path (success only) */
+#define PS_EXEC_X_EXE_TRUNC 0x002   /* exe longer than PS_XPATH_MAX: its last components */
+#define PS_EXEC_X_INTERP 0x004	    /* a #! script (or binfmt_misc): interp is the interpreter */
+#define PS_EXEC_X_INTERP_TRUNC 0x008 /* interp longer than PS_XPATH_MAX */
+#define PS_EXEC_X_CWD 0x010	    /* cwd_len bytes of cwd path */
+#define PS_EXEC_X_CWD_TRUNC 0x020   /* cwd longer than PS_XPATH_MAX */
+#define PS_EXEC_X_DELETED 0x040	    /* the executed file is unlinked (or never linked) */
+#define PS_EXEC_X_CREDS 0x080	    /* egid, suid, cap_effective are set */
+#define PS_EXEC_X_PRIV_KNOWN 0x100  /* the creds before exec were seen: PRIV_CHANGE is meaningful */
+#define PS_EXEC_X_PRIV_CHANGE 0x200 /* exec changed euid/egid or raised cap_effective */
+#define PS_EXEC_X_TTY 0x400	    /* tty[] is the controlling terminal */
+
 /*
  * One exec attempt. Variable data: the filename (fname_len bytes, no
- * NUL), then argv as NUL-terminated strings (args_len bytes in all),
+ * NUL), then the exe, interp and cwd paths (exe_len, interp_len, cwd_len
+ * bytes, no NUL; lengths in this struct, so they are known before any
+ * chunk), then argv as NUL-terminated strings (args_len bytes in all),
  * possibly continued in chunks.
  */
 struct ps_exec {
@@ -120,6 +139,18 @@ struct ps_exec {
 	__u32 eflags;	/* PS_EXEC_* */
 	__s32 fd;	/* execveat dirfd */
 	__u32 at_flags; /* execveat flags */
+	/* what ran, and how: after exec (before, for a failed exec); see xflags */
+	__u64 exe_ino;	     /* the executed file's inode (bprm->file; a script: none) */
+	__u64 cap_effective; /* the new credentials' effective capabilities */
+	__u32 exe_dev;	     /* its superblock's s_dev, kernel encoding (MAJOR << 20 | MINOR) */
+	__u32 egid;
+	__u32 suid;
+	__u32 xflags;	 /* PS_EXEC_X_* */
+	__u16 exe_len;	 /* bytes of exe in the data, after the filename */
+	__u16 interp_len; /* then interp */
+	__u16 cwd_len;	 /* then cwd */
+	__u16 pad;
+	char tty[PS_TTY_LEN]; /* controlling terminal's name ("pts/3"), PS_EXEC_X_TTY */
 	__u8 data[];
 };
 
@@ -170,7 +201,10 @@ PS_ASSERT(sizeof(struct ps_hdr) == 16, "ps_hdr layout");
 PS_ASSERT(sizeof(struct ps_ident) == 104, "ps_ident layout");
 PS_ASSERT(__builtin_offsetof(struct ps_ident, comm) == 56, "ps_ident.comm offset");
 PS_ASSERT(sizeof(struct ps_chunk) == 40, "ps_chunk layout");
-PS_ASSERT(sizeof(struct ps_exec) == 152, "ps_exec layout");
+PS_ASSERT(sizeof(struct ps_exec) == 256, "ps_exec layout");
+PS_ASSERT(__builtin_offsetof(struct ps_exec, exe_ino) == 152, "ps_exec.exe_ino offset");
+PS_ASSERT(__builtin_offsetof(struct ps_exec, tty) == 192, "ps_exec.tty offset");
+PS_ASSERT(PS_XPATH_MAX < 65536, "path lengths fit __u16");
 PS_ASSERT(__builtin_offsetof(struct ps_exec, ret) == 120, "ps_exec.ret offset");
 
 /* ---- procsnoop probe (uprobes, uretprobes, USDT) ---- */

@@ -32,6 +32,7 @@
  * handles both ABIs itself: then the compat side loads nothing.
  */
 #include "ident.bpf.h"
+#include "path.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -90,6 +91,9 @@ struct inflight {
 	__s32 fd;
 	__u32 at_flags;
 	__u32 eflags; /* PS_EXEC_EXECVEAT, PS_EXEC_ARGV_EMPTY, PS_EXEC_COMPAT */
+	__u32 egid;   /* the credentials before exec: privilege_change */
+	__u64 cap_effective;
+	__u32 euid;
 	__u32 pad;
 };
 
@@ -115,9 +119,13 @@ static __always_inline bool pass_filters(struct task_struct *task)
 static __always_inline void in_fill(struct inflight *in, __u64 filename, __u64 argv, int fd,
 				    int at_flags, __u32 eflags)
 {
+	const struct cred *cred = BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), cred);
 	__u64 a0 = 0;
 	long err;
 
+	in->euid = BPF_CORE_READ(cred, euid.val);
+	in->egid = BPF_CORE_READ(cred, egid.val);
+	in->cap_effective = BPF_CORE_READ(cred, cap_effective.val);
 	in->filename = filename;
 	in->argv = argv;
 	in->fd = fd;
@@ -149,8 +157,74 @@ static __always_inline int on_enter(__u64 filename, __u64 argv, int fd, int at_f
 
 static __always_inline void fill_common(struct ps_exec *e, struct task_struct *task)
 {
+	const struct cred *cred = BPF_CORE_READ(task, cred);
+	struct tty_struct *tty = BPF_CORE_READ(task, signal, tty);
+
 	e->hdr.type = PS_REC_EXEC;
 	ps_ident_fill(&e->id, task);
+	e->egid = BPF_CORE_READ(cred, egid.val);
+	e->suid = BPF_CORE_READ(cred, suid.val);
+	e->cap_effective = BPF_CORE_READ(cred, cap_effective.val);
+	e->xflags = PS_EXEC_X_CREDS;
+	e->exe_ino = e->exe_dev = 0;
+	e->exe_len = e->interp_len = e->cwd_len = e->pad = 0;
+	if (tty) {
+		BPF_CORE_READ_STR_INTO(&e->tty, tty, name);
+		e->xflags |= PS_EXEC_X_TTY;
+	}
+}
+
+/*
+ * exe, interp and cwd into the record (right after the filename), with
+ * their flags. What ran: bprm->file, the file exec_binprm() ended with.
+ * For a #! script (binfmt_script; binfmt_misc alike) that is the
+ * interpreter: load_script() renamed bprm->interp, and exec_binprm() put
+ * the script's file and moved bprm->interpreter into bprm->file before
+ * this tracepoint, so no file of the script is left (bprm->executable
+ * only with binfmt_misc's O flag): exe is then derived from the filename
+ * in user space, and interp is the interpreter's file.
+ */
+static __always_inline void put_paths(void *ctx, struct ps_slot *slot, struct ps_exec *e,
+				      struct task_struct *task, struct linux_binprm *bprm)
+{
+	struct file *file = 0, *exe = 0, *interp = 0;
+	struct ps_walk_tail *t;
+	struct inode *ino;
+
+	if (bprm) {
+		file = BPF_CORE_READ(bprm, file);
+		if (BPF_CORE_READ(bprm, interp) != BPF_CORE_READ(bprm, filename)) {
+			interp = file;
+			e->xflags |= PS_EXEC_X_INTERP;
+		} else {
+			exe = file;
+		}
+	}
+	t = ps_walk(slot, task, exe, interp);
+	if (exe) {
+		ino = BPF_CORE_READ(exe, f_inode);
+		e->exe_ino = BPF_CORE_READ(ino, i_ino);
+		e->exe_dev = BPF_CORE_READ(ino, i_sb, s_dev);
+		e->xflags |= PS_EXEC_X_EXE;
+		/* unlinked: d_unhashed() (d_delete() of a busy dentry), or no link left */
+		if (!BPF_CORE_READ(exe, f_path.dentry, d_hash.pprev) || !BPF_CORE_READ(ino, i_nlink))
+			e->xflags |= PS_EXEC_X_DELETED;
+		if (t->trunc & 1)
+			e->xflags |= PS_EXEC_X_EXE_TRUNC;
+	}
+	if (interp && (t->trunc & 2))
+		e->xflags |= PS_EXEC_X_INTERP_TRUNC;
+	if (t->len[2])
+		e->xflags |= PS_EXEC_X_CWD;
+	if (t->trunc & 4)
+		e->xflags |= PS_EXEC_X_CWD_TRUNC;
+	e->exe_len = t->len[0];
+	e->interp_len = t->len[1];
+	e->cwd_len = t->len[2];
+	/* *e is gone once a record is sent: nothing of it is written below */
+	ps_walk_put(ctx, slot, t, 0, sizeof(*e));
+	ps_walk_put(ctx, slot, t, 1, sizeof(*e));
+	ps_walk_put(ctx, slot, t, 2, sizeof(*e));
 }
 
 /* ---- failure path: read argv back through the user pointers ---- */
@@ -339,6 +413,7 @@ static __always_inline int report_failure(void *ctx, long ret, const struct infl
 	}
 	e->fname_len = n - 1;
 	slot->sw.pos += n - 1;
+	put_paths(ctx, slot, e, task, 0);
 
 	a = (void *)slot->state;
 	a->argv = in->argv;
@@ -476,10 +551,20 @@ static __always_inline int on_exec(void *ctx, struct task_struct *task, __u32 ol
 	}
 	e->args_len = total;
 
+	if (in && bprm) {
+		const struct cred *cred = BPF_CORE_READ(task, cred);
+
+		e->xflags |= PS_EXEC_X_PRIV_KNOWN;
+		if (in->euid != BPF_CORE_READ(cred, euid.val) || in->egid != e->egid ||
+		    (e->cap_effective & ~in->cap_effective))
+			e->xflags |= PS_EXEC_X_PRIV_CHANGE;
+	}
+
 	/* *e is overwritten once the first record is sent: keep the totals here */
 	argc = e->argc;
 	cut = e->args_cut;
 	eflags = e->eflags;
+	put_paths(ctx, slot, e, task, bprm);
 
 	b = (void *)slot->state;
 	b->src = (void *)start;

@@ -94,11 +94,79 @@ struct sched_entity {
 	__u64 sum_exec_runtime;
 } __ps_core;
 
+/* kernel_cap_t: struct { u64 val; } since 6.3, u32 cap[2] before: 8 bytes either way */
+typedef struct {
+	__u64 val;
+} kernel_cap_t;
+
 struct cred {
 	kuid_t uid;
 	kgid_t gid;
+	kuid_t suid;
+	kgid_t sgid;
 	kuid_t euid;
 	kgid_t egid;
+	kernel_cap_t cap_effective;
+} __ps_core;
+
+/* ---- the path walk (path.bpf.h) ---- */
+struct super_block {
+	__u32 s_dev; /* dev_t, kernel encoding (MAJOR << 20 | MINOR) */
+	unsigned long s_magic;
+} __ps_core;
+
+struct inode {
+	unsigned long i_ino;
+	unsigned int i_nlink; /* in an anonymous union with __i_nlink */
+	struct super_block *i_sb;
+} __ps_core;
+
+struct qstr {
+	__u32 hash; /* hash and len are in an anonymous struct in a union with hash_len */
+	__u32 len;
+	const unsigned char *name;
+} __ps_core;
+
+struct hlist_bl_node {
+	struct hlist_bl_node *next, **pprev;
+} __ps_core;
+
+struct dentry {
+	struct hlist_bl_node d_hash; /* pprev NULL: unhashed (d_unhashed()) */
+	struct dentry *d_parent;
+	struct qstr d_name;
+	struct inode *d_inode;
+} __ps_core;
+
+struct vfsmount {
+	struct dentry *mnt_root;
+	struct super_block *mnt_sb;
+} __ps_core;
+
+/* fs/mount.h: not in any header a tool can include; CO-RE finds it by name */
+struct mount {
+	struct mount *mnt_parent;
+	struct dentry *mnt_mountpoint;
+	struct vfsmount mnt;
+} __ps_core;
+
+struct path {
+	struct vfsmount *mnt;
+	struct dentry *dentry;
+} __ps_core;
+
+struct file {
+	struct path f_path;
+	struct inode *f_inode;
+} __ps_core;
+
+struct fs_struct {
+	struct path root;
+	struct path pwd;
+} __ps_core;
+
+struct tty_struct {
+	char name[64];
 } __ps_core;
 
 struct mm_struct {
@@ -120,6 +188,7 @@ struct signal_struct {
 	__u64 stime;
 	unsigned long maxrss;
 	unsigned long long sum_sched_runtime;
+	struct tty_struct *tty;
 } __ps_core;
 
 struct kernfs_node {
@@ -161,6 +230,7 @@ struct task_struct {
 	const struct cred *real_cred;
 	const struct cred *cred;
 	struct signal_struct *signal;
+	struct fs_struct *fs;
 	char comm[16];
 	__u64 utime;
 	__u64 stime;
@@ -171,8 +241,6 @@ struct task_struct {
 	struct list_head thread_node;
 	struct sigpending pending;
 } __ps_core;
-
-struct file;
 
 struct linux_binprm {
 	struct mm_struct *mm;

@@ -1,15 +1,51 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 #include "events/exec.h"
+
+/*
+ * A script's exe: the name exec was called with (bprm->filename, the
+ * kernel's copy), made absolute with the cwd walked at the same moment;
+ * "./" prefixes dropped, nothing else normalized (no symlink resolution:
+ * the kernel no longer holds the script's file at sched_process_exec).
+ */
+static void exe_from_name(struct exec_view *v)
+{
+	const uint8_t *f = v->fname;
+	size_t n = v->fname_len, len = 0;
+
+	v->exe_from_name = true;
+	if (n && f[0] != '/' && v->cwd) {
+		while (n >= 2 && f[0] == '.' && f[1] == '/') {
+			f += 2;
+			n -= 2;
+		}
+		memcpy(v->exe_buf, v->cwd, v->cwd_len);
+		len = v->cwd_len;
+		if (len && v->exe_buf[len - 1] != '/')
+			v->exe_buf[len++] = '/';
+		if (v->xflags & PS_EXEC_X_CWD_TRUNC)
+			v->xflags |= PS_EXEC_X_EXE_TRUNC;
+	}
+	if (n > sizeof(v->exe_buf) - len)
+		n = sizeof(v->exe_buf) - len;
+	memcpy(v->exe_buf + len, f, n);
+	v->exe = v->exe_buf;
+	v->exe_len = len + n;
+}
 
 bool exec_view_init(struct exec_view *v, const struct ps_event *ev, uint32_t max_args)
 {
 	const struct ps_exec *e = ev->rec;
-	size_t pos = 0, n = 0;
+	size_t pos = 0, n = 0, paths;
 
-	memset(v, 0, sizeof(*v));
-	if (ev->rec_len < sizeof(*e) || e->fname_len > ev->data_len)
+	memset(v, 0, offsetof(struct exec_view, exe_buf));
+	if (ev->rec_len < sizeof(*e))
+		return false;
+	paths = (size_t)e->exe_len + e->interp_len + e->cwd_len;
+	if (e->fname_len > ev->data_len || paths > ev->data_len - e->fname_len ||
+	    e->exe_len > PS_XPATH_MAX || e->interp_len > PS_XPATH_MAX || e->cwd_len > PS_XPATH_MAX)
 		return false;
 	v->e = e;
 	v->eflags = e->eflags;
@@ -23,8 +59,26 @@ bool exec_view_init(struct exec_view *v, const struct ps_event *ev, uint32_t max
 	v->incomplete = ev->incomplete;
 	v->fname = ev->data;
 	v->fname_len = e->fname_len;
-	v->args = ev->data + e->fname_len;
-	v->args_len = ev->data_len - e->fname_len;
+	v->xflags = e->xflags;
+	if (e->xflags & PS_EXEC_X_EXE) {
+		v->exe = ev->data + e->fname_len;
+		v->exe_len = e->exe_len;
+		/* a pseudo file's name: a path always starts with '/' */
+		v->exe_memfd = v->exe_len >= 6 && !memcmp(v->exe, "memfd:", 6);
+		v->exe_dev = makedev(e->exe_dev >> 20, e->exe_dev & 0xfffff);
+	}
+	if (e->xflags & PS_EXEC_X_INTERP) {
+		v->interp = ev->data + e->fname_len + e->exe_len;
+		v->interp_len = e->interp_len;
+	}
+	if (e->xflags & PS_EXEC_X_CWD) {
+		v->cwd = ev->data + e->fname_len + e->exe_len + e->interp_len;
+		v->cwd_len = e->cwd_len;
+	}
+	if ((e->xflags & PS_EXEC_X_INTERP) && !(e->xflags & PS_EXEC_X_EXE))
+		exe_from_name(v);
+	v->args = ev->data + e->fname_len + paths;
+	v->args_len = ev->data_len - e->fname_len - paths;
 	/* count, and apply --max-args */
 	while (pos < v->args_len) {
 		const uint8_t *z = memchr(v->args + pos, 0, v->args_len - pos);

@@ -26,10 +26,23 @@ struct exec_view {
 	bool incomplete; /* records lost in transit */
 	const uint8_t *fname;
 	size_t fname_len;
+	/* what ran (PS_EXEC_X_* in xflags): paths with no NUL, each NULL when absent */
+	uint32_t xflags;
+	const uint8_t *exe;
+	size_t exe_len;
+	bool exe_from_name; /* a #! script: exe made from filename and cwd (no file left) */
+	bool exe_memfd;
+	const uint8_t *interp;
+	size_t interp_len;
+	const uint8_t *cwd;
+	size_t cwd_len;
+	uint64_t exe_dev; /* st_dev encoding, as stat(2) gives it */
 	const uint8_t *args; /* NUL-separated; last may lack its NUL if cut */
 	size_t args_len;
 	const struct exec_miss *misses; /* PATH misses before this attempt (set by the tool) */
 	size_t nmisses;
+	/* last: exec_view_init() clears what is above */
+	uint8_t exe_buf[2 * PS_XPATH_MAX + 2]; /* exe of a script, made from its name */
 };
 
 /* Decode @ev; false if it is malformed. @max_args caps the count (0: no cap). */

@@ -72,6 +72,47 @@ static void json_errno(struct jw *w, const char *name, int err)
 	jw_cstr(w, name, n);
 }
 
+/* exe, interp, cwd and the credentials: README "What ran" */
+static void json_what_ran(struct jw *w, const struct exec_view *v)
+{
+	const struct ps_exec *e = v->e;
+	char cap[24];
+
+	if (v->exe) {
+		jw_str(w, "exe", v->exe, v->exe_len);
+		jw_bool(w, "exe_truncated", v->xflags & PS_EXEC_X_EXE_TRUNC);
+		if (v->exe_from_name) {
+			jw_bool(w, "exe_from_name", true);
+		} else {
+			jw_bool(w, "exe_deleted", v->xflags & PS_EXEC_X_DELETED);
+			jw_bool(w, "exe_memfd", v->exe_memfd);
+			jw_u64(w, "exe_ino", e->exe_ino);
+			jw_u64(w, "exe_dev", v->exe_dev);
+		}
+	}
+	if (v->interp) {
+		jw_str(w, "interp", v->interp, v->interp_len);
+		jw_bool(w, "interp_truncated", v->xflags & PS_EXEC_X_INTERP_TRUNC);
+	}
+	if (v->cwd) {
+		jw_str(w, "cwd", v->cwd, v->cwd_len);
+		jw_bool(w, "cwd_truncated", v->xflags & PS_EXEC_X_CWD_TRUNC);
+	}
+	if (v->xflags & PS_EXEC_X_CREDS) {
+		jw_u64(w, "egid", e->egid);
+		jw_u64(w, "suid", e->suid);
+		if (v->xflags & PS_EXEC_X_TTY)
+			jw_strn(w, "tty", e->tty, sizeof(e->tty));
+		else
+			jw_null(w, "tty");
+		/* as /proc/PID/status CapEff shows it */
+		snprintf(cap, sizeof(cap), "%016llx", (unsigned long long)e->cap_effective);
+		jw_cstr(w, "cap_effective", cap);
+	}
+	if (v->xflags & PS_EXEC_X_PRIV_KNOWN)
+		jw_bool(w, "privilege_change", v->xflags & PS_EXEC_X_PRIV_CHANGE);
+}
+
 void exec_print_json(const struct exec_view *v)
 {
 	const struct ps_exec *e = v->e;
@@ -123,6 +164,7 @@ void exec_print_json(const struct exec_view *v)
 			jw_arr_end(&w);
 		}
 	}
+	json_what_ran(&w, v);
 	if (v->incomplete)
 		jw_bool(&w, "incomplete", true);
 	jw_end(&w);

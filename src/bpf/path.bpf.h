@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Paths of kernel objects, resolved in the kernel at the event: the file
+ * an exec ran, its interpreter, the working directory. bpf_d_path() is
+ * not allowed from tracepoints, so this walks what d_path() walks itself:
+ * dentry->d_parent up to the mount's root, then mount->mnt_mountpoint in
+ * mount->mnt_parent, up to the process's root (fs->root: the path as the
+ * process sees it, as getcwd() and /proc/PID/exe from inside would) or
+ * the top of the mount tree.
+ *
+ * All paths are walked in one bpf_loop, one component (or one mount
+ * crossing) per iteration, each written backwards into its own region of
+ * the second half of the slot buffer (free until argv is copied); then
+ * each is copied once into the record. Past PS_XPATH_MAX bytes a path is
+ * flagged truncated and keeps its last components (a leading '/' still
+ * starts a component there); a walk out of iterations is truncated too.
+ *
+ * A pseudo file (a dentry that is its own parent, not the mount root:
+ * memfd, anon inodes) has no directory: its path is its name alone,
+ * "memfd:NAME", without a leading '/' (as the kernel's d_path() writes it,
+ * less the " (deleted)" suffix).
+ */
+#ifndef PROCSNOOP_PATH_BPF_H
+#define PROCSNOOP_PATH_BPF_H
+
+#include "common.bpf.h"
+
+#define PS_WALK_N 3 /* paths per walk */
+/* components plus mount crossings of all paths: a full 4096-byte path of
+ * 1-byte names is 2048 components */
+#define PS_WALK_LOOPS (PS_WALK_N * (PS_XPATH_MAX / 2 + 64))
+#define PS_WALK_BASE PS_REC_MAX /* regions: the second half of slot->buf */
+
+/* Loop state: pointers in slot->state (8 u64), the rest at the buffer's end. */
+struct ps_walk_ptrs {
+	__u64 start[PS_WALK_N]; /* struct file *, or (k == cwd) struct fs_struct *; 0: none */
+	__u64 dentry;		/* current; 0: path k not started */
+	__u64 vfsmnt;		/* current struct vfsmount * */
+	__u64 mnt_root;		/* its root dentry */
+	__u64 root_dentry;	/* the process's root */
+	__u64 root_mnt;
+};
+
+struct ps_walk_tail {
+	__u32 k;		    /* path being walked */
+	__u32 pos;		    /* its start in its region (written backwards) */
+	__u32 len[PS_WALK_N];	    /* result: bytes, at the end of region k */
+	__u32 trunc;		    /* bit k: path k truncated */
+	__u32 pseudo;		    /* bit k: path k is a pseudo file's name */
+};
+
+#define PS_WALK_TAIL_OFF (2 * PS_REC_MAX - sizeof(struct ps_walk_tail))
+
+_Static_assert(sizeof(struct ps_walk_ptrs) <= sizeof(((struct ps_slot *)0)->state),
+	       "walk pointers fit slot->state");
+/* a name read at [base + k * MAX + off, + len), off and len < MAX, stays below the tail */
+_Static_assert(PS_WALK_BASE + PS_WALK_N * PS_XPATH_MAX + PS_XPATH_MAX <= PS_WALK_TAIL_OFF,
+	       "walk regions fit the second half of the slot buffer");
+
+static __always_inline struct ps_walk_tail *ps_walk_tail(struct ps_slot *slot)
+{
+	return (void *)(slot->buf + PS_WALK_TAIL_OFF);
+}
+
+/* Path k ends: record its length (an empty walk is the root, "/"). */
+static __always_inline void ps_walk_end(struct ps_slot *slot, struct ps_walk_tail *t, __u32 k)
+{
+	struct ps_walk_ptrs *w = (void *)slot->state;
+	__u32 pos = t->pos;
+
+	if (k >= PS_WALK_N)
+		return;
+	if (pos >= PS_XPATH_MAX) {
+		slot->buf[PS_WALK_BASE + k * PS_XPATH_MAX + PS_XPATH_MAX - 1] = '/';
+		pos = PS_XPATH_MAX - 1;
+	}
+	t->len[k] = PS_XPATH_MAX - pos;
+	t->k = k + 1;
+	w->dentry = 0;
+}
+
+/* Start path k at @path (a struct path in the kernel). */
+static __always_inline void ps_walk_start(struct ps_walk_ptrs *w, struct ps_walk_tail *t,
+					  const struct path *path)
+{
+	struct vfsmount *m = BPF_CORE_READ(path, mnt);
+
+	w->dentry = (__u64)BPF_CORE_READ(path, dentry);
+	w->vfsmnt = (__u64)m;
+	w->mnt_root = (__u64)BPF_CORE_READ(m, mnt_root);
+	t->pos = PS_XPATH_MAX;
+}
+
+/* bpf_loop's context must be on the stack */
+struct ps_walk_ctx {
+	struct ps_slot *slot;
+};
+
+static long ps_walk_cb(__u64 i, void *data)
+{
+	struct ps_slot *slot = ((struct ps_walk_ctx *)data)->slot;
+	struct ps_walk_ptrs *w = (void *)slot->state;
+	struct ps_walk_tail *t = ps_walk_tail(slot);
+	struct dentry *d, *parent;
+	const unsigned char *name;
+	__u32 k = t->k, pos, len, off;
+
+	if (k >= PS_WALK_N)
+		return 1;
+	if (!w->dentry) {
+		__u64 s = w->start[k];
+
+		if (!s) {
+			t->len[k] = 0;
+			t->k = k + 1;
+			return 0;
+		}
+		if (k == PS_WALK_N - 1)
+			ps_walk_start(w, t, &((struct fs_struct *)s)->pwd);
+		else
+			ps_walk_start(w, t, &((struct file *)s)->f_path);
+		if (!w->dentry) {
+			t->len[k] = 0;
+			t->k = k + 1;
+		}
+		return 0;
+	}
+	d = (void *)w->dentry;
+	if (w->dentry == w->root_dentry && w->vfsmnt == w->root_mnt) {
+		ps_walk_end(slot, t, k);
+		return 0;
+	}
+	if (w->dentry == w->mnt_root) {
+		/* container_of(vfsmount, struct mount, mnt), offset from the kernel's BTF */
+		struct mount *mnt = (void *)(w->vfsmnt - bpf_core_field_offset(struct mount, mnt));
+		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+
+		if (!up || up == mnt) { /* the top of the mount tree */
+			ps_walk_end(slot, t, k);
+			return 0;
+		}
+		w->dentry = (__u64)BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->vfsmnt = (__u64)&up->mnt;
+		w->mnt_root = (__u64)BPF_CORE_READ(up, mnt.mnt_root);
+		return 0;
+	}
+	parent = BPF_CORE_READ(d, d_parent);
+	len = BPF_CORE_READ(d, d_name.len);
+	name = BPF_CORE_READ(d, d_name.name);
+	pos = t->pos;
+	if (pos > PS_XPATH_MAX)
+		return 1;
+	/* a component: its name and the '/' before it (a pseudo file: none) */
+	if (len + 1 > pos || len >= PS_XPATH_MAX) {
+		t->trunc |= 1u << k;
+		ps_walk_end(slot, t, k);
+		return 0;
+	}
+	off = pos - len;
+	if (off >= PS_XPATH_MAX)
+		return 1;
+	bpf_probe_read_kernel(slot->buf + PS_WALK_BASE + k * PS_XPATH_MAX + off, len, name);
+	if (parent == d || !parent) {
+		t->pos = off;
+		t->pseudo |= 1u << k;
+		ps_walk_end(slot, t, k);
+		return 0;
+	}
+	off--;
+	if (off >= PS_XPATH_MAX)
+		return 1;
+	slot->buf[PS_WALK_BASE + k * PS_XPATH_MAX + off] = '/';
+	t->pos = off;
+	w->dentry = (__u64)parent;
+	return 0;
+}
+
+/*
+ * Walk @exe, @interp (struct file *) and @task's cwd, each may be 0; the
+ * results are described by ps_walk_tail(slot) until the buffer's second
+ * half is used again.
+ */
+static __always_inline struct ps_walk_tail *ps_walk(struct ps_slot *slot, struct task_struct *task,
+						    struct file *exe, struct file *interp)
+{
+	struct ps_walk_ptrs *w = (void *)slot->state;
+	struct ps_walk_tail *t = ps_walk_tail(slot);
+	struct fs_struct *fs = BPF_CORE_READ(task, fs);
+	struct ps_walk_ctx wc = { .slot = slot };
+
+	w->start[0] = (__u64)exe;
+	w->start[1] = (__u64)interp;
+	w->start[2] = (__u64)fs;
+	w->dentry = 0;
+	w->root_dentry = (__u64)BPF_CORE_READ(fs, root.dentry);
+	w->root_mnt = (__u64)BPF_CORE_READ(fs, root.mnt);
+	t->k = 0;
+	t->trunc = 0;
+	t->pseudo = 0;
+	t->len[0] = t->len[1] = t->len[2] = 0;
+	bpf_loop(PS_WALK_LOOPS, ps_walk_cb, &wc, 0);
+	/* out of iterations: what was walked is the end of the path */
+	if (t->k < PS_WALK_N) {
+		t->trunc |= 1u << t->k;
+		ps_walk_end(slot, t, t->k);
+	}
+	return t;
+}
+
+/*
+ * Append path k of the walk to the record being built: flush first if it
+ * does not fit the current record (the lengths are in the event struct,
+ * set before any flush). Returns its length.
+ */
+static __always_inline __u32 ps_walk_put(void *ctx, struct ps_slot *slot, struct ps_walk_tail *t,
+					 __u32 k, __u32 hdr_len)
+{
+	__u32 len, pos;
+
+	if (k >= PS_WALK_N)
+		return 0;
+	len = t->len[k];
+	if (!len || len > PS_XPATH_MAX)
+		return 0;
+	if (ps_sw_room(slot) < len)
+		ps_sw_flush(ctx, slot, hdr_len, false, 0, 0, 0, 0);
+	pos = slot->sw.pos;
+	if (pos > PS_REC_MAX)
+		return 0;
+	bpf_probe_read_kernel(slot->buf + pos, len,
+			      slot->buf + PS_WALK_BASE + k * PS_XPATH_MAX + PS_XPATH_MAX - len);
+	slot->sw.pos = pos + len;
+	return len;
+}
+
+#endif /* PROCSNOOP_PATH_BPF_H */
