@@ -108,14 +108,14 @@ struct ps_ident {
 #define PS_TTY_LEN 64 /* tty_struct.name */
 
 /* ps_exec.xflags: what ran, and how */
-#define PS_EXEC_X_EXE 0x001	    /* exe_len bytes of exe path (success only) */
-#define PS_EXEC_X_EXE_TRUNC 0x002   /* exe longer than PS_XPATH_MAX: its last components */
-#define PS_EXEC_X_INTERP 0x004	    /* a #! script (or binfmt_misc): interp is the interpreter */
+#define PS_EXEC_X_EXE 0x001	     /* exe_len bytes of exe path (success only) */
+#define PS_EXEC_X_EXE_TRUNC 0x002    /* exe longer than PS_XPATH_MAX: its last components */
+#define PS_EXEC_X_INTERP 0x004	     /* a #! script (or binfmt_misc): interp is the interpreter */
 #define PS_EXEC_X_INTERP_TRUNC 0x008 /* interp longer than PS_XPATH_MAX */
-#define PS_EXEC_X_CWD 0x010	    /* cwd_len bytes of cwd path */
-#define PS_EXEC_X_CWD_TRUNC 0x020   /* cwd longer than PS_XPATH_MAX */
-#define PS_EXEC_X_DELETED 0x040	    /* the executed file is unlinked (or never linked) */
-#define PS_EXEC_X_CREDS 0x080	    /* egid, suid, cap_effective are set */
+#define PS_EXEC_X_CWD 0x010	     /* cwd_len bytes of cwd path */
+#define PS_EXEC_X_CWD_TRUNC 0x020    /* cwd longer than PS_XPATH_MAX */
+#define PS_EXEC_X_DELETED 0x040	     /* the executed file is unlinked (or never linked) */
+#define PS_EXEC_X_CREDS 0x080	     /* egid, suid, cap_effective are set */
 #define PS_EXEC_X_PRIV_KNOWN 0x100  /* the creds before exec were seen: PRIV_CHANGE is meaningful */
 #define PS_EXEC_X_PRIV_CHANGE 0x200 /* exec changed euid/egid or raised cap_effective */
 #define PS_EXEC_X_TTY 0x400	    /* tty[] is the controlling terminal */
@@ -145,10 +145,10 @@ struct ps_exec {
 	__u32 exe_dev;	     /* its superblock's s_dev, kernel encoding (MAJOR << 20 | MINOR) */
 	__u32 egid;
 	__u32 suid;
-	__u32 xflags;	 /* PS_EXEC_X_* */
-	__u16 exe_len;	 /* bytes of exe in the data, after the filename */
+	__u32 xflags;	  /* PS_EXEC_X_* */
+	__u16 exe_len;	  /* bytes of exe in the data, after the filename */
 	__u16 interp_len; /* then interp */
-	__u16 cwd_len;	 /* then cwd */
+	__u16 cwd_len;	  /* then cwd */
 	__u16 pad;
 	char tty[PS_TTY_LEN]; /* controlling terminal's name ("pts/3"), PS_EXEC_X_TTY */
 	__u8 data[];

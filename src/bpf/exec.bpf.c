@@ -207,7 +207,8 @@ static __always_inline void put_paths(void *ctx, struct ps_slot *slot, struct ps
 		e->exe_dev = BPF_CORE_READ(ino, i_sb, s_dev);
 		e->xflags |= PS_EXEC_X_EXE;
 		/* unlinked: d_unhashed() (d_delete() of a busy dentry), or no link left */
-		if (!BPF_CORE_READ(exe, f_path.dentry, d_hash.pprev) || !BPF_CORE_READ(ino, i_nlink))
+		if (!BPF_CORE_READ(exe, f_path.dentry, d_hash.pprev) ||
+		    !BPF_CORE_READ(ino, i_nlink))
 			e->xflags |= PS_EXEC_X_DELETED;
 		if (t->trunc & 1)
 			e->xflags |= PS_EXEC_X_EXE_TRUNC;

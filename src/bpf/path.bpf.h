@@ -42,11 +42,11 @@ struct ps_walk_ptrs {
 };
 
 struct ps_walk_tail {
-	__u32 k;		    /* path being walked */
-	__u32 pos;		    /* its start in its region (written backwards) */
-	__u32 len[PS_WALK_N];	    /* result: bytes, at the end of region k */
-	__u32 trunc;		    /* bit k: path k truncated */
-	__u32 pseudo;		    /* bit k: path k is a pseudo file's name */
+	__u32 k;	      /* path being walked */
+	__u32 pos;	      /* its start in its region (written backwards) */
+	__u32 len[PS_WALK_N]; /* result: bytes, at the end of region k */
+	__u32 trunc;	      /* bit k: path k truncated */
+	__u32 pseudo;	      /* bit k: path k is a pseudo file's name */
 };
 
 #define PS_WALK_TAIL_OFF (2 * PS_REC_MAX - sizeof(struct ps_walk_tail))

@@ -36,7 +36,7 @@ struct exec_view {
 	size_t interp_len;
 	const uint8_t *cwd;
 	size_t cwd_len;
-	uint64_t exe_dev; /* st_dev encoding, as stat(2) gives it */
+	uint64_t exe_dev;    /* st_dev encoding, as stat(2) gives it */
 	const uint8_t *args; /* NUL-separated; last may lack its NUL if cut */
 	size_t args_len;
 	const struct exec_miss *misses; /* PATH misses before this attempt (set by the tool) */

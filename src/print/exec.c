@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include "lib/json.h"
 #include "lib/out.h"
 #include "print/exec.h"
@@ -72,6 +73,24 @@ static void json_errno(struct jw *w, const char *name, int err)
 	jw_cstr(w, name, n);
 }
 
+/*
+ * The kernel names a pty slave "pts3" (tty_line_name(): driver name and
+ * index); its device node, and what ps and tty(1) show, is "pts/3".
+ * Other names (tty1, ttyS0) are their /dev names already.
+ */
+static void json_tty(struct jw *w, const char *name)
+{
+	char buf[PS_TTY_LEN + 2];
+	size_t n = strnlen(name, PS_TTY_LEN);
+
+	if (n > 3 && !memcmp(name, "pts", 3) && strspn(name + 3, "0123456789") == n - 3) {
+		snprintf(buf, sizeof(buf), "pts/%.*s", (int)(n - 3), name + 3);
+		jw_cstr(w, "tty", buf);
+		return;
+	}
+	jw_str(w, "tty", name, n);
+}
+
 /* exe, interp, cwd and the credentials: README "What ran" */
 static void json_what_ran(struct jw *w, const struct exec_view *v)
 {
@@ -102,7 +121,7 @@ static void json_what_ran(struct jw *w, const struct exec_view *v)
 		jw_u64(w, "egid", e->egid);
 		jw_u64(w, "suid", e->suid);
 		if (v->xflags & PS_EXEC_X_TTY)
-			jw_strn(w, "tty", e->tty, sizeof(e->tty));
+			json_tty(w, e->tty);
 		else
 			jw_null(w, "tty");
 		/* as /proc/PID/status CapEff shows it */
