@@ -120,11 +120,13 @@ static __always_inline void in_fill(struct inflight *in, __u64 filename, __u64 a
 				    int at_flags, __u32 eflags)
 {
 	const struct cred *cred = BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), cred);
+	__u64 span[1] = {};
 	__u64 a0 = 0;
 	long err;
 
-	in->euid = BPF_CORE_READ(cred, euid.val);
-	in->egid = BPF_CORE_READ(cred, egid.val);
+	PS_SPAN(span, cred, struct cred, euid, egid);
+	in->euid = PS_AT(span, __u32, struct cred, euid, euid);
+	in->egid = PS_AT(span, __u32, struct cred, euid, egid);
 	in->cap_effective = BPF_CORE_READ(cred, cap_effective.val);
 	in->filename = filename;
 	in->argv = argv;
@@ -159,11 +161,13 @@ static __always_inline void fill_common(struct ps_exec *e, struct task_struct *t
 {
 	const struct cred *cred = BPF_CORE_READ(task, cred);
 	struct tty_struct *tty = BPF_CORE_READ(task, signal, tty);
+	__u64 span[2] = {};
 
 	e->hdr.type = PS_REC_EXEC;
 	ps_ident_fill(&e->id, task);
-	e->egid = BPF_CORE_READ(cred, egid.val);
-	e->suid = BPF_CORE_READ(cred, suid.val);
+	PS_SPAN(span, cred, struct cred, suid, egid);
+	e->suid = PS_AT(span, __u32, struct cred, suid, suid);
+	e->egid = PS_AT(span, __u32, struct cred, suid, egid);
 	e->cap_effective = BPF_CORE_READ(cred, cap_effective.val);
 	e->xflags = PS_EXEC_X_CREDS;
 	e->exe_ino = e->exe_dev = 0;

@@ -25,6 +25,29 @@
 
 #include "common.bpf.h"
 
+/*
+ * One helper call for several fields of one object: the bytes from field
+ * @lo to the end of field @hi (offsets from the running kernel's BTF, so
+ * constants to the verifier) into @buf, a __u64 array; PS_AT() then picks
+ * a field. Each field is a probe read otherwise: the walk's main cost. A
+ * kernel whose span would not fit @buf gets an error, never a wrong read.
+ */
+#define PS_SPAN_LEN(type, lo, hi)                                                         \
+	(bpf_core_field_offset(type, hi) + bpf_core_field_size(type, hi) -                \
+	 bpf_core_field_offset(type, lo))
+#define PS_SPAN(buf, p, type, lo, hi)                                                     \
+	(PS_SPAN_LEN(type, lo, hi) > sizeof(buf) ?                                        \
+		 -1 :                                                                     \
+		 bpf_probe_read_kernel(buf, PS_SPAN_LEN(type, lo, hi),                    \
+				       (const void *)(p) + bpf_core_field_offset(type, lo)))
+/* the offset is a scalar before it meets the pointer: no pointer subtraction */
+#define PS_AT(buf, ftype, type, lo, f)                                                    \
+	({                                                                                \
+		__u64 __o = bpf_core_field_offset(type, f) - bpf_core_field_offset(type, lo); \
+		asm volatile("" : "+r"(__o));                                             \
+		*(ftype *)((void *)(buf) + __o);                                          \
+	})
+
 #define PS_WALK_N 3 /* paths per walk */
 /* components plus mount crossings of all paths: a full 4096-byte path of
  * 1-byte names is 2048 components */
@@ -47,6 +70,7 @@ struct ps_walk_tail {
 	__u32 len[PS_WALK_N]; /* result: bytes, at the end of region k */
 	__u32 trunc;	      /* bit k: path k truncated */
 	__u32 pseudo;	      /* bit k: path k is a pseudo file's name */
+	__u32 unhashed; /* bit k: path k's own dentry is unhashed (d_unhashed()) */
 };
 
 #define PS_WALK_TAIL_OFF (2 * PS_REC_MAX - sizeof(struct ps_walk_tail))
@@ -83,9 +107,12 @@ static __always_inline void ps_walk_end(struct ps_slot *slot, struct ps_walk_tai
 static __always_inline void ps_walk_start(struct ps_walk_ptrs *w, struct ps_walk_tail *t,
 					  const struct path *path)
 {
-	struct vfsmount *m = BPF_CORE_READ(path, mnt);
+	__u64 span[2] = {};
+	struct vfsmount *m;
 
-	w->dentry = (__u64)BPF_CORE_READ(path, dentry);
+	PS_SPAN(span, path, struct path, mnt, dentry);
+	m = PS_AT(span, struct vfsmount *, struct path, mnt, mnt);
+	w->dentry = (__u64)PS_AT(span, struct dentry *, struct path, mnt, dentry);
 	w->vfsmnt = (__u64)m;
 	w->mnt_root = (__u64)BPF_CORE_READ(m, mnt_root);
 	t->pos = PS_XPATH_MAX;
@@ -104,6 +131,7 @@ static long ps_walk_cb(__u64 i, void *data)
 	struct dentry *d, *parent;
 	const unsigned char *name;
 	__u32 k = t->k, pos, len, off;
+	__u64 span[6] = {};
 
 	if (k >= PS_WALK_N)
 		return 1;
@@ -133,20 +161,32 @@ static long ps_walk_cb(__u64 i, void *data)
 	if (w->dentry == w->mnt_root) {
 		/* container_of(vfsmount, struct mount, mnt), offset from the kernel's BTF */
 		struct mount *mnt = (void *)(w->vfsmnt - bpf_core_field_offset(struct mount, mnt));
-		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+		struct mount *up;
 
+		/* its parent and its mountpoint there, in one read */
+		PS_SPAN(span, mnt, struct mount, mnt_parent, mnt_mountpoint);
+		up = PS_AT(span, struct mount *, struct mount, mnt_parent, mnt_parent);
 		if (!up || up == mnt) { /* the top of the mount tree */
 			ps_walk_end(slot, t, k);
 			return 0;
 		}
-		w->dentry = (__u64)BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->dentry = (__u64)PS_AT(span, struct dentry *, struct mount, mnt_parent,
+					 mnt_mountpoint);
 		w->vfsmnt = (__u64)&up->mnt;
 		w->mnt_root = (__u64)BPF_CORE_READ(up, mnt.mnt_root);
 		return 0;
 	}
-	parent = BPF_CORE_READ(d, d_parent);
-	len = BPF_CORE_READ(d, d_name.len);
-	name = BPF_CORE_READ(d, d_name.name);
+	/* d_hash.pprev, d_parent, d_name: adjacent in every kernel, one read */
+	if (PS_SPAN(span, d, struct dentry, d_hash.pprev, d_name.name)) {
+		t->trunc |= 1u << k;
+		ps_walk_end(slot, t, k);
+		return 0;
+	}
+	parent = PS_AT(span, struct dentry *, struct dentry, d_hash.pprev, d_parent);
+	len = PS_AT(span, __u32, struct dentry, d_hash.pprev, d_name.len);
+	name = PS_AT(span, const unsigned char *, struct dentry, d_hash.pprev, d_name.name);
+	if (t->pos == PS_XPATH_MAX && !PS_AT(span, void *, struct dentry, d_hash.pprev, d_hash.pprev))
+		t->unhashed |= 1u << k;
 	pos = t->pos;
 	if (pos > PS_XPATH_MAX)
 		return 1;
@@ -187,16 +227,19 @@ static __always_inline struct ps_walk_tail *ps_walk(struct ps_slot *slot, struct
 	struct ps_walk_tail *t = ps_walk_tail(slot);
 	struct fs_struct *fs = BPF_CORE_READ(task, fs);
 	struct ps_walk_ctx wc = { .slot = slot };
+	__u64 span[2] = {};
 
 	w->start[0] = (__u64)exe;
 	w->start[1] = (__u64)interp;
 	w->start[2] = (__u64)fs;
 	w->dentry = 0;
-	w->root_dentry = (__u64)BPF_CORE_READ(fs, root.dentry);
-	w->root_mnt = (__u64)BPF_CORE_READ(fs, root.mnt);
+	PS_SPAN(span, &fs->root, struct path, mnt, dentry);
+	w->root_mnt = (__u64)PS_AT(span, void *, struct path, mnt, mnt);
+	w->root_dentry = (__u64)PS_AT(span, void *, struct path, mnt, dentry);
 	t->k = 0;
 	t->trunc = 0;
 	t->pseudo = 0;
+	t->unhashed = 0;
 	t->len[0] = t->len[1] = t->len[2] = 0;
 	bpf_loop(PS_WALK_LOOPS, ps_walk_cb, &wc, 0);
 	/* out of iterations: what was walked is the end of the path */
