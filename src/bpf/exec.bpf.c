@@ -193,11 +193,13 @@ static __always_inline void put_paths(void *ctx, struct ps_slot *slot, struct ps
 {
 	struct file *file = 0, *exe = 0, *interp = 0;
 	struct ps_walk_tail *t;
+	struct super_block *sb;
 	struct inode *ino;
 
 	if (bprm) {
-		file = BPF_CORE_READ(bprm, file);
-		if (BPF_CORE_READ(bprm, interp) != BPF_CORE_READ(bprm, filename)) {
+		file = PS_RD(struct linux_binprm, bprm, file);
+		if (PS_RD(struct linux_binprm, bprm, interp) !=
+		    PS_RD(struct linux_binprm, bprm, filename)) {
 			interp = file;
 			e->xflags |= PS_EXEC_X_INTERP;
 		} else {
@@ -206,9 +208,10 @@ static __always_inline void put_paths(void *ctx, struct ps_slot *slot, struct ps
 	}
 	t = ps_walk(slot, task, exe, interp);
 	if (exe) {
-		ino = BPF_CORE_READ(exe, f_inode);
-		e->exe_ino = BPF_CORE_READ(ino, i_ino);
-		e->exe_dev = BPF_CORE_READ(ino, i_sb, s_dev);
+		ino = PS_RD(struct file, exe, f_inode);
+		e->exe_ino = PS_RD(struct inode, ino, i_ino);
+		sb = PS_RD(struct inode, ino, i_sb);
+		e->exe_dev = PS_RD(struct super_block, sb, s_dev);
 		e->xflags |= PS_EXEC_X_EXE;
 		/* unlinked: d_unhashed() (d_delete() of a busy dentry), or no link left */
 		if (!BPF_CORE_READ(exe, f_path.dentry, d_hash.pprev) ||

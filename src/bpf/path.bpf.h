@@ -32,21 +32,36 @@
  * a field. Each field is a probe read otherwise: the walk's main cost. A
  * kernel whose span would not fit @buf gets an error, never a wrong read.
  */
-#define PS_SPAN_LEN(type, lo, hi)                                                         \
-	(bpf_core_field_offset(type, hi) + bpf_core_field_size(type, hi) -                \
+#define PS_SPAN_LEN(type, lo, hi)                                          \
+	(bpf_core_field_offset(type, hi) + bpf_core_field_size(type, hi) - \
 	 bpf_core_field_offset(type, lo))
-#define PS_SPAN(buf, p, type, lo, hi)                                                     \
-	(PS_SPAN_LEN(type, lo, hi) > sizeof(buf) ?                                        \
-		 -1 :                                                                     \
-		 bpf_probe_read_kernel(buf, PS_SPAN_LEN(type, lo, hi),                    \
+#define PS_SPAN(buf, p, type, lo, hi)                                  \
+	(PS_SPAN_LEN(type, lo, hi) > sizeof(buf) ?                     \
+		 -1 :                                                  \
+		 bpf_probe_read_kernel(buf, PS_SPAN_LEN(type, lo, hi), \
 				       (const void *)(p) + bpf_core_field_offset(type, lo)))
 /* the offset is a scalar before it meets the pointer: no pointer subtraction */
-#define PS_AT(buf, ftype, type, lo, f)                                                    \
-	({                                                                                \
+#define PS_AT(buf, ftype, type, lo, f)                                                        \
+	({                                                                                    \
 		__u64 __o = bpf_core_field_offset(type, f) - bpf_core_field_offset(type, lo); \
-		asm volatile("" : "+r"(__o));                                             \
-		*(ftype *)((void *)(buf) + __o);                                          \
+		asm volatile("" : "+r"(__o));                                                 \
+		*(ftype *)((void *)(buf) + __o);                                              \
 	})
+
+/*
+ * bpf_rdonly_cast() (6.2+) makes a kernel pointer one the program may load
+ * through directly (a fault reads 0, as a failed probe read does): a load
+ * instead of a helper call for every field. User space sets ps_fast_read
+ * when the kernel has it; older kernels take the probe reads, and the
+ * verifier drops the branch not taken.
+ */
+extern void *bpf_rdonly_cast(const void *obj__ign, __u32 btf_id__k) __ksym __weak;
+const volatile bool ps_fast_read = false;
+
+#define PS_CAST(type, p) ((type *)bpf_rdonly_cast((p), bpf_core_type_id_kernel(type)))
+/* p->field (one member, or a member path), of a kernel pointer of @type */
+#define PS_RD(type, p, ...) \
+	(ps_fast_read ? PS_CAST(type, p)->__VA_ARGS__ : BPF_CORE_READ((type *)(p), __VA_ARGS__))
 
 #define PS_WALK_N 3 /* paths per walk */
 /* components plus mount crossings of all paths: a full 4096-byte path of
@@ -70,7 +85,7 @@ struct ps_walk_tail {
 	__u32 len[PS_WALK_N]; /* result: bytes, at the end of region k */
 	__u32 trunc;	      /* bit k: path k truncated */
 	__u32 pseudo;	      /* bit k: path k is a pseudo file's name */
-	__u32 unhashed; /* bit k: path k's own dentry is unhashed (d_unhashed()) */
+	__u32 unhashed;	      /* bit k: path k's own dentry is unhashed (d_unhashed()) */
 };
 
 #define PS_WALK_TAIL_OFF (2 * PS_REC_MAX - sizeof(struct ps_walk_tail))
@@ -110,11 +125,16 @@ static __always_inline void ps_walk_start(struct ps_walk_ptrs *w, struct ps_walk
 	__u64 span[2] = {};
 	struct vfsmount *m;
 
-	PS_SPAN(span, path, struct path, mnt, dentry);
-	m = PS_AT(span, struct vfsmount *, struct path, mnt, mnt);
-	w->dentry = (__u64)PS_AT(span, struct dentry *, struct path, mnt, dentry);
+	if (ps_fast_read) {
+		m = PS_CAST(struct path, path)->mnt;
+		w->dentry = (__u64)PS_CAST(struct path, path)->dentry;
+	} else {
+		PS_SPAN(span, path, struct path, mnt, dentry);
+		m = PS_AT(span, struct vfsmount *, struct path, mnt, mnt);
+		w->dentry = (__u64)PS_AT(span, struct dentry *, struct path, mnt, dentry);
+	}
 	w->vfsmnt = (__u64)m;
-	w->mnt_root = (__u64)BPF_CORE_READ(m, mnt_root);
+	w->mnt_root = (__u64)PS_RD(struct vfsmount, m, mnt_root);
 	t->pos = PS_XPATH_MAX;
 }
 
@@ -132,6 +152,7 @@ static long ps_walk_cb(__u64 i, void *data)
 	const unsigned char *name;
 	__u32 k = t->k, pos, len, off;
 	__u64 span[6] = {};
+	void *hashed;
 
 	if (k >= PS_WALK_N)
 		return 1;
@@ -163,29 +184,51 @@ static long ps_walk_cb(__u64 i, void *data)
 		struct mount *mnt = (void *)(w->vfsmnt - bpf_core_field_offset(struct mount, mnt));
 		struct mount *up;
 
+		struct dentry *mp;
+
 		/* its parent and its mountpoint there, in one read */
-		PS_SPAN(span, mnt, struct mount, mnt_parent, mnt_mountpoint);
-		up = PS_AT(span, struct mount *, struct mount, mnt_parent, mnt_parent);
+		if (ps_fast_read) {
+			up = PS_CAST(struct mount, mnt)->mnt_parent;
+			mp = PS_CAST(struct mount, mnt)->mnt_mountpoint;
+		} else {
+			PS_SPAN(span, mnt, struct mount, mnt_parent, mnt_mountpoint);
+			up = PS_AT(span, struct mount *, struct mount, mnt_parent, mnt_parent);
+			mp = PS_AT(span, struct dentry *, struct mount, mnt_parent, mnt_mountpoint);
+		}
 		if (!up || up == mnt) { /* the top of the mount tree */
 			ps_walk_end(slot, t, k);
 			return 0;
 		}
-		w->dentry = (__u64)PS_AT(span, struct dentry *, struct mount, mnt_parent,
-					 mnt_mountpoint);
+		w->dentry = (__u64)mp;
 		w->vfsmnt = (__u64)&up->mnt;
-		w->mnt_root = (__u64)BPF_CORE_READ(up, mnt.mnt_root);
+		w->mnt_root = (__u64)PS_RD(struct mount, up, mnt.mnt_root);
 		return 0;
 	}
-	/* d_hash.pprev, d_parent, d_name: adjacent in every kernel, one read */
-	if (PS_SPAN(span, d, struct dentry, d_hash.pprev, d_name.name)) {
+	if (ps_fast_read) {
+		struct dentry *fd = PS_CAST(struct dentry, d);
+
+		parent = fd->d_parent;
+		len = fd->d_name.len;
+		name = fd->d_name.name;
+		hashed = fd->d_hash.pprev;
+	} else {
+		/* d_hash.pprev, d_parent, d_name: adjacent in every kernel, one read */
+		if (PS_SPAN(span, d, struct dentry, d_hash.pprev, d_name.name)) {
+			t->trunc |= 1u << k;
+			ps_walk_end(slot, t, k);
+			return 0;
+		}
+		parent = PS_AT(span, struct dentry *, struct dentry, d_hash.pprev, d_parent);
+		len = PS_AT(span, __u32, struct dentry, d_hash.pprev, d_name.len);
+		name = PS_AT(span, const unsigned char *, struct dentry, d_hash.pprev, d_name.name);
+		hashed = PS_AT(span, void *, struct dentry, d_hash.pprev, d_hash.pprev);
+	}
+	if (!parent) { /* a fault */
 		t->trunc |= 1u << k;
 		ps_walk_end(slot, t, k);
 		return 0;
 	}
-	parent = PS_AT(span, struct dentry *, struct dentry, d_hash.pprev, d_parent);
-	len = PS_AT(span, __u32, struct dentry, d_hash.pprev, d_name.len);
-	name = PS_AT(span, const unsigned char *, struct dentry, d_hash.pprev, d_name.name);
-	if (t->pos == PS_XPATH_MAX && !PS_AT(span, void *, struct dentry, d_hash.pprev, d_hash.pprev))
+	if (t->pos == PS_XPATH_MAX && !hashed)
 		t->unhashed |= 1u << k;
 	pos = t->pos;
 	if (pos > PS_XPATH_MAX)
@@ -200,7 +243,7 @@ static long ps_walk_cb(__u64 i, void *data)
 	if (off >= PS_XPATH_MAX)
 		return 1;
 	bpf_probe_read_kernel(slot->buf + PS_WALK_BASE + k * PS_XPATH_MAX + off, len, name);
-	if (parent == d || !parent) {
+	if (parent == d) {
 		t->pos = off;
 		t->pseudo |= 1u << k;
 		ps_walk_end(slot, t, k);
@@ -225,7 +268,7 @@ static __always_inline struct ps_walk_tail *ps_walk(struct ps_slot *slot, struct
 {
 	struct ps_walk_ptrs *w = (void *)slot->state;
 	struct ps_walk_tail *t = ps_walk_tail(slot);
-	struct fs_struct *fs = BPF_CORE_READ(task, fs);
+	struct fs_struct *fs = PS_RD(struct task_struct, task, fs);
 	struct ps_walk_ctx wc = { .slot = slot };
 	__u64 span[2] = {};
 
@@ -233,9 +276,14 @@ static __always_inline struct ps_walk_tail *ps_walk(struct ps_slot *slot, struct
 	w->start[1] = (__u64)interp;
 	w->start[2] = (__u64)fs;
 	w->dentry = 0;
-	PS_SPAN(span, &fs->root, struct path, mnt, dentry);
-	w->root_mnt = (__u64)PS_AT(span, void *, struct path, mnt, mnt);
-	w->root_dentry = (__u64)PS_AT(span, void *, struct path, mnt, dentry);
+	if (ps_fast_read) {
+		w->root_mnt = (__u64)PS_CAST(struct fs_struct, fs)->root.mnt;
+		w->root_dentry = (__u64)PS_CAST(struct fs_struct, fs)->root.dentry;
+	} else {
+		PS_SPAN(span, &fs->root, struct path, mnt, dentry);
+		w->root_mnt = (__u64)PS_AT(span, void *, struct path, mnt, mnt);
+		w->root_dentry = (__u64)PS_AT(span, void *, struct path, mnt, dentry);
+	}
 	t->k = 0;
 	t->trunc = 0;
 	t->pseudo = 0;

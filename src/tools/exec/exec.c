@@ -906,6 +906,8 @@ static int ld_configure(void *ctx, struct bpf_object *obj, const struct ps_hook 
 	/* folding needs the successes that end searches: then filtered in user space */
 	s->rodata->failed_only = c->fails && c->all_attempts;
 	s->rodata->max_args_bytes = c->max_args_bytes;
+	/* direct loads in the path walk (6.2+); probe reads otherwise */
+	s->rodata->ps_fast_read = ps_kernel_has_func("bpf_rdonly_cast");
 	s->rodata->nr_execve = SYS_execve;
 	s->rodata->nr_execveat = SYS_execveat;
 	return 0;
