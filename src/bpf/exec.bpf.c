@@ -84,6 +84,19 @@ static __always_inline bool being_killed(struct task_struct *task)
 	return BPF_CORE_READ(task, pending.signal.sig[0]) & (1ul << (9 - 1)); /* SIGKILL */
 }
 
+/*
+ * kernel_cap_t is { u64 val } since 6.3 and { u32 cap[2] } before: the
+ * same 8 bytes (little endian) either way, so read the whole field, whose
+ * offset alone is relocated, not a member of it.
+ */
+static __always_inline __u64 ps_read_caps(const kernel_cap_t *caps)
+{
+	__u64 v = 0;
+
+	bpf_core_read(&v, sizeof(v), caps);
+	return v;
+}
+
 /* What syscall entry saw, for the exit (failure) and exec (success) hooks. */
 struct inflight {
 	__u64 filename; /* user pointer */
@@ -127,7 +140,7 @@ static __always_inline void in_fill(struct inflight *in, __u64 filename, __u64 a
 	PS_SPAN(span, cred, struct cred, euid, egid);
 	in->euid = PS_AT(span, __u32, struct cred, euid, euid);
 	in->egid = PS_AT(span, __u32, struct cred, euid, egid);
-	in->cap_effective = BPF_CORE_READ(cred, cap_effective.val);
+	in->cap_effective = ps_read_caps(&cred->cap_effective);
 	in->filename = filename;
 	in->argv = argv;
 	in->fd = fd;
@@ -168,7 +181,7 @@ static __always_inline void fill_common(struct ps_exec *e, struct task_struct *t
 	PS_SPAN(span, cred, struct cred, suid, egid);
 	e->suid = PS_AT(span, __u32, struct cred, suid, suid);
 	e->egid = PS_AT(span, __u32, struct cred, suid, egid);
-	e->cap_effective = BPF_CORE_READ(cred, cap_effective.val);
+	e->cap_effective = ps_read_caps(&cred->cap_effective);
 	e->xflags = PS_EXEC_X_CREDS;
 	e->exe_ino = e->exe_dev = 0;
 	e->exe_len = e->interp_len = e->cwd_len = e->pad = 0;
