@@ -572,7 +572,7 @@ static __always_inline int on_exec(void *ctx, struct task_struct *task, __u32 ol
 	}
 	e->args_len = total;
 
-	if (in && bprm) {
+	if (in) {
 		const struct cred *cred = BPF_CORE_READ(task, cred);
 
 		e->xflags |= PS_EXEC_X_PRIV_KNOWN;
