@@ -306,6 +306,8 @@ static void summary(struct ps_session *s)
 			return;
 	}
 	out_flush();
+	/* that flush may have failed and discarded lines: count them too */
+	ps_session_stats(s, c);
 	snprintf(prefix, sizeof(prefix), "%s:", s->cfg.tool);
 	fprintf(stderr, "%s: %llu events, %llu lost", s->cfg.tool,
 		(unsigned long long)c[PS_C_EVENTS], (unsigned long long)c[PS_C_RECORDS_LOST]);
