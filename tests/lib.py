@@ -112,6 +112,8 @@ class Tracer:
             # pipe would stall (and drop events) only because of the test.
             self._chunks = [self._buf]
             self._buf = b""
+            self._cond = threading.Condition()
+            self._eof = False
             self._reader = threading.Thread(target=self._drain, daemon=True)
             self._reader.start()
             return self
@@ -120,9 +122,14 @@ class Tracer:
         fd = self.proc.stdout.fileno()
         while True:
             chunk = os.read(fd, 1 << 20)
+            with self._cond:
+                if chunk:
+                    self._chunks.append(chunk)
+                else:
+                    self._eof = True
+                self._cond.notify_all()
             if not chunk:
                 return
-            self._chunks.append(chunk)
 
     def _drain_err(self):
         fd = self.proc.stderr.fileno()
@@ -154,6 +161,23 @@ class Tracer:
             self._buf += chunk
         line, self._buf = self._buf.split(b"\n", 1)
         return line
+
+    def wait_output(self, needle, timeout=30):
+        """Block until the tool has printed a line holding @needle (bytes): sync on
+        its output, never on time. Returns that line; a Failure after @timeout."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                data = b"".join(self._chunks)  # a line may span chunks
+                at = data.find(needle)
+                if at >= 0 and data.find(b"\n", at) >= 0:
+                    start = data.rfind(b"\n", 0, at) + 1
+                    return data[start:data.find(b"\n", at)]
+                left = deadline - time.monotonic()
+                if self._eof or left <= 0:
+                    raise Failure(f"{' '.join(self.args)}: no output line with {needle[:60]!r}"
+                                  f" within {timeout}s ({'exited' if self._eof else 'running'})")
+                self._cond.wait(left)
 
     def stop(self, sig=signal.SIGINT, timeout=30):
         """Signal the tool, collect everything it printed; returns self."""

@@ -254,6 +254,7 @@ void ps_session_stats(struct ps_session *s, uint64_t out[PS_C_NR])
 		out[PS_C_EVENTS] += ps_stream_delivered(src->st);
 		out[PS_C_EVENTS_INCOMPLETE] += ps_stream_incomplete(src->st);
 		out[PS_C_RECORDS_MALFORMED] += ps_stream_bad(src->st);
+		out[PS_C_RECORDS_LATE] += ps_stream_late(src->st);
 	}
 }
 

@@ -24,4 +24,8 @@ const struct ps_counter_info ps_counters[PS_C_NR] = {
 			       "failed execs not reported: SIGKILL was pending (e.g. a sibling "
 			       "thread's exec won), no caller saw them",
 			       PS_STAT_EXEC_KILLED },
+	[PS_C_RECORDS_LATE] = { "records_late",
+				"records that came after their event was delivered incomplete "
+				"(it waited too long): discarded",
+				-1 },
 };

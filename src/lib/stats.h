@@ -22,6 +22,7 @@ enum ps_counter {
 	PS_C_PATH_FAILED,	/* paths that could not be resolved */
 	PS_C_CGROUP_FAILED,	/* cgroup ids that could not be resolved to a path */
 	PS_C_EXEC_KILLED,	/* failed execs not reported: their thread was being killed */
+	PS_C_RECORDS_LATE,	/* records of an event already delivered incomplete */
 	PS_C_NR
 };
 

@@ -37,6 +37,7 @@ struct ps_stream {
 	struct pending p[MAX_PENDING];
 	int n;
 	uint64_t bad, delivered, incomplete;
+	uint64_t late; /* chunks of an event no longer pending: discarded */
 	/* buffers of delivered events, reused: a big event's buffer is past
 	 * malloc's mmap threshold, and a fresh mmap costs page faults and
 	 * zeroing for every 100 KiB command line */
@@ -62,6 +63,11 @@ struct ps_stream *ps_stream_new(const size_t rec_len[PS_REC_NR], ps_event_fn fn,
 uint64_t ps_stream_bad(const struct ps_stream *s)
 {
 	return s->bad;
+}
+
+uint64_t ps_stream_late(const struct ps_stream *s)
+{
+	return s->late;
 }
 
 uint64_t ps_stream_delivered(const struct ps_stream *s)
@@ -164,8 +170,16 @@ void ps_stream_feed(struct ps_stream *s, const void *rec, size_t size)
 			return;
 		}
 		i = pending_find(s, h->id);
-		if (i < 0)
-			return; /* its first record was lost (counted by the kernel) */
+		/*
+		 * Not a kernel loss: the kernel stops sending an event at its
+		 * first lost record, so a chunk always follows its first record.
+		 * Its event was delivered incomplete (expired, evicted) or could
+		 * not be held: the data came but is discarded, so count it.
+		 */
+		if (i < 0) {
+			s->late++;
+			return;
+		}
 		if (c->offset != s->p[i].len - s->p[i].rec_len)
 			s->p[i].incomplete = true; /* a chunk in between was lost */
 		else
@@ -194,8 +208,11 @@ void ps_stream_feed(struct ps_stream *s, const void *rec, size_t size)
 	p->id = h->id;
 	p->born_ns = ps_ktime_now();
 	p->rec_len = rl;
-	if (!append(p, rec, size))
+	if (!append(p, rec, size)) {
+		/* no memory to hold it: deliver what came, flagged, never drop it */
 		pending_drop(s, s->n - 1);
+		deliver(s, rec, rl, (const uint8_t *)rec + rl, size - rl, NULL, true);
+	}
 }
 
 void ps_stream_expire(struct ps_stream *s, uint64_t now, uint64_t max_age)

@@ -62,6 +62,8 @@ void ps_stream_expire(struct ps_stream *s, uint64_t now_ns, uint64_t max_age_ns)
 void ps_stream_free(struct ps_stream *s);
 /* Records that were malformed (bad size/type): never trusted, counted. */
 uint64_t ps_stream_bad(const struct ps_stream *s);
+/* Chunks that came after their event was delivered incomplete: discarded, counted. */
+uint64_t ps_stream_late(const struct ps_stream *s);
 /* Events delivered, and how many of them incomplete. */
 uint64_t ps_stream_delivered(const struct ps_stream *s);
 uint64_t ps_stream_incomplete(const struct ps_stream *s);

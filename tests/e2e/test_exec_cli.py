@@ -13,8 +13,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lib  # noqa: E402
-from test_exec_lib import (TRANSPORTS, Tracer, b, check, check_exec, eq, execs,  # noqa: E402
-                           marker, only, run_exec)
+from test_exec_lib import (TRANSPORTS, Tracer, b, check, check_exec,  # noqa: E402
+                           check_whole_or_counted, eq, execs, marker, only, run_exec)
 
 ME = os.getpid()
 
@@ -228,11 +228,12 @@ def _min_buffer(tr, max_bytes):
     return m.group(1)
 
 
-def _stopped_burst(args, n, size, m):
-    """A burst of @n execs of @size bytes of argv while the tracer is stopped
-    (SIGSTOP): nothing is consumed meanwhile, so a buffer that holds one event
-    whole must lose records, whatever the speed of the machine."""
-    h = _gated(["bigburst", str(n), str(size), "/bin/true", m])
+def _stopped_burst(args, n, size, m, path="/bin/true"):
+    """A burst of @n execs of @path with @size bytes of argv while the tracer is
+    stopped (SIGSTOP): nothing is consumed meanwhile, so a buffer that holds one
+    event whole must lose records, whatever the speed of the machine. A @path
+    that does not exist: @n failed execs (argv read back by the syscall exit)."""
+    h = _gated(["bigburst", str(n), str(size), path, m])
     t = Tracer(args + ["-P", str(h.pid)]).start()
     t.proc.send_signal(signal.SIGSTOP)
     try:
@@ -250,10 +251,12 @@ def test_exec_losses_reported():
     summary) and account exactly for every event that is missing or flagged
     incomplete; delivered events are flagged, never silently short."""
     n, size = 30, 1 << 20
-    for tr in TRANSPORTS:
+    for tr, path in ((tr, path) for tr in TRANSPORTS
+                     for path in ("/bin/true", "/nonexistent/psx-burst")):
         m = marker()
         t = _stopped_burst(["exec", "--json", "--transport", tr, "--buffer-size",
-                            _min_buffer(tr, "1M"), "--max-args-bytes", "1M"], n, size, m)
+                            _min_buffer(tr, "1M"), "--max-args-bytes", "1M"], n, size, m, path)
+        tr = f"{tr} {path}"
         eq(t.rc, 0, f"{tr}: exit status")
         ev = execs(t, m)
         lost = t.events("lost")
@@ -266,10 +269,12 @@ def test_exec_losses_reported():
         whole = [e for e in ev if not e.get("incomplete")]
         check(whole, f"{tr}: not even the first event arrived whole ({len(ev)} events)")
         for e in ev:
+            eq(e["filename"], path, f"{tr}: filename")
             full = (not e.get("incomplete") and not e["args_truncated"] and
                     sum(len(a.encode("utf-8", "surrogateescape")) + 1 for a in e["args"]) == size)
             check(full or (e.get("incomplete") and e["args_truncated"]),
                   f"{tr}: an event neither whole nor flagged: argc {len(e['args'])}")
+            check_whole_or_counted(e, summ, tr)
         # each event that met a full buffer lost exactly one record, then stopped sending
         eq(n - len(ev) + len(bad), total,
            f"{tr}: missing ({n - len(ev)}) + incomplete ({len(bad)}) events vs lost records")

@@ -6,7 +6,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_exec_lib import (TRANSPORTS, TmpDir, Tracer, b, check, check_exec, eq,  # noqa: E402
+from test_exec_lib import (TRANSPORTS, TmpDir, Tracer, b, check, check_exec,  # noqa: E402
+                           check_whole_or_counted, eq,
                            execs, expect_capture, helper_out, make_file, marker, my_comm,
                            now, only, run_exec)
 
@@ -146,12 +147,19 @@ def test_exec_default_limit_128k():
 
 
 def test_exec_max_args_bytes():
-    """--max-args-bytes raises the limit to 1 MiB (exact) and lowers it (exact cut)."""
+    """--max-args-bytes raises the limit to 1 MiB (exact) and lowers it (exact cut).
+
+    Each exec waits for its event in the tracer's output before the next one
+    starts: three 1 MiB events back to back could otherwise outrun the consumer
+    and fill a per-CPU perf buffer (2 MiB: one such event and most of another),
+    a reported loss, but not what this test is about. -P: only the test's own
+    children, so other people's execs cannot fill the buffer either."""
     for tr in TRANSPORTS:
         for limit, opt, totals in ((1 << 20, "1M", (1 << 20, (1 << 20) + 5000)),
                                    (100, "100", (100, 101, 5000))):
             cases = {}
-            with Tracer(["exec", "--json", "--transport", tr, "--max-args-bytes", opt]) as t:
+            with Tracer(["exec", "--json", "--transport", tr, "--max-args-bytes", opt,
+                         "-P", str(ME)]) as t:
                 eq(t.ready.get("max_args_bytes"), limit, "ready max_args_bytes")
                 for total in totals:
                     m = marker()
@@ -159,15 +167,23 @@ def test_exec_max_args_bytes():
                     pid, rc = run_exec(argv)
                     eq(rc, 0, "exit status")
                     cases[m] = (argv, total)
+                    t.wait_output(m.encode())
                 m = marker()
                 argv = [b"/nonexistent/z"] + _argv_of(m, totals[-1])[1:]
                 run_exec(argv)
                 cases[m] = (argv, totals[-1])
+                t.wait_output(m.encode())
+            summ = only(t.events("summary"), f"{tr}: summary")
+            losses = f"lost lines {t.events('lost')}, summary stats {summ['stats']}"
             for m, (argv, total) in cases.items():
                 want, trunc, cut = expect_capture(argv, limit)
-                e = only(execs(t, m), f"{tr}: limit {limit}, {total}-byte argv")
-                check_exec(e, f"{tr}: limit {limit}, {total}-byte argv, {argv[0]}", args=want,
-                           args_truncated=trunc, args_cut_bytes=cut)
+                what = f"{tr}: limit {limit}, {total}-byte argv, {argv[0]}"
+                e = only(execs(t, m), what)
+                check_whole_or_counted(e, summ, what, want)
+                check(not e.get("incomplete"),
+                      f"{what}: incomplete (nothing should be lost: {losses})")
+                check_exec(e, what, args=want, args_truncated=trunc, args_cut_bytes=cut)
+            eq(summ["lost"], 0, f"{tr}: limit {limit}: lost ({losses})")
 
 
 def _argv_of(mark, total):

@@ -109,6 +109,18 @@ def check_exec(e, what="exec event", before=None, after=None, **want):
         eq(got, v, f"{what}: {k}")
 
 
+def check_whole_or_counted(e, summary, what, want=None):
+    """The no-silent-loss invariant for one exec event: either whole (not flagged
+    incomplete; args exactly @want when given), or flagged incomplete and
+    truncated, with the run's summary counting lost records."""
+    if e.get("incomplete"):
+        check(e["args_truncated"], f"{what}: incomplete but not args_truncated")
+        check(summary["lost"] > 0,
+              f"{what}: incomplete, yet the summary counts no loss: {summary}")
+    elif want is not None:
+        eq([b(a) for a in e["args"]], want, f"{what}: args of an event not flagged incomplete")
+
+
 def run_exec(argv, executable=None, **kw):
     """Start and reap one process; returns (pid, returncode). Failed execs
     raise OSError in Python: returns (None, -errno) then."""

@@ -18,7 +18,8 @@
  *   exec_do bigburst N BYTES PATH MARKER
  *                                      fork + execve N times with argv
  *                                      [PATH, MARKER, pad...] of exactly
- *                                      BYTES bytes (NULs included)
+ *                                      BYTES bytes (NULs included); a PATH
+ *                                      that cannot be run makes N failed execs
  *
  *   exec_do badargv PATH               execve(PATH, (char **)8, env): EFAULT
  *   exec_do manyargs N PATH            execve(PATH, {PATH, "" x N}, env)
@@ -176,6 +177,9 @@ static void *race_exec(void *p)
 
 static int burst(long n, const char *path, char **argv)
 {
+	/* a path that cannot be run: every exec must fail, each child exits 127 */
+	int want = access(path, X_OK) ? 127 : 0;
+
 	for (long i = 0; i < n; i++) {
 		pid_t pid = fork();
 
@@ -185,8 +189,8 @@ static int burst(long n, const char *path, char **argv)
 			execve(path, argv, environ);
 			_exit(127);
 		}
-		if (wait_child(pid) != 0) {
-			fprintf(stderr, "exec_do: burst: child %ld failed\n", i);
+		if (wait_child(pid) != want) {
+			fprintf(stderr, "exec_do: burst: child %ld: not exit status %d\n", i, want);
 			return 1;
 		}
 	}
