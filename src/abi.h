@@ -90,6 +90,12 @@ struct ps_ident {
 	char comm[PS_TASK_COMM_LEN];  /* the process's name (group leader's comm) */
 	char tcomm[PS_TASK_COMM_LEN]; /* the thread's name */
 	char pcomm[PS_TASK_COMM_LEN]; /* the parent process's name */
+	__u32 nspid;		      /* tgid in the process's own pid namespace (0: unknown) */
+	__u32 pidns;		      /* inode number of that pid namespace */
+	__u32 mntns;		      /* inode number of its mount namespace */
+	__u32 auid;		      /* audit login uid; (__u32)-1: unset (or no CONFIG_AUDIT) */
+	__u32 sessionid;	      /* audit session id; (__u32)-1: unset */
+	__u32 pad;
 };
 
 /* ps_exec.eflags */
@@ -163,15 +169,16 @@ struct ps_exit {
 	__u32 nr_threads;   /* threads on the group's list at the last walk (diagnostic) */
 	__u32 pad;
 };
-PS_ASSERT(sizeof(struct ps_exit) == 176, "ps_exit layout");
-PS_ASSERT(__builtin_offsetof(struct ps_exit, duration_ns) == 120, "ps_exit.duration_ns offset");
+PS_ASSERT(sizeof(struct ps_exit) == 200, "ps_exit layout");
+PS_ASSERT(__builtin_offsetof(struct ps_exit, duration_ns) == 144, "ps_exit.duration_ns offset");
 
 PS_ASSERT(sizeof(struct ps_hdr) == 16, "ps_hdr layout");
-PS_ASSERT(sizeof(struct ps_ident) == 104, "ps_ident layout");
+PS_ASSERT(sizeof(struct ps_ident) == 128, "ps_ident layout");
+PS_ASSERT(__builtin_offsetof(struct ps_ident, nspid) == 104, "ps_ident.nspid offset");
 PS_ASSERT(__builtin_offsetof(struct ps_ident, comm) == 56, "ps_ident.comm offset");
 PS_ASSERT(sizeof(struct ps_chunk) == 40, "ps_chunk layout");
-PS_ASSERT(sizeof(struct ps_exec) == 152, "ps_exec layout");
-PS_ASSERT(__builtin_offsetof(struct ps_exec, ret) == 120, "ps_exec.ret offset");
+PS_ASSERT(sizeof(struct ps_exec) == 176, "ps_exec layout");
+PS_ASSERT(__builtin_offsetof(struct ps_exec, ret) == 144, "ps_exec.ret offset");
 
 /* ---- procsnoop probe (uprobes, uretprobes, USDT) ---- */
 
@@ -225,9 +232,9 @@ struct ps_probe {
 
 PS_ASSERT(sizeof(struct ps_probe_cfg) == 16, "ps_probe_cfg layout");
 PS_ASSERT(sizeof(struct ps_probe_count_key) == 8, "ps_probe_count_key layout");
-PS_ASSERT(sizeof(struct ps_probe) == 208, "ps_probe layout");
-PS_ASSERT(__builtin_offsetof(struct ps_probe, vals) == 128, "ps_probe.vals offset");
-PS_ASSERT(__builtin_offsetof(struct ps_probe, str_len) == 184, "ps_probe.str_len offset");
+PS_ASSERT(sizeof(struct ps_probe) == 232, "ps_probe layout");
+PS_ASSERT(__builtin_offsetof(struct ps_probe, vals) == 152, "ps_probe.vals offset");
+PS_ASSERT(__builtin_offsetof(struct ps_probe, str_len) == 208, "ps_probe.str_len offset");
 PS_ASSERT(PS_PROBE_NVALS *PS_PROBE_STR_MAX + sizeof(struct ps_probe) <= PS_CHUNK,
 	  "a probe hit fits one record");
 

@@ -27,6 +27,13 @@ static struct ps_event mk(const char *fname, const char *args, size_t alen)
 	e->id.ppid = 1;
 	e->id.uid = 1000;
 	e->id.gid = 100;
+	e->id.start_ns = 1234567890123ull; /* 123456 ticks of 10 ms */
+	e->id.pstart_ns = 19999999;	   /* 1 tick: rounded down, as /proc does */
+	e->id.nspid = 7;
+	e->id.pidns = 4026532000u;
+	e->id.mntns = 4026532001u;
+	e->id.auid = 1000;
+	e->id.sessionid = UINT32_MAX; /* unset: null */
 	e->fname_len = fl;
 	memcpy(e->id.comm, "ls", 3);
 	memcpy(e->id.pcomm, "bash", 5);
@@ -173,6 +180,9 @@ int main(void)
 		  "\"ktime_ns\":1700000000123456789,\"pid\":4242,\"tid\":4243,\"ppid\":1,"
 		  "\"uid\":1000,\"gid\":100,\"euid\":0,\"comm\":\"ls\",\"thread_comm\":\"ls\","
 		  "\"pcomm\":\"bash\",\"cgroup_id\":0,\"cgroup\":null,"
+		  "\"entity_id\":\"4242:123456\",\"parent_entity_id\":\"1:1\","
+		  "\"start_time\":\"1970-01-01T00:20:34.567890123Z\",\"nspid\":7,"
+		  "\"pidns\":4026532000,\"mntns\":4026532001,\"auid\":1000,\"sessionid\":null,"
 		  "\"filename\":\"/bin/l\\\"s\",\"args\":[\"l\\\"s\",\"a\\nb\",\"\\udcff\"],"
 		  "\"argc\":3,\"args_truncated\":false,\"args_cut_bytes\":0,\"ret\":-2,"
 		  "\"args_cut_bytes_exact\":true,\"args_unreadable\":false,"
