@@ -108,11 +108,24 @@ struct ps_ident {
 #define PS_EXEC_CUT_LOWER 0x40	 /* args_cut is a lower bound (stopped measuring) */
 #define PS_EXEC_COMPAT 0x80	 /* a 32-bit (compat, i386 ABI) execve/execveat */
 #define PS_EXEC_ABI_KNOWN 0x100	 /* the syscall entry was seen: PS_EXEC_COMPAT is meaningful */
+#define PS_EXEC_ANC_TRUNC 0x200 /* more than PS_ANC_MAX ancestors: the chain stops short of pid 1 */
+
+/* Ancestors walked at exec: the parent first, up to pid 1 (or kthreadd). */
+#define PS_ANC_MAX 64
+
+/* One ancestor process, as its group leader describes it. */
+struct ps_ancestor {
+	__u64 start_ns; /* start_boottime: with pid, its entity id */
+	__u32 pid;	/* tgid, host pid namespace */
+	__u32 pad;
+	char comm[PS_TASK_COMM_LEN];
+};
 
 /*
  * One exec attempt. Variable data: the filename (fname_len bytes, no
- * NUL), then argv as NUL-terminated strings (args_len bytes in all),
- * possibly continued in chunks.
+ * NUL), then nanc struct ps_ancestor (unaligned: copy them out), then
+ * argv as NUL-terminated strings (args_len bytes in all), possibly
+ * continued in chunks. Filename and ancestors always fit the first record.
  */
 struct ps_exec {
 	struct ps_hdr hdr;
@@ -126,6 +139,8 @@ struct ps_exec {
 	__u32 eflags;	/* PS_EXEC_* */
 	__s32 fd;	/* execveat dirfd */
 	__u32 at_flags; /* execveat flags */
+	__u32 nanc;	/* struct ps_ancestor entries after the filename */
+	__u32 pad;
 	__u8 data[];
 };
 
@@ -177,8 +192,12 @@ PS_ASSERT(sizeof(struct ps_ident) == 128, "ps_ident layout");
 PS_ASSERT(__builtin_offsetof(struct ps_ident, nspid) == 104, "ps_ident.nspid offset");
 PS_ASSERT(__builtin_offsetof(struct ps_ident, comm) == 56, "ps_ident.comm offset");
 PS_ASSERT(sizeof(struct ps_chunk) == 40, "ps_chunk layout");
-PS_ASSERT(sizeof(struct ps_exec) == 176, "ps_exec layout");
+PS_ASSERT(sizeof(struct ps_exec) == 184, "ps_exec layout");
 PS_ASSERT(__builtin_offsetof(struct ps_exec, ret) == 144, "ps_exec.ret offset");
+PS_ASSERT(sizeof(struct ps_ancestor) == 32, "ps_ancestor layout");
+PS_ASSERT(sizeof(struct ps_exec) + PS_PATH_MAX + PS_ANC_MAX * sizeof(struct ps_ancestor) <=
+		  PS_CHUNK,
+	  "filename and ancestors fit the first record");
 
 /* ---- procsnoop probe (uprobes, uretprobes, USDT) ---- */
 

@@ -32,6 +32,7 @@
  * handles both ABIs itself: then the compat side loads nothing.
  */
 #include "ident.bpf.h"
+#include "ancestors.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -339,6 +340,7 @@ static __always_inline int report_failure(void *ctx, long ret, const struct infl
 	}
 	e->fname_len = n - 1;
 	slot->sw.pos += n - 1;
+	ps_ancestors(slot, e, BPF_CORE_READ(task, group_leader));
 
 	a = (void *)slot->state;
 	a->argv = in->argv;
@@ -459,6 +461,7 @@ static __always_inline int on_exec(void *ctx, struct task_struct *task, __u32 ol
 		n = 1;
 	e->fname_len = n - 1;
 	slot->sw.pos += n - 1;
+	ps_ancestors(slot, e, task); /* after de_thread(): the leader */
 
 	mm = BPF_CORE_READ(task, mm);
 	start = BPF_CORE_READ(mm, arg_start);

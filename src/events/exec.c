@@ -9,7 +9,8 @@ bool exec_view_init(struct exec_view *v, const struct ps_event *ev, uint32_t max
 	size_t pos = 0, n = 0;
 
 	memset(v, 0, sizeof(*v));
-	if (ev->rec_len < sizeof(*e) || e->fname_len > ev->data_len)
+	if (ev->rec_len < sizeof(*e) || e->fname_len > ev->data_len || e->nanc > PS_ANC_MAX ||
+	    e->nanc * sizeof(struct ps_ancestor) > ev->data_len - e->fname_len)
 		return false;
 	v->e = e;
 	v->eflags = e->eflags;
@@ -23,8 +24,10 @@ bool exec_view_init(struct exec_view *v, const struct ps_event *ev, uint32_t max
 	v->incomplete = ev->incomplete;
 	v->fname = ev->data;
 	v->fname_len = e->fname_len;
-	v->args = ev->data + e->fname_len;
-	v->args_len = ev->data_len - e->fname_len;
+	v->anc = ev->data + e->fname_len;
+	v->nanc = e->nanc;
+	v->args = v->anc + e->nanc * sizeof(struct ps_ancestor);
+	v->args_len = ev->data_len - e->fname_len - e->nanc * sizeof(struct ps_ancestor);
 	/* count, and apply --max-args */
 	while (pos < v->args_len) {
 		const uint8_t *z = memchr(v->args + pos, 0, v->args_len - pos);
@@ -57,6 +60,11 @@ bool exec_view_next_arg(const struct exec_view *v, size_t *pos, const uint8_t **
 	*len = z ? (size_t)(z - *arg) : v->args_len - *pos;
 	*pos += *len + 1;
 	return true;
+}
+
+void exec_view_ancestor(const struct exec_view *v, uint32_t i, struct ps_ancestor *a)
+{
+	memcpy(a, v->anc + (size_t)i * sizeof(*a), sizeof(*a));
 }
 
 static const char *const errnames[] = {
