@@ -340,7 +340,7 @@ static __always_inline int report_failure(void *ctx, long ret, const struct infl
 	}
 	e->fname_len = n - 1;
 	slot->sw.pos += n - 1;
-	ps_ancestors(slot, e, BPF_CORE_READ(task, group_leader));
+	ps_ancestors(slot, e);
 
 	a = (void *)slot->state;
 	a->argv = in->argv;
@@ -461,7 +461,7 @@ static __always_inline int on_exec(void *ctx, struct task_struct *task, __u32 ol
 		n = 1;
 	e->fname_len = n - 1;
 	slot->sw.pos += n - 1;
-	ps_ancestors(slot, e, task); /* after de_thread(): the leader */
+	ps_ancestors(slot, e);
 
 	mm = BPF_CORE_READ(task, mm);
 	start = BPF_CORE_READ(mm, arg_start);
