@@ -90,6 +90,12 @@ struct ps_ident {
 	char comm[PS_TASK_COMM_LEN];  /* the process's name (group leader's comm) */
 	char tcomm[PS_TASK_COMM_LEN]; /* the thread's name */
 	char pcomm[PS_TASK_COMM_LEN]; /* the parent process's name */
+	__u32 nspid;		      /* tgid in the process's own pid namespace (0: unknown) */
+	__u32 pidns;		      /* inode number of that pid namespace */
+	__u32 mntns;		      /* inode number of its mount namespace */
+	__u32 auid;		      /* audit login uid; (__u32)-1: unset (or no CONFIG_AUDIT) */
+	__u32 sessionid;	      /* audit session id; (__u32)-1: unset */
+	__u32 pad;
 };
 
 /* ps_exec.eflags */
@@ -102,6 +108,18 @@ struct ps_ident {
 #define PS_EXEC_CUT_LOWER 0x40	 /* args_cut is a lower bound (stopped measuring) */
 #define PS_EXEC_COMPAT 0x80	 /* a 32-bit (compat, i386 ABI) execve/execveat */
 #define PS_EXEC_ABI_KNOWN 0x100	 /* the syscall entry was seen: PS_EXEC_COMPAT is meaningful */
+#define PS_EXEC_ANC_TRUNC 0x200 /* more than PS_ANC_MAX ancestors: the chain stops short of pid 1 */
+
+/* Ancestors walked at exec: the parent first, up to pid 1 (or kthreadd). */
+#define PS_ANC_MAX 64
+
+/* One ancestor process, as its group leader describes it. */
+struct ps_ancestor {
+	__u64 start_ns; /* start_boottime: with pid, its entity id */
+	__u32 pid;	/* tgid, host pid namespace */
+	__u32 pad;
+	char comm[PS_TASK_COMM_LEN];
+};
 
 /* Bound of each path walked in the kernel (exe, interp, cwd): PATH_MAX. */
 #define PS_XPATH_MAX 4096
@@ -122,10 +140,12 @@ struct ps_ident {
 
 /*
  * One exec attempt. Variable data: the filename (fname_len bytes, no
- * NUL), then the exe, interp and cwd paths (exe_len, interp_len, cwd_len
- * bytes, no NUL; lengths in this struct, so they are known before any
- * chunk), then argv as NUL-terminated strings (args_len bytes in all),
- * possibly continued in chunks.
+ * NUL), then nanc struct ps_ancestor (unaligned: copy them out; filename
+ * and ancestors always fit the first record), then the exe, interp and
+ * cwd paths (exe_len, interp_len, cwd_len bytes, no NUL; lengths in this
+ * struct, so they are known before any chunk), then argv as
+ * NUL-terminated strings (args_len bytes in all), possibly continued in
+ * chunks.
  */
 struct ps_exec {
 	struct ps_hdr hdr;
@@ -151,6 +171,8 @@ struct ps_exec {
 	__u16 cwd_len;	  /* then cwd */
 	__u16 pad;
 	char tty[PS_TTY_LEN]; /* controlling terminal's name ("pts/3"), PS_EXEC_X_TTY */
+	__u32 nanc;	      /* struct ps_ancestor entries after the filename */
+	__u32 pad2;
 	__u8 data[];
 };
 
@@ -194,18 +216,23 @@ struct ps_exit {
 	__u32 nr_threads;   /* threads on the group's list at the last walk (diagnostic) */
 	__u32 pad;
 };
-PS_ASSERT(sizeof(struct ps_exit) == 176, "ps_exit layout");
-PS_ASSERT(__builtin_offsetof(struct ps_exit, duration_ns) == 120, "ps_exit.duration_ns offset");
+PS_ASSERT(sizeof(struct ps_exit) == 200, "ps_exit layout");
+PS_ASSERT(__builtin_offsetof(struct ps_exit, duration_ns) == 144, "ps_exit.duration_ns offset");
 
 PS_ASSERT(sizeof(struct ps_hdr) == 16, "ps_hdr layout");
-PS_ASSERT(sizeof(struct ps_ident) == 104, "ps_ident layout");
+PS_ASSERT(sizeof(struct ps_ident) == 128, "ps_ident layout");
+PS_ASSERT(__builtin_offsetof(struct ps_ident, nspid) == 104, "ps_ident.nspid offset");
 PS_ASSERT(__builtin_offsetof(struct ps_ident, comm) == 56, "ps_ident.comm offset");
 PS_ASSERT(sizeof(struct ps_chunk) == 40, "ps_chunk layout");
-PS_ASSERT(sizeof(struct ps_exec) == 256, "ps_exec layout");
-PS_ASSERT(__builtin_offsetof(struct ps_exec, exe_ino) == 152, "ps_exec.exe_ino offset");
-PS_ASSERT(__builtin_offsetof(struct ps_exec, tty) == 192, "ps_exec.tty offset");
+PS_ASSERT(sizeof(struct ps_exec) == 288, "ps_exec layout");
+PS_ASSERT(__builtin_offsetof(struct ps_exec, ret) == 144, "ps_exec.ret offset");
+PS_ASSERT(__builtin_offsetof(struct ps_exec, exe_ino) == 176, "ps_exec.exe_ino offset");
+PS_ASSERT(__builtin_offsetof(struct ps_exec, tty) == 216, "ps_exec.tty offset");
 PS_ASSERT(PS_XPATH_MAX < 65536, "path lengths fit __u16");
-PS_ASSERT(__builtin_offsetof(struct ps_exec, ret) == 120, "ps_exec.ret offset");
+PS_ASSERT(sizeof(struct ps_ancestor) == 32, "ps_ancestor layout");
+PS_ASSERT(sizeof(struct ps_exec) + PS_PATH_MAX + PS_ANC_MAX * sizeof(struct ps_ancestor) <=
+		  PS_CHUNK,
+	  "filename and ancestors fit the first record");
 
 /* ---- procsnoop probe (uprobes, uretprobes, USDT) ---- */
 
@@ -259,9 +286,9 @@ struct ps_probe {
 
 PS_ASSERT(sizeof(struct ps_probe_cfg) == 16, "ps_probe_cfg layout");
 PS_ASSERT(sizeof(struct ps_probe_count_key) == 8, "ps_probe_count_key layout");
-PS_ASSERT(sizeof(struct ps_probe) == 208, "ps_probe layout");
-PS_ASSERT(__builtin_offsetof(struct ps_probe, vals) == 128, "ps_probe.vals offset");
-PS_ASSERT(__builtin_offsetof(struct ps_probe, str_len) == 184, "ps_probe.str_len offset");
+PS_ASSERT(sizeof(struct ps_probe) == 232, "ps_probe layout");
+PS_ASSERT(__builtin_offsetof(struct ps_probe, vals) == 152, "ps_probe.vals offset");
+PS_ASSERT(__builtin_offsetof(struct ps_probe, str_len) == 208, "ps_probe.str_len offset");
 PS_ASSERT(PS_PROBE_NVALS *PS_PROBE_STR_MAX + sizeof(struct ps_probe) <= PS_CHUNK,
 	  "a probe hit fits one record");
 

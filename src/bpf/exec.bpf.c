@@ -32,6 +32,7 @@
  * handles both ABIs itself: then the compat side loads nothing.
  */
 #include "ident.bpf.h"
+#include "ancestors.bpf.h"
 #include "path.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -434,6 +435,9 @@ static __always_inline int report_failure(void *ctx, long ret, const struct infl
 	}
 	e->fname_len = n - 1;
 	slot->sw.pos += n - 1;
+	ps_ancestors(slot, e);
+	/* *e is gone once put_paths() sends a record: keep what is read below */
+	eflags = e->eflags;
 	put_paths(ctx, slot, e, task, 0);
 
 	a = (void *)slot->state;
@@ -443,7 +447,6 @@ static __always_inline int report_failure(void *ctx, long ret, const struct infl
 	a->done = 0;
 	a->psize = in->eflags & PS_EXEC_COMPAT ? 4 : 8;
 	struct loop_ctx lc = { .ctx = ctx, .slot = slot };
-	eflags = e->eflags;
 	if (!(in->eflags & PS_EXEC_ARGV_EMPTY)) {
 		bpf_loop(ARGV_LOOPS, argv_cb, &lc, 0);
 		/* out of iterations with argv left: what is counted is a lower bound */
@@ -555,6 +558,7 @@ static __always_inline int on_exec(void *ctx, struct task_struct *task, __u32 ol
 		n = 1;
 	e->fname_len = n - 1;
 	slot->sw.pos += n - 1;
+	ps_ancestors(slot, e);
 
 	mm = BPF_CORE_READ(task, mm);
 	start = BPF_CORE_READ(mm, arg_start);

@@ -5,6 +5,29 @@
 
 #include "common.bpf.h"
 
+#define PS_AUDIT_UNSET 0xffffffffu /* AUDIT_UID_UNSET, AUDIT_SID_UNSET */
+
+/*
+ * The namespaces: the process's pid as its own pid namespace sees it
+ * (the leader's thread_pid->numbers[level], the innermost; that upid's ns
+ * is task_active_pid_ns(), not nsproxy->pid_ns_for_children, which
+ * setns/unshare change for children only) and the inode numbers
+ * /proc/PID/ns/{pid,mnt} link to. The mount namespace is the running
+ * thread's: a zombie leader has no nsproxy left when its last thread exits.
+ */
+static __always_inline void ps_ident_ns(struct ps_ident *id, struct task_struct *task,
+					struct task_struct *leader)
+{
+	struct pid *pid = BPF_CORE_READ(leader, thread_pid);
+	unsigned int level = BPF_CORE_READ(pid, level);
+	struct upid up = {};
+
+	bpf_core_read(&up, sizeof(up), &pid->numbers[level]);
+	id->nspid = up.nr;
+	id->pidns = BPF_CORE_READ(up.ns, ns.inum);
+	id->mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+}
+
 /*
  * Fill @id from the current task, at the event. Every hook procsnoop uses
  * runs in the context of the task the record is about, so the uid/gid
@@ -32,6 +55,15 @@ static __always_inline void ps_ident_fill(struct ps_ident *id, struct task_struc
 	BPF_CORE_READ_STR_INTO(&id->comm, leader, comm);
 	bpf_get_current_comm(id->tcomm, sizeof(id->tcomm));
 	BPF_CORE_READ_STR_INTO(&id->pcomm, parent, group_leader, comm);
+	ps_ident_ns(id, task, leader);
+	/* the thread's: what audit records of this task carry */
+	id->auid = PS_AUDIT_UNSET;
+	id->sessionid = PS_AUDIT_UNSET;
+	if (bpf_core_field_exists(task->loginuid)) {
+		id->auid = BPF_CORE_READ(task, loginuid.val);
+		id->sessionid = BPF_CORE_READ(task, sessionid);
+	}
+	id->pad = 0;
 }
 
 #endif /* PROCSNOOP_IDENT_BPF_H */

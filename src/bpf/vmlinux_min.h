@@ -201,6 +201,34 @@ struct cgroup {
 
 struct css_set;
 
+/* namespaces: only the inode number (what the /proc/PID/ns links show) */
+struct ns_common {
+	unsigned int inum;
+} __ps_core;
+
+struct pid_namespace {
+	struct ns_common ns;
+} __ps_core;
+
+struct mnt_namespace {
+	struct ns_common ns;
+} __ps_core;
+
+struct nsproxy {
+	struct mnt_namespace *mnt_ns;
+} __ps_core;
+
+struct upid {
+	int nr;
+	struct pid_namespace *ns;
+} __ps_core;
+
+/* numbers[level] is the pid in the task's own (innermost) pid namespace */
+struct pid {
+	unsigned int level;
+	struct upid numbers[1];
+} __ps_core;
+
 /* x86: thread_info.status holds TS_COMPAT during a 32-bit syscall */
 struct thread_info {
 	unsigned long flags;
@@ -240,6 +268,10 @@ struct task_struct {
 	struct sched_entity se;
 	struct list_head thread_node;
 	struct sigpending pending;
+	struct pid *thread_pid;
+	struct nsproxy *nsproxy;
+	kuid_t loginuid; /* CONFIG_AUDIT only */
+	unsigned int sessionid;
 } __ps_core;
 
 struct linux_binprm {

@@ -38,14 +38,17 @@ static void exe_from_name(struct exec_view *v)
 bool exec_view_init(struct exec_view *v, const struct ps_event *ev, uint32_t max_args)
 {
 	const struct ps_exec *e = ev->rec;
-	size_t pos = 0, n = 0, paths;
+	size_t pos = 0, n = 0, paths, anc;
+	const uint8_t *base;
 
 	memset(v, 0, offsetof(struct exec_view, exe_buf));
-	if (ev->rec_len < sizeof(*e))
+	if (ev->rec_len < sizeof(*e) || e->nanc > PS_ANC_MAX)
 		return false;
+	anc = (size_t)e->nanc * sizeof(struct ps_ancestor);
 	paths = (size_t)e->exe_len + e->interp_len + e->cwd_len;
-	if (e->fname_len > ev->data_len || paths > ev->data_len - e->fname_len ||
-	    e->exe_len > PS_XPATH_MAX || e->interp_len > PS_XPATH_MAX || e->cwd_len > PS_XPATH_MAX)
+	if (e->fname_len > ev->data_len || anc > ev->data_len - e->fname_len ||
+	    paths > ev->data_len - e->fname_len - anc || e->exe_len > PS_XPATH_MAX ||
+	    e->interp_len > PS_XPATH_MAX || e->cwd_len > PS_XPATH_MAX)
 		return false;
 	v->e = e;
 	v->eflags = e->eflags;
@@ -59,26 +62,30 @@ bool exec_view_init(struct exec_view *v, const struct ps_event *ev, uint32_t max
 	v->incomplete = ev->incomplete;
 	v->fname = ev->data;
 	v->fname_len = e->fname_len;
+	v->anc = ev->data + e->fname_len;
+	v->nanc = e->nanc;
+	/* the paths follow the ancestors */
+	base = ev->data + e->fname_len + anc;
 	v->xflags = e->xflags;
 	if (e->xflags & PS_EXEC_X_EXE) {
-		v->exe = ev->data + e->fname_len;
+		v->exe = base;
 		v->exe_len = e->exe_len;
 		/* a pseudo file's name: a path always starts with '/' */
 		v->exe_memfd = v->exe_len >= 6 && !memcmp(v->exe, "memfd:", 6);
 		v->exe_dev = makedev(e->exe_dev >> 20, e->exe_dev & 0xfffff);
 	}
 	if (e->xflags & PS_EXEC_X_INTERP) {
-		v->interp = ev->data + e->fname_len + e->exe_len;
+		v->interp = base + e->exe_len;
 		v->interp_len = e->interp_len;
 	}
 	if (e->xflags & PS_EXEC_X_CWD) {
-		v->cwd = ev->data + e->fname_len + e->exe_len + e->interp_len;
+		v->cwd = base + e->exe_len + e->interp_len;
 		v->cwd_len = e->cwd_len;
 	}
 	if ((e->xflags & PS_EXEC_X_INTERP) && !(e->xflags & PS_EXEC_X_EXE))
 		exe_from_name(v);
-	v->args = ev->data + e->fname_len + paths;
-	v->args_len = ev->data_len - e->fname_len - paths;
+	v->args = base + paths;
+	v->args_len = ev->data_len - e->fname_len - anc - paths;
 	/* count, and apply --max-args */
 	while (pos < v->args_len) {
 		const uint8_t *z = memchr(v->args + pos, 0, v->args_len - pos);
@@ -111,6 +118,11 @@ bool exec_view_next_arg(const struct exec_view *v, size_t *pos, const uint8_t **
 	*len = z ? (size_t)(z - *arg) : v->args_len - *pos;
 	*pos += *len + 1;
 	return true;
+}
+
+void exec_view_ancestor(const struct exec_view *v, uint32_t i, struct ps_ancestor *a)
+{
+	memcpy(a, v->anc + (size_t)i * sizeof(*a), sizeof(*a));
 }
 
 static const char *const errnames[] = {

@@ -36,7 +36,9 @@ struct exec_view {
 	size_t interp_len;
 	const uint8_t *cwd;
 	size_t cwd_len;
-	uint64_t exe_dev;    /* st_dev encoding, as stat(2) gives it */
+	uint64_t exe_dev;   /* st_dev encoding, as stat(2) gives it */
+	const uint8_t *anc; /* nanc struct ps_ancestor, unaligned (exec_view_ancestor) */
+	uint32_t nanc;
 	const uint8_t *args; /* NUL-separated; last may lack its NUL if cut */
 	size_t args_len;
 	const struct exec_miss *misses; /* PATH misses before this attempt (set by the tool) */
@@ -49,6 +51,9 @@ struct exec_view {
 bool exec_view_init(struct exec_view *v, const struct ps_event *ev, uint32_t max_args);
 /* Iterate args: *pos starts at 0; returns false at the end. */
 bool exec_view_next_arg(const struct exec_view *v, size_t *pos, const uint8_t **arg, size_t *len);
+
+/* Ancestor @i (0: the parent), copied out of the record. */
+void exec_view_ancestor(const struct exec_view *v, uint32_t i, struct ps_ancestor *a);
 
 /* "ENOENT" for 2, or NULL. */
 const char *errno_name(int err);

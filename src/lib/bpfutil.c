@@ -239,6 +239,23 @@ uint64_t ps_ktime_to_realtime(uint64_t k)
 	return (uint64_t)((int64_t)k + clock_off);
 }
 
+uint64_t ps_boottime_to_realtime(uint64_t b)
+{
+	static int64_t boot_off;
+	static bool have;
+
+	if (kclock == CLOCK_BOOTTIME)
+		return ps_ktime_to_realtime(b);
+	/* an old kernel's events are on CLOCK_MONOTONIC; process starts never are */
+	if (!have) {
+		uint64_t a = ts(CLOCK_BOOTTIME), r = ts(CLOCK_REALTIME), c = ts(CLOCK_BOOTTIME);
+
+		boot_off = (int64_t)r - (int64_t)(a + (c - a) / 2);
+		have = true;
+	}
+	return (uint64_t)((int64_t)b + boot_off);
+}
+
 uint64_t ps_ktime_now(void)
 {
 	return ts(kclock);

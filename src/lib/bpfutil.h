@@ -40,6 +40,8 @@ int ps_attach(struct bpf_program *prog, struct bpf_link **out);
 void ps_clock_init(bool boottime);
 uint64_t ps_ktime_to_realtime(uint64_t ktime_ns);
 uint64_t ps_ktime_now(void);
+/* A CLOCK_BOOTTIME time (a process start: task->start_boottime) as wall-clock ns. */
+uint64_t ps_boottime_to_realtime(uint64_t boottime_ns);
 /* "boottime" or "monotonic": the kernel clock of every ktime_ns */
 const char *ps_clock_name(void);
 /* Seconds from @start_ns to @ktime_ns; 0 for an event from before the start

@@ -367,6 +367,34 @@ fail:
 	return -errno;
 }
 
+/*
+ * "boot_id", "hostname": with entity_id, (boot_id, entity_id) names one
+ * process life on any machine, so streams of many machines can merge.
+ */
+static void ready_host(struct jw *w)
+{
+	char buf[256];
+	size_t n = 0;
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "re");
+
+	if (f) {
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		n--;
+	if (n)
+		jw_str(w, "boot_id", buf, n);
+	else
+		jw_null(w, "boot_id");
+	/* gethostname() may leave it unterminated when it is cut */
+	buf[sizeof(buf) - 1] = 0;
+	if (gethostname(buf, sizeof(buf) - 1) == 0)
+		jw_strn(w, "hostname", buf, sizeof(buf));
+	else
+		jw_null(w, "hostname");
+}
+
 int ps_session_run(struct ps_session *s, const struct ps_session_hooks *h)
 {
 	static const struct ps_session_hooks none;
@@ -392,6 +420,7 @@ int ps_session_run(struct ps_session *s, const struct ps_session_hooks *h)
 		jw_u64(&w, "pid", getpid());
 		jw_cstr(&w, "transport", ps_transport_name(s->kind));
 		jw_cstr(&w, "clock", ps_clock_name());
+		ready_host(&w);
 		if (h->ready)
 			h->ready(h->ctx, &w);
 		jw_end(&w);

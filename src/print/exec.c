@@ -4,6 +4,7 @@
 #include <string.h>
 #include "lib/json.h"
 #include "lib/out.h"
+#include "print/ancestors.h"
 #include "print/exec.h"
 #include "print/ident.h"
 
@@ -15,7 +16,10 @@ void exec_print_header(const struct exec_print_opts *o)
 		out_str("TIME(s)  ");
 	if (o->print_uid)
 		out_str("UID    ");
-	out_str("PCOMM            PID     PPID    RET  ARGS\n");
+	out_str("PCOMM            PID     PPID    RET  ");
+	if (o->ancestors)
+		out_str("ANCESTORS ");
+	out_str("ARGS\n");
 }
 
 void exec_print_table(const struct exec_view *v, const struct exec_print_opts *o)
@@ -32,6 +36,8 @@ void exec_print_table(const struct exec_view *v, const struct exec_print_opts *o
 		out_fmt("%-6u ", e->id.uid);
 	ps_col_comm(e->id.comm);
 	out_fmt(" %-7u %-7u %4d ", e->id.pid, e->id.ppid, e->ret);
+	if (o->ancestors)
+		ps_ancestors_col(v);
 	if (v->eflags & PS_EXEC_COMPAT)
 		out_str("[compat] ");
 	if (v->eflags & PS_EXEC_ARGV_EMPTY) {
@@ -150,6 +156,7 @@ void exec_print_json(const struct exec_view *v)
 	jw_bool(&w, "args_truncated", v->truncated);
 	jw_u64(&w, "args_cut_bytes", v->args_cut);
 	jw_s64(&w, "ret", e->ret);
+	ps_ancestors_json(&w, v);
 	/* every flag the kernel side sets reaches the output */
 	jw_bool(&w, "args_cut_bytes_exact", !(v->eflags & PS_EXEC_CUT_LOWER));
 	jw_bool(&w, "args_unreadable", v->eflags & PS_EXEC_ARGS_FAULT);

@@ -12,6 +12,7 @@ struct exec_print_opts {
 	bool timestamp;	   /* -t: seconds since start */
 	bool print_uid;	   /* -U */
 	bool quote;	   /* -q */
+	bool ancestors;	   /* --ancestors: the ANCESTORS column */
 	uint64_t start_ns; /* ktime at start, for -t */
 };
 

@@ -27,6 +27,13 @@ static struct ps_event mk(const char *fname, const char *args, size_t alen)
 	e->id.ppid = 1;
 	e->id.uid = 1000;
 	e->id.gid = 100;
+	e->id.start_ns = 1234567890123ull; /* 123456 ticks of 10 ms */
+	e->id.pstart_ns = 19999999;	   /* 1 tick: rounded down, as /proc does */
+	e->id.nspid = 7;
+	e->id.pidns = 4026532000u;
+	e->id.mntns = 4026532001u;
+	e->id.auid = 1000;
+	e->id.sessionid = UINT32_MAX; /* unset: null */
 	e->fname_len = fl;
 	memcpy(e->id.comm, "ls", 3);
 	memcpy(e->id.pcomm, "bash", 5);
@@ -37,6 +44,21 @@ static struct ps_event mk(const char *fname, const char *args, size_t alen)
 	return (struct ps_event){
 		.rec = mem, .rec_len = sizeof(*e), .data = mem + sizeof(*e), .data_len = fl + alen
 	};
+}
+
+/* An event with @n ancestors between the filename and the arguments. */
+static struct ps_event mk_anc(const struct ps_ancestor *anc, uint32_t n, const char *args,
+			      size_t alen)
+{
+	struct ps_event ev = mk("/bin/ls", "", 0);
+	size_t fl = e->fname_len, al = n * sizeof(*anc);
+
+	memcpy(mem + sizeof(*e) + fl, anc, al);
+	memcpy(mem + sizeof(*e) + fl + al, args, alen);
+	e->nanc = n;
+	e->hdr.size += al + alen;
+	ev.data_len += al + alen;
+	return ev;
 }
 
 /* The arguments, joined with '|' (NUL shown as '0' would hide bugs: use '|'). */
@@ -173,8 +195,12 @@ int main(void)
 		  "\"ktime_ns\":1700000000123456789,\"pid\":4242,\"tid\":4243,\"ppid\":1,"
 		  "\"uid\":1000,\"gid\":100,\"euid\":0,\"comm\":\"ls\",\"thread_comm\":\"ls\","
 		  "\"pcomm\":\"bash\",\"cgroup_id\":0,\"cgroup\":null,"
+		  "\"entity_id\":\"4242:123456\",\"parent_entity_id\":\"1:1\","
+		  "\"start_time\":\"1970-01-01T00:20:34.567890123Z\",\"nspid\":7,"
+		  "\"pidns\":4026532000,\"mntns\":4026532001,\"auid\":1000,\"sessionid\":null,"
 		  "\"filename\":\"/bin/l\\\"s\",\"args\":[\"l\\\"s\",\"a\\nb\",\"\\udcff\"],"
 		  "\"argc\":3,\"args_truncated\":false,\"args_cut_bytes\":0,\"ret\":-2,"
+		  "\"ancestors\":[],\"ancestors_truncated\":false,"
 		  "\"args_cut_bytes_exact\":true,\"args_unreadable\":false,"
 		  "\"error\":\"ENOENT\"}\n");
 
@@ -275,6 +301,53 @@ int main(void)
 	o = captured(do_header, NULL, &po);
 	CHECK_STR("table_header_uid", o, strlen(o),
 		  "UID    PCOMM            PID     PPID    RET  ARGS\n");
+
+	/* ancestors: between filename and argv, parent first; JSON in that order, the
+	 * column top first, a hostile comm unable to forge a level */
+	struct ps_ancestor anc[3] = {
+		{ .pid = 300, .start_ns = 2990000000ull, .comm = "make" },
+		{ .pid = 200, .start_ns = 1000000000ull, .comm = "a>b(9) c\x1b" },
+		{ .pid = 1, .start_ns = 250000000ull, .comm = "systemd" },
+	};
+
+	po.print_uid = false;
+	po.ancestors = true;
+	ev = mk_anc(anc, 3, S("ls\0-l\0"));
+	CHECK("anc_ok", exec_view_init(&v, &ev, 0) && v.nanc == 3, "rejected, or nanc %u", v.nanc);
+	CHECK_STR("anc_args", joined(&v), strlen(joined(&v)), "ls|-l");
+	o = captured(do_table, &v, &po);
+	CHECK_STR(
+		"anc_column", o, strlen(o),
+		"ls               4242    1          0 systemd(1)>a\\x3eb\\x289\\x29\\x20c\\e(200)"
+		">make(300) ls -l\n");
+	o = captured(do_header, NULL, &po);
+	CHECK_STR("anc_header", o, strlen(o),
+		  "PCOMM            PID     PPID    RET  ANCESTORS ARGS\n");
+	o = captured(do_json, &v, NULL);
+	CHECK("anc_json",
+	      strstr(o, ",\"ancestors\":[{\"pid\":300,\"comm\":\"make\",\"entity_id\":\"300:299\"},"
+			"{\"pid\":200,\"comm\":\"a>b(9) c\\u001b\",\"entity_id\":\"200:100\"},"
+			"{\"pid\":1,\"comm\":\"systemd\",\"entity_id\":\"1:25\"}],"
+			"\"ancestors_truncated\":false,"),
+	      "%s", o);
+	e->eflags = PS_EXEC_ANC_TRUNC;
+	exec_view_init(&v, &ev, 0);
+	o = captured(do_table, &v, &po);
+	CHECK("anc_column_truncated", strstr(o, " 0 ...>systemd(1)>"), "%s", o);
+	o = captured(do_json, &v, NULL);
+	CHECK("anc_json_truncated", strstr(o, "\"ancestors_truncated\":true"), "%s", o);
+	ev = mk_anc(anc, 0, S("ls\0"));
+	exec_view_init(&v, &ev, 0);
+	o = captured(do_table, &v, &po);
+	CHECK_STR("anc_column_none", o, strlen(o), "ls               4242    1          0 - ls\n");
+	po.ancestors = false;
+	/* malformed: more entries than the data holds, or than the kernel walks */
+	ev = mk_anc(anc, 3, "", 0);
+	e->nanc = 4;
+	CHECK("anc_past_data_rejected", !exec_view_init(&v, &ev, 0), "accepted");
+	e->nanc = PS_ANC_MAX + 1;
+	ev.data_len = e->fname_len + (PS_ANC_MAX + 1) * sizeof(struct ps_ancestor);
+	CHECK("anc_over_max_rejected", !exec_view_init(&v, &ev, 0), "accepted");
 
 	CHECK("errno_name",
 	      !strcmp(errno_name(E2BIG), "E2BIG") && !strcmp(errno_name(ENOEXEC), "ENOEXEC") &&

@@ -57,6 +57,8 @@ static void usage(FILE *f, const char *prog)
 		"  -t, --timestamp         print a TIME(s) column: seconds since start\n"
 		"  -U, --print-uid         print a UID column\n"
 		"  -q, --quote             quote each argument (\"...\")\n"
+		"      --ancestors         print an ANCESTORS column: init(1)>sshd(812)>bash(9981)\n"
+		"                          (JSON records always have \"ancestors\")\n"
 		"      --json              JSON Lines on stdout (schema in the README)\n"
 		"Filters:\n"
 		"  -x, --fails             failed execs too (the default; as in libbpf-tools)\n"
@@ -115,7 +117,8 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 		O_FAILS_ONLY,
 		O_ALL_ATTEMPTS,
 		O_NO_COMPAT,
-		O_CONTAINER
+		O_CONTAINER,
+		O_ANCESTORS
 	};
 	static const struct option lo[] = { { "time", no_argument, NULL, 'T' },
 					    { "timestamp", no_argument, NULL, 't' },
@@ -140,6 +143,7 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 					    { "transport", required_argument, NULL, O_TRANSPORT },
 					    { "hook", required_argument, NULL, O_HOOK },
 					    { "no-compat", no_argument, NULL, O_NO_COMPAT },
+					    { "ancestors", no_argument, NULL, O_ANCESTORS },
 					    {} };
 	const char *p = c->prog;
 	uint64_t v;
@@ -162,6 +166,9 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 			break;
 		case O_ALL_ATTEMPTS:
 			c->all_attempts = true;
+			break;
+		case O_ANCESTORS:
+			c->po.ancestors = true;
 			break;
 		case 'q':
 			c->quote = c->po.quote = true;
