@@ -17,6 +17,7 @@
 #include "lib/hooks.h"
 #include "lib/json.h"
 #include "lib/session.h"
+#include "lib/tool.h"
 #include "lib/transport.h"
 #include "events/exec.h"
 #include "print/exec.h"
@@ -878,11 +879,9 @@ static const struct ps_hookset exec_hookset = {
 };
 
 struct exec_run {
+	struct ps_tool t; /* session, hooks, cgroup filter */
 	struct exec_cfg *c;
-	struct ps_session *sess;
 	struct exec_bpf *skel;
-	struct ps_loaded loaded;
-	int cgfd;
 };
 
 static struct bpf_object *ld_open(void *ctx)
@@ -900,16 +899,16 @@ static int ld_configure(void *ctx, struct bpf_object *obj, const struct ps_hook 
 	struct exec_run *r = ctx;
 	struct exec_cfg *c = r->c;
 	struct exec_bpf *s = r->skel;
-	int err = ps_session_prepare(r->sess, obj);
+	int err = ps_session_prepare(r->t.sess, obj);
 
 	if (err)
 		return err;
-	s->rodata->ps_use_perf = ps_session_kind(r->sess) == PS_TRANSPORT_PERF;
+	s->rodata->ps_use_perf = ps_session_kind(r->t.sess) == PS_TRANSPORT_PERF;
 	s->rodata->ps_boottime =
 		ps_kernel_has_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_ktime_get_boot_ns);
 	s->rodata->targ_uid = c->have_uid ? c->uid : (uint32_t)-1;
 	s->rodata->targ_ppid = c->ppid;
-	s->rodata->filter_cg = r->cgfd >= 0;
+	s->rodata->filter_cg = r->t.cgfd >= 0;
 	/* folding needs the successes that end searches: then filtered in user space */
 	s->rodata->failed_only = c->fails && c->all_attempts;
 	s->rodata->max_args_bytes = c->max_args_bytes;
@@ -922,19 +921,14 @@ static int ld_configure(void *ctx, struct bpf_object *obj, const struct ps_hook 
 
 static int ld_loaded(void *ctx, struct bpf_object *obj)
 {
-	static const size_t rec_len[PS_REC_NR] = { [PS_REC_EXEC] = sizeof(struct ps_exec) };
-	struct exec_run *r = ctx;
-	int err = r->cgfd >= 0 ? ps_cgroup_filter_set(obj, r->cgfd, r->c->prog) : 0;
-
-	return err ? err : ps_session_add(r->sess, obj, rec_len, on_event, r->c);
+	return ps_tool_loaded(&((struct exec_run *)ctx)->t, obj);
 }
 
 static void ld_close(void *ctx)
 {
 	struct exec_run *r = ctx;
 
-	if (r->skel)
-		ps_session_remove(r->sess, r->skel->obj);
+	ps_tool_unload(&r->t, r->skel ? r->skel->obj : NULL);
 	exec_bpf__destroy(r->skel);
 	r->skel = NULL;
 }
@@ -950,7 +944,7 @@ static void ready(void *ctx, struct jw *w)
 {
 	struct exec_run *r = ctx;
 
-	ps_loaded_json(w, &r->loaded);
+	ps_loaded_json(w, &r->t.loaded);
 	jw_u64(w, "max_args_bytes", r->c->max_args_bytes);
 }
 
@@ -972,23 +966,23 @@ int cmd_exec(int argc, char **argv, const char *prog)
 		.bufsize = PS_BUFFER_DEFAULT,
 		.forced = { -1, -1, -1, -1 },
 	};
-	struct exec_run r = { .c = &c, .cgfd = -1 };
+	static const size_t rec_len[PS_REC_NR] = { [PS_REC_EXEC] = sizeof(struct ps_exec) };
+	struct exec_run r = {
+		.t = { .prog = prog,
+		       .cgfd = -1,
+		       .rec_len = rec_len,
+		       .on_event = on_event,
+		       .ev_ctx = &c },
+		.c = &c,
+	};
 	struct ps_session_cfg sc;
-	char err[256];
 	int ret = 1;
 
 	parse_args(&c, argc, argv);
 	ps_libbpf_setup(c.verbose);
 	ps_require_bpf(prog);
 	check_bufsize(&c);
-	if (c.cgroup) {
-		r.cgfd = ps_open_cgroup(c.cgroup, err, sizeof(err));
-		if (r.cgfd < 0) {
-			fprintf(stderr, "%s: --cgroup: %s\n", prog, err);
-			return 1;
-		}
-	}
-	if (c.container && (r.cgfd = ps_container_open(c.container, prog)) < 0)
+	if (ps_tool_filter(&r.t, c.cgroup, c.container))
 		return 1;
 	ps_install_signals();
 	out_set_linebuf(isatty(STDOUT_FILENO));
@@ -998,31 +992,23 @@ int cmd_exec(int argc, char **argv, const char *prog)
 		.want = c.transport,
 		.bufsize = c.bufsize,
 	};
-	r.sess = ps_session_new(&sc);
-	if (!r.sess) {
-		fprintf(stderr, "%s: out of memory\n", prog);
+	if (ps_tool_session(&r.t, &sc))
 		goto out;
-	}
-	c.sess = r.sess;
-	if (ps_hooks_load(&exec_hookset, c.forced, &exec_loader, &r, c.verbose, &r.loaded))
+	c.sess = r.t.sess;
+	if (ps_hooks_load(&exec_hookset, c.forced, &exec_loader, &r, c.verbose, &r.t.loaded))
 		goto out;
 	ps_clock_init(r.skel->rodata->ps_boottime);
 	c.po.start_ns = ps_ktime_now();
-	ps_session_sink(r.sess, c.json ? &(struct ps_sink){ .event = json_event, .ctx = &c } :
-					 &(struct ps_sink){ .header = table_header,
-							    .event = table_event,
-							    .ctx = &c });
-	ret = ps_session_run(r.sess, &(struct ps_session_hooks){ .ready = ready,
-								 .tick = run_tick,
-								 .end = run_end,
-								 .ctx = &r }) ?
+	ps_tool_sinks(&r.t, c.json, &(struct ps_sink){ .event = json_event, .ctx = &c },
+		      &(struct ps_sink){ .header = table_header, .event = table_event, .ctx = &c });
+	ret = ps_session_run(r.t.sess, &(struct ps_session_hooks){ .ready = ready,
+								   .tick = run_tick,
+								   .end = run_end,
+								   .ctx = &r }) ?
 		      1 :
 		      0;
 out:
-	ps_loaded_detach(&r.loaded);
-	ps_session_free(r.sess);
+	ps_tool_end(&r.t);
 	exec_bpf__destroy(r.skel);
-	if (r.cgfd >= 0)
-		close(r.cgfd);
 	return ret;
 }

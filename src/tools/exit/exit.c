@@ -18,6 +18,7 @@
 #include "lib/hooks.h"
 #include "lib/json.h"
 #include "lib/session.h"
+#include "lib/tool.h"
 #include "lib/transport.h"
 #include "events/exit.h"
 #include "print/exit.h"
@@ -286,11 +287,9 @@ static unsigned int tp_group_dead_offset(void)
 enum { SIDE_EXIT, SIDE_CPU, SIDE_NR };
 
 struct exit_run {
+	struct ps_tool t; /* session, hooks, cgroup filter */
 	struct exit_cfg *c;
-	struct ps_session *sess;
 	struct exit_bpf *skel;
-	struct ps_loaded loaded;
-	int cgfd;
 	const char *last_thread; /* how the last thread is recognized */
 	bool defer;		 /* records sent at the final switch-out */
 };
@@ -354,18 +353,18 @@ static int ld_configure(void *ctx, struct bpf_object *obj, const struct ps_hook 
 	struct exit_run *r = ctx;
 	struct exit_cfg *c = r->c;
 	struct exit_bpf *s = r->skel;
-	int err = ps_session_prepare(r->sess, obj);
+	int err = ps_session_prepare(r->t.sess, obj);
 
 	if (err)
 		return err;
 	r->defer = picked[SIDE_CPU]->progs[0] != NULL;
-	s->rodata->ps_use_perf = ps_session_kind(r->sess) == PS_TRANSPORT_PERF;
+	s->rodata->ps_use_perf = ps_session_kind(r->t.sess) == PS_TRANSPORT_PERF;
 	s->rodata->ps_boottime =
 		ps_kernel_has_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_ktime_get_boot_ns);
 	s->rodata->targ_tgid = c->pid;
 	s->rodata->trace_threads = c->threads;
 	s->rodata->failed_only = c->failed_only;
-	s->rodata->filter_cg = r->cgfd >= 0;
+	s->rodata->filter_cg = r->t.cgfd >= 0;
 	s->rodata->defer_to_switch = r->defer;
 	s->rodata->min_duration_ns = c->min_ns;
 	s->rodata->max_duration_ns = c->max_ns;
@@ -386,19 +385,14 @@ static int ld_configure(void *ctx, struct bpf_object *obj, const struct ps_hook 
 
 static int ld_loaded(void *ctx, struct bpf_object *obj)
 {
-	static const size_t rec_len[PS_REC_NR] = { [PS_REC_EXIT] = sizeof(struct ps_exit) };
-	struct exit_run *r = ctx;
-	int err = r->cgfd >= 0 ? ps_cgroup_filter_set(obj, r->cgfd, r->c->prog) : 0;
-
-	return err ? err : ps_session_add(r->sess, obj, rec_len, on_event, r->c);
+	return ps_tool_loaded(&((struct exit_run *)ctx)->t, obj);
 }
 
 static void ld_close(void *ctx)
 {
 	struct exit_run *r = ctx;
 
-	if (r->skel)
-		ps_session_remove(r->sess, r->skel->obj);
+	ps_tool_unload(&r->t, r->skel ? r->skel->obj : NULL);
 	exit_bpf__destroy(r->skel);
 	r->skel = NULL;
 }
@@ -414,7 +408,7 @@ static void ready(void *ctx, struct jw *w)
 {
 	struct exit_run *r = ctx;
 
-	ps_loaded_json(w, &r->loaded);
+	ps_loaded_json(w, &r->t.loaded);
 	jw_cstr(w, "last_thread", r->last_thread);
 	jw_bool(w, "cpu_final", r->defer);
 }
@@ -630,9 +624,16 @@ int cmd_exit(int argc, char **argv, const char *prog)
 			      .bufsize = PS_BUFFER_DEFAULT,
 			      .forced = { -1, -1, -1, -1 },
 			      .pidfd = -1 };
-	struct exit_run r = { .c = &c, .cgfd = -1 };
+	static const size_t rec_len[PS_REC_NR] = { [PS_REC_EXIT] = sizeof(struct ps_exit) };
+	struct exit_run r = {
+		.t = { .prog = prog,
+		       .cgfd = -1,
+		       .rec_len = rec_len,
+		       .on_event = on_event,
+		       .ev_ctx = &c },
+		.c = &c,
+	};
 	struct ps_session_cfg sc;
-	char err[256];
 	int ret = 1;
 
 	parse_args(&c, argc, argv);
@@ -641,14 +642,7 @@ int cmd_exit(int argc, char **argv, const char *prog)
 	c.page_size = sysconf(_SC_PAGESIZE);
 	if (c.pid && target_open(&c))
 		return 1;
-	if (c.cgroup) {
-		r.cgfd = ps_open_cgroup(c.cgroup, err, sizeof(err));
-		if (r.cgfd < 0) {
-			fprintf(stderr, "%s: --cgroup: %s\n", prog, err);
-			return 1;
-		}
-	}
-	if (c.container && (r.cgfd = ps_container_open(c.container, prog)) < 0)
+	if (ps_tool_filter(&r.t, c.cgroup, c.container))
 		return 1;
 	ps_install_signals();
 	out_set_linebuf(isatty(STDOUT_FILENO));
@@ -658,41 +652,33 @@ int cmd_exit(int argc, char **argv, const char *prog)
 		.want = c.transport,
 		.bufsize = c.bufsize,
 	};
-	r.sess = ps_session_new(&sc);
-	if (!r.sess) {
-		fprintf(stderr, "%s: out of memory\n", prog);
+	if (ps_tool_session(&r.t, &sc))
 		goto out;
-	}
-	c.sess = r.sess;
+	c.sess = r.t.sess;
 	/* group_dead is sched_process_exit's 2nd argument since 6.16; both
 	 * from one BTF parse, freed before libbpf parses its own */
 	c.switch_tp_nargs = ps_kernel_tp_nargs("sched_switch");
 	c.exit_tp_nargs = ps_kernel_tp_nargs("sched_process_exit");
 	ps_probe_btf_release();
-	if (ps_hooks_load(&exit_hookset, c.forced, &exit_loader, &r, c.verbose, &r.loaded))
+	if (ps_hooks_load(&exit_hookset, c.forced, &exit_loader, &r, c.verbose, &r.t.loaded))
 		goto out;
 	/* -p: the second check, now that the hook is attached (see target_tick) */
 	c.run = &r;
 	target_tick(&c);
 	ps_clock_init(r.skel->rodata->ps_boottime);
 	c.po.start_ns = ps_ktime_now();
-	ps_session_sink(r.sess, c.json ? &(struct ps_sink){ .event = json_event, .ctx = &c } :
-					 &(struct ps_sink){ .header = table_header,
-							    .event = table_event,
-							    .ctx = &c });
-	ret = ps_session_run(r.sess, &(struct ps_session_hooks){ .ready = ready,
-								 .tick = c.pid ? on_tick : NULL,
-								 .ctx = &r }) ?
+	ps_tool_sinks(&r.t, c.json, &(struct ps_sink){ .event = json_event, .ctx = &c },
+		      &(struct ps_sink){ .header = table_header, .event = table_event, .ctx = &c });
+	ret = ps_session_run(r.t.sess, &(struct ps_session_hooks){ .ready = ready,
+								   .tick = c.pid ? on_tick : NULL,
+								   .ctx = &r }) ?
 		      1 :
 		      0;
 	if (c.target_gone)
 		ret = 1;
 out:
-	ps_loaded_detach(&r.loaded);
-	ps_session_free(r.sess);
+	ps_tool_end(&r.t);
 	exit_bpf__destroy(r.skel);
-	if (r.cgfd >= 0)
-		close(r.cgfd);
 	if (c.pidfd >= 0)
 		close(c.pidfd);
 	return ret;

@@ -20,6 +20,7 @@
 #include "lib/hooks.h"
 #include "lib/json.h"
 #include "lib/session.h"
+#include "lib/tool.h"
 #include "lib/transport.h"
 #include "tools/probe/elf.h"
 #include "events/probe.h"
@@ -52,7 +53,7 @@ struct pcfg {
 	int nspecs;
 
 	/* run time */
-	struct ps_session *sess;
+	struct ps_tool t; /* session, hooks (the container filter is cg_id) */
 	struct probe_bpf *skel;
 	struct bpf_link *links[PS_PROBE_MAX];
 	uint64_t last_report; /* ktime of the last --count report */
@@ -594,7 +595,7 @@ static void on_event(void *ctx, const struct ps_event *ev)
 	/* bashreadline: NULL is the end of input, no line */
 	if (c->bash && v.e->vals[PS_PROBE_RET] == 0)
 		return;
-	ps_session_emit(c->sess, 0, &v);
+	ps_session_emit(c->t.sess, 0, &v);
 }
 
 /* ---- sinks ---- */
@@ -753,11 +754,11 @@ static int ld_configure(void *ctx, struct bpf_object *obj, const struct ps_hook 
 {
 	struct pcfg *c = ctx;
 	struct probe_bpf *s = c->skel;
-	int err = ps_session_prepare(c->sess, obj);
+	int err = ps_session_prepare(c->t.sess, obj);
 
 	if (err)
 		return err;
-	s->rodata->ps_use_perf = ps_session_kind(c->sess) == PS_TRANSPORT_PERF;
+	s->rodata->ps_use_perf = ps_session_kind(c->t.sess) == PS_TRANSPORT_PERF;
 	s->rodata->ps_boottime =
 		ps_kernel_has_helper(BPF_PROG_TYPE_KPROBE, BPF_FUNC_ktime_get_boot_ns);
 	s->rodata->targ_tgid = c->pid;
@@ -772,10 +773,7 @@ static int ld_configure(void *ctx, struct bpf_object *obj, const struct ps_hook 
 
 static int ld_loaded(void *ctx, struct bpf_object *obj)
 {
-	static const size_t rec_len[PS_REC_NR] = { [PS_REC_PROBE] = sizeof(struct ps_probe) };
-	struct pcfg *c = ctx;
-
-	return ps_session_add(c->sess, obj, rec_len, on_event, c);
+	return ps_tool_loaded(&((struct pcfg *)ctx)->t, obj);
 }
 
 static int ld_attach(void *ctx, struct bpf_object *obj)
@@ -795,8 +793,7 @@ static void ld_close(void *ctx)
 {
 	struct pcfg *c = ctx;
 
-	if (c->skel)
-		ps_session_remove(c->sess, c->skel->obj);
+	ps_tool_unload(&c->t, c->skel ? c->skel->obj : NULL);
 	for (int i = 0; i < PS_PROBE_MAX; i++) {
 		bpf_link__destroy(c->links[i]);
 		c->links[i] = NULL;
@@ -843,6 +840,7 @@ static void ready(void *ctx, struct jw *w)
 
 static int run(struct pcfg *c)
 {
+	static const size_t rec_len[PS_REC_NR] = { [PS_REC_PROBE] = sizeof(struct ps_probe) };
 	int forced[PS_HOOK_SIDES] = { -1, -1, -1, -1 };
 	struct ps_session_cfg sc = {
 		.tool = c->bash ? "bashreadline" : "probe",
@@ -850,7 +848,6 @@ static int run(struct pcfg *c)
 		.want = c->transport,
 		.bufsize = c->bufsize,
 	};
-	struct ps_loaded loaded;
 	int ret = 1, err;
 
 	ps_libbpf_setup(c->verbose);
@@ -882,20 +879,22 @@ static int run(struct pcfg *c)
 	}
 	ps_install_signals();
 	out_set_linebuf(isatty(STDOUT_FILENO));
-	c->sess = ps_session_new(&sc);
-	if (!c->sess) {
-		fprintf(stderr, "%s: out of memory\n", c->prog);
+	c->t = (struct ps_tool){
+		.prog = c->prog,
+		.cgfd = -1,
+		.rec_len = rec_len,
+		.on_event = on_event,
+		.ev_ctx = c,
+	};
+	if (ps_tool_session(&c->t, &sc))
 		goto out;
-	}
-	if (ps_hooks_load(&probe_hookset, forced, &probe_loader, c, c->verbose, &loaded))
+	if (ps_hooks_load(&probe_hookset, forced, &probe_loader, c, c->verbose, &c->t.loaded))
 		goto out;
 	ps_clock_init(c->skel->rodata->ps_boottime);
 	c->last_report = ps_ktime_now();
-	ps_session_sink(c->sess, c->json ? &(struct ps_sink){ .event = json_event, .ctx = c } :
-					   &(struct ps_sink){ .header = table_header,
-							      .event = table_event,
-							      .ctx = c });
-	ret = ps_session_run(c->sess,
+	ps_tool_sinks(&c->t, c->json, &(struct ps_sink){ .event = json_event, .ctx = c },
+		      &(struct ps_sink){ .header = table_header, .event = table_event, .ctx = c });
+	ret = ps_session_run(c->t.sess,
 			     &(struct ps_session_hooks){
 				     .ready = ready, .tick = on_tick, .end = on_end, .ctx = c }) ?
 		      1 :
@@ -903,7 +902,7 @@ static int run(struct pcfg *c)
 out:
 	if (c->skel)
 		ld_close(c);
-	ps_session_free(c->sess);
+	ps_tool_end(&c->t);
 	free(c->cnt);
 	for (int i = 0; i < c->nspecs; i++)
 		probe_spec_free(&c->specs[i]);

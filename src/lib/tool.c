@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
+#include "lib/bpfutil.h"
+#include "lib/cgroup.h"
+#include "lib/tool.h"
+
+int ps_tool_filter(struct ps_tool *t, const char *cgroup, const char *container)
+{
+	char err[256];
+
+	t->cgfd = -1;
+	if (cgroup) {
+		t->cgfd = ps_open_cgroup(cgroup, err, sizeof(err));
+		if (t->cgfd < 0) {
+			fprintf(stderr, "%s: --cgroup: %s\n", t->prog, err);
+			return 1;
+		}
+	}
+	if (container && (t->cgfd = ps_container_open(container, t->prog)) < 0)
+		return 1;
+	return 0;
+}
+
+int ps_tool_session(struct ps_tool *t, const struct ps_session_cfg *cfg)
+{
+	t->sess = ps_session_new(cfg);
+	if (!t->sess) {
+		fprintf(stderr, "%s: out of memory\n", t->prog);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int ps_tool_loaded(struct ps_tool *t, struct bpf_object *obj)
+{
+	int err = t->cgfd >= 0 ? ps_cgroup_filter_set(obj, t->cgfd, t->prog) : 0;
+
+	return err ? err : ps_session_add(t->sess, obj, t->rec_len, t->on_event, t->ev_ctx);
+}
+
+void ps_tool_unload(struct ps_tool *t, struct bpf_object *obj)
+{
+	if (obj && t->sess)
+		ps_session_remove(t->sess, obj);
+}
+
+void ps_tool_sinks(struct ps_tool *t, bool json, const struct ps_sink *json_sink,
+		   const struct ps_sink *table_sink)
+{
+	ps_session_sink(t->sess, json ? json_sink : table_sink);
+}
+
+void ps_tool_end(struct ps_tool *t)
+{
+	ps_loaded_detach(&t->loaded);
+	ps_session_free(t->sess);
+	t->sess = NULL;
+	if (t->cgfd >= 0)
+		close(t->cgfd);
+	t->cgfd = -1;
+}

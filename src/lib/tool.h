@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What every tool's run shares, around its hook table and its own
+ * callbacks: the session, the loaded hooks, the cgroup filter of -c or
+ * --container, and the source its records come from. A tool embeds one
+ * and calls these from its loader callbacks and its cmd_NAME().
+ */
+#ifndef PROCSNOOP_TOOL_H
+#define PROCSNOOP_TOOL_H
+
+#include <stdbool.h>
+#include "lib/hooks.h"
+#include "lib/session.h"
+
+struct ps_tool {
+	const char *prog;		/* for messages */
+	struct ps_session *sess;
+	struct ps_loaded loaded;
+	int cgfd;			/* the cgroup filter's directory, or -1 */
+	const size_t *rec_len;		/* PS_REC_NR entries: the record types it reads */
+	ps_event_fn on_event;
+	void *ev_ctx;
+};
+
+/* -c PATH (absolute, or below the cgroup2 mount) or --container ID: open
+ * the filter's cgroup. 0, or 1 after one line on stderr. Either may be NULL. */
+int ps_tool_filter(struct ps_tool *t, const char *cgroup, const char *container);
+/* The session; 0, or -ENOMEM after a message. */
+int ps_tool_session(struct ps_tool *t, const struct ps_session_cfg *cfg);
+/* ps_loader_ops.loaded: point the cgroup filter at cgfd, open the buffers. */
+int ps_tool_loaded(struct ps_tool *t, struct bpf_object *obj);
+/* ps_loader_ops.close, before the object is destroyed (NULL: none yet). */
+void ps_tool_unload(struct ps_tool *t, struct bpf_object *obj);
+/* Events go to @json_sink with --json, else to @table_sink. */
+void ps_tool_sinks(struct ps_tool *t, bool json, const struct ps_sink *json_sink,
+		   const struct ps_sink *table_sink);
+/* Detach, free the session, close the filter (the object is the tool's). */
+void ps_tool_end(struct ps_tool *t);
+
+#endif
