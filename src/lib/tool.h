@@ -13,11 +13,11 @@
 #include "lib/session.h"
 
 struct ps_tool {
-	const char *prog;		/* for messages */
+	const char *prog; /* for messages */
 	struct ps_session *sess;
 	struct ps_loaded loaded;
-	int cgfd;			/* the cgroup filter's directory, or -1 */
-	const size_t *rec_len;		/* PS_REC_NR entries: the record types it reads */
+	int cgfd;	       /* the cgroup filter's directory, or -1 */
+	const size_t *rec_len; /* PS_REC_NR entries: the record types it reads */
 	ps_event_fn on_event;
 	void *ev_ctx;
 };
