@@ -258,13 +258,12 @@ void ps_session_stats(struct ps_session *s, uint64_t out[PS_C_NR])
 	}
 }
 
-static void report_lost(struct ps_session *s)
+/* @c: the counters just read (ps_session_stats()) */
+static void report_lost(struct ps_session *s, const uint64_t c[PS_C_NR])
 {
-	uint64_t c[PS_C_NR];
 	uint64_t lost, delta;
 	struct jw w;
 
-	ps_session_stats(s, c);
 	lost = c[PS_C_RECORDS_LOST];
 	if (lost <= s->lost_reported)
 		return;
@@ -398,7 +397,7 @@ static void ready_host(struct jw *w)
 int ps_session_run(struct ps_session *s, const struct ps_session_hooks *h)
 {
 	static const struct ps_session_hooks none;
-	uint64_t last_tick = 0, now;
+	uint64_t last_tick = 0, now, c[PS_C_NR];
 	struct epoll_event evs[PS_SOURCES + 1];
 	struct jw w;
 	int ep, err = 0;
@@ -449,14 +448,12 @@ int ps_session_run(struct ps_session *s, const struct ps_session_hooks *h)
 		}
 		now = ps_ktime_now();
 		if (now - last_tick >= PS_TICK_NS) {
-			uint64_t c[PS_C_NR];
-
 			last_tick = now;
 			ps_session_stats(s, c);
 			/* a lost record can strand a partial event: deliver it now */
 			if (c[PS_C_RECORDS_LOST] > s->lost_reported)
 				expire(s, now, PS_STUCK_AFTER_LOSS_NS);
-			report_lost(s);
+			report_lost(s, c);
 			expire(s, now, PS_STUCK_NS);
 			if (h->tick)
 				h->tick(h->ctx, now);
@@ -475,7 +472,8 @@ int ps_session_run(struct ps_session *s, const struct ps_session_hooks *h)
 	/* Drain: everything the kernel already buffered is still delivered. */
 	consume(s);
 	expire(s, 0, 0);
-	report_lost(s);
+	ps_session_stats(s, c);
+	report_lost(s, c);
 	if (h->end)
 		h->end(h->ctx);
 	for (int i = 0; i < s->nsinks; i++)
