@@ -278,8 +278,9 @@ static void report_lost(struct ps_session *s, const uint64_t c[PS_C_NR])
 		out_flush();
 	} else {
 		out_flush();
-		out_msg("%s: lost %llu records: the buffer was full (%llu in all)\n", s->cfg.tool,
-			(unsigned long long)delta, (unsigned long long)lost);
+		out_msg("%s: lost %llu records: the buffer was full or no scratch slot was free "
+			"(%llu in all)\n",
+			s->cfg.tool, (unsigned long long)delta, (unsigned long long)lost);
 	}
 }
 
