@@ -22,17 +22,6 @@ static int hook_index(const struct ps_hookset *set, const char *name)
 	return -1;
 }
 
-const char *ps_hooks_names(const struct ps_hookset *set, int side, char *buf, size_t len)
-{
-	size_t n = 0;
-
-	buf[0] = 0;
-	for (int i = 0; i < set->nhooks && n < len; i++)
-		if (set->hooks[i].side == side)
-			n += snprintf(buf + n, len - n, "%s%s", n ? " | " : "", set->hooks[i].name);
-	return buf;
-}
-
 void ps_hooks_parse(const struct ps_hookset *set, const char *prog, const char *list,
 		    int forced[PS_HOOK_SIDES])
 {
@@ -366,12 +355,4 @@ void ps_loaded_json(struct jw *w, const struct ps_loaded *l)
 		}
 	}
 	jw_arr_end(w);
-}
-
-bool ps_loaded_has(const struct ps_loaded *l, const char *name)
-{
-	for (int s = 0; s < PS_HOOK_SIDES; s++)
-		if (l->picked[s] && !strcmp(l->picked[s]->name, name))
-			return true;
-	return false;
 }

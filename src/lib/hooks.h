@@ -91,8 +91,6 @@ struct ps_loaded {
  */
 void ps_hooks_parse(const struct ps_hookset *set, const char *prog, const char *list,
 		    int forced[PS_HOOK_SIDES]);
-/* "fentry | sys-tp | raw-sys" for --help: the hooks of @side */
-const char *ps_hooks_names(const struct ps_hookset *set, int side, char *buf, size_t len);
 
 /*
  * Pick, load and attach. 0 with @out filled, or -errno after one clear
@@ -104,7 +102,5 @@ int ps_hooks_load(const struct ps_hookset *set, const int forced[PS_HOOK_SIDES],
 void ps_loaded_detach(struct ps_loaded *l);
 /* ,"hooks":[...] : the attached programs' section names, side by side */
 void ps_loaded_json(struct jw *w, const struct ps_loaded *l);
-/* Was hook NAME picked? */
-bool ps_loaded_has(const struct ps_loaded *l, const char *name);
 
 #endif

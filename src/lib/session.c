@@ -42,7 +42,6 @@ struct ps_session {
 	struct ring_buffer *rb; /* one for every source's ring */
 	struct ps_sink sinks[PS_SINKS];
 	int nsinks;
-	uint64_t user[PS_C_NR]; /* counters the tool adds */
 	uint64_t lost_reported;
 };
 
@@ -219,15 +218,9 @@ void ps_session_emit(struct ps_session *s, int kind, const void *view)
 			s->sinks[i].event(s->sinks[i].ctx, kind, view);
 }
 
-void ps_session_count(struct ps_session *s, enum ps_counter c, uint64_t n)
-{
-	if (c < PS_C_NR)
-		s->user[c] += n;
-}
-
 void ps_session_stats(struct ps_session *s, uint64_t out[PS_C_NR])
 {
-	memcpy(out, s->user, sizeof(s->user));
+	memset(out, 0, PS_C_NR * sizeof(out[0]));
 	/* lines the output could not take (a write error, lib/out.c) */
 	out[PS_C_OUTPUT_LOST] += out_unwritten();
 	/* resolved while printing, not by the tool: the module counts them */

@@ -90,7 +90,5 @@ int ps_session_run(struct ps_session *s, const struct ps_session_hooks *h);
 
 /* Every counter now (kernel ones read from the maps). */
 void ps_session_stats(struct ps_session *s, uint64_t out[PS_C_NR]);
-/* A tool's own user-space counter (e.g. events it dropped on purpose). */
-void ps_session_count(struct ps_session *s, enum ps_counter c, uint64_t n);
 
 #endif
