@@ -1,16 +1,23 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""BPF run time per exec of `procsnoop exec`, per program, from the kernel's
+"""BPF run time per exec of a procsnoop tool, per program, from the kernel's
 own accounting (BPF_ENABLE_STATS, held by an fd for the run so a concurrent
 `sysctl kernel.bpf_stats_enabled=0` cannot switch it off).
 
   python3 bench/bpfcost.py [BINARY] [N]     (root; default build/procsnoop, 2000)
   ARGS='--no-compat' python3 bench/bpfcost.py
+  TOOL=exit python3 bench/bpfcost.py        (exec by default)
 
-Only the tracer's own programs are counted (found through its fds), and it
-traces only this script's children (-P), so other execs on the machine do
-not mix in. compat_sys_exit runs at every syscall of the machine: shown, but
-left out of the per-exec total."""
+`make bench` runs the same measurement (measure()) for every procsnoop tracer
+it runs and puts it in its report.
+
+Only the tracer's own programs are counted (found through its fds). Tools
+that take -P trace only this script's children, so other execs on the machine
+do not mix into their output; the programs still run for every exec of the
+machine, so the figure is per exec of the machine during the run, which is
+this script's N execs plus whatever else ran (little on a quiet machine).
+compat_sys_exit runs at every syscall of the machine: shown, but left out of
+the per-exec total."""
 import ctypes
 import json
 import os
@@ -18,10 +25,9 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "procsnoop")
-N = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
-ARGS = os.environ.get("ARGS", "").split()
 NR_BPF, BPF_ENABLE_STATS, BPF_STATS_RUN_TIME = 321, 32, 0
+PER_SYSCALL = ("compat_sys_exit",)   # runs at every syscall, not per exec
+TAKES_P = ("exec",)   # tools with -P PPID (only its children)
 
 
 def progs():
@@ -29,43 +35,72 @@ def progs():
     return {p["id"]: p for p in json.loads(out)}
 
 
-def main():
+def enable_stats():
     libc = ctypes.CDLL(None, use_errno=True)
     attr = (ctypes.c_uint8 * 128)()
     attr[0] = BPF_STATS_RUN_TIME
     fd = libc.syscall(NR_BPF, BPF_ENABLE_STATS, attr, 4)
     if fd < 0:
-        sys.exit(f"bpfcost: BPF_ENABLE_STATS: {os.strerror(ctypes.get_errno())}")
-    t = subprocess.Popen([BIN, "exec", "--json", "-P", str(os.getpid()), *ARGS],
-                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    t.stdout.readline()  # the ready line: every program is attached
-    mine = set()
-    for f in os.listdir(f"/proc/{t.pid}/fdinfo"):
+        raise OSError(ctypes.get_errno(), "BPF_ENABLE_STATS: "
+                      + os.strerror(ctypes.get_errno()))
+    return fd
+
+
+def measure(argv, n):
+    """Run the tracer argv ([binary, tool, options...]), do n execs of
+    /bin/true, return {"n", "programs": [{name, runs, ns_per_run,
+    ns_per_exec}], "ns_per_exec"} (the total leaves PER_SYSCALL out)."""
+    fd = enable_stats()
+    try:
+        extra = ["-P", str(os.getpid())] if argv[1] in TAKES_P else []
+        t = subprocess.Popen(argv + extra, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         try:
-            with open(f"/proc/{t.pid}/fdinfo/{f}") as fi:
-                for ln in fi:
-                    if ln.startswith("prog_id:"):
-                        mine.add(int(ln.split()[1]))
-        except OSError:
-            pass
-    s0 = {i: p for i, p in progs().items() if i in mine}
-    for _ in range(N):
-        subprocess.run(["/bin/true"])
-    s1 = progs()
-    t.send_signal(2)
-    t.stdout.read()
-    t.wait()
-    total = 0
+            if not t.stdout.readline():  # the ready line: every program is attached
+                raise RuntimeError(f"{' '.join(argv)}: exited before its ready line")
+            mine = set()
+            for f in os.listdir(f"/proc/{t.pid}/fdinfo"):
+                try:
+                    with open(f"/proc/{t.pid}/fdinfo/{f}") as fi:
+                        for ln in fi:
+                            if ln.startswith("prog_id:"):
+                                mine.add(int(ln.split()[1]))
+                except OSError:
+                    pass
+            s0 = {i: p for i, p in progs().items() if i in mine}
+            for _ in range(n):
+                subprocess.run(["/bin/true"])
+            s1 = progs()
+        finally:
+            t.send_signal(2)
+            t.communicate()
+    finally:
+        os.close(fd)
+    res = {"n": n, "programs": [], "ns_per_exec": 0.0}
     for i, p in sorted(s0.items()):
-        q = s1[i]
+        q = s1.get(i, p)
         dt = q.get("run_time_ns", 0) - p.get("run_time_ns", 0)
         dc = q.get("run_cnt", 0) - p.get("run_cnt", 0)
         if dc == 0:
             continue
-        print(f"{p['name']:24s} runs {dc:8d} {dt / dc:8.0f} ns/run {dt / N:8.0f} ns/exec")
-        if p["name"] != "compat_sys_exit":
-            total += dt
-    print(f"BPF run time per exec (without compat_sys_exit): {total / N:.0f} ns")
+        res["programs"].append({"name": p["name"], "runs": dc, "ns_per_run": dt / dc,
+                                "ns_per_exec": dt / n})
+        if p["name"] not in PER_SYSCALL:
+            res["ns_per_exec"] += dt / n
+    return res
+
+
+def main():
+    binary = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "procsnoop")
+    n = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
+    tool = os.environ.get("TOOL", "exec")
+    try:
+        r = measure([binary, tool, "--json", *os.environ.get("ARGS", "").split()], n)
+    except (OSError, RuntimeError) as e:
+        sys.exit(f"bpfcost: {e}")
+    for p in r["programs"]:
+        print(f"{p['name']:24s} runs {p['runs']:8d} {p['ns_per_run']:8.0f} ns/run "
+              f"{p['ns_per_exec']:8.0f} ns/exec")
+    print(f"BPF run time per exec (without {', '.join(PER_SYSCALL)}): {r['ns_per_exec']:.0f} ns")
 
 
 if __name__ == "__main__":

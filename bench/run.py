@@ -29,6 +29,8 @@ import subprocess
 import sys
 import time
 
+import bpfcost
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
@@ -584,6 +586,39 @@ def markdown(a, summary, tracers, env):
     return "\n".join(L)
 
 
+def bpf_costs(a, tracers):
+    """BPF run time per exec of each procsnoop tracer run (bpfcost.py): what
+    its programs cost in the kernel, the part the storm ratios blur."""
+    cost = {}
+    for t in a.tracers:
+        tr = tracers[t]
+        if not t.startswith("ps-") or tr.unavailable or a.bpfcost_n <= 0:
+            continue
+        log(f"bench: BPF run time of {t} over {a.bpfcost_n} execs")
+        try:
+            cost[t] = bpfcost.measure(tr.argv, a.bpfcost_n)
+        except (OSError, RuntimeError, subprocess.SubprocessError) as e:
+            cost[t] = {"unavailable": str(e)}
+    return cost
+
+
+def cost_markdown(a, cost):
+    if not cost:
+        return ""
+    L = ["## BPF run time per exec", "",
+         f"The kernel's own accounting (BPF_ENABLE_STATS) over {a.bpfcost_n} sequential execs of"
+         " /bin/true, per program (bench/bpfcost.py); the total leaves out programs that run at"
+         " every syscall (" + ", ".join(bpfcost.PER_SYSCALL) + ").", "",
+         "| tracer | BPF ns per exec | programs (ns per exec) |", "|---|---|---|"]
+    for t, c in cost.items():
+        if "unavailable" in c:
+            L.append(f"| {t} | unavailable: {c['unavailable'][:120].replace('|', '/')} | |")
+            continue
+        progs = ", ".join(f"{p['name']} {p['ns_per_exec']:.0f}" for p in c["programs"])
+        L.append(f"| {t} | {c['ns_per_exec']:.0f} | {progs} |")
+    return "\n".join(L + [""]) + "\n"
+
+
 def main():
     env = os.environ.get
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -595,6 +630,8 @@ def main():
     ap.add_argument("--tracers", default=env("BENCH_TRACERS"))
     ap.add_argument("--settle-ms", type=int, default=int(env("BENCH_SETTLE_MS", "0")))
     ap.add_argument("--keep", action="store_true", default=env("BENCH_KEEP") == "1")
+    ap.add_argument("--bpfcost-n", type=int, default=int(env("BENCH_BPFCOST_N", "-1")),
+                    help="execs for the BPF run-time measurement per tracer (0: skip)")
     ap.add_argument("--smoke", action="store_true",
                     help="tiny N, 1 round, short args, procsnoop only")
     a = ap.parse_args()
@@ -605,7 +642,9 @@ def main():
         a.rounds = a.rounds or 1
         a.configs = a.configs or "short"
         a.tracers = a.tracers or "none,ps-exec,ps-exit"
+        a.bpfcost_n = 100 if a.bpfcost_n < 0 else a.bpfcost_n
     a.n = a.n or 6000
+    a.bpfcost_n = 2000 if a.bpfcost_n < 0 else a.bpfcost_n
     a.rounds = a.rounds or 3
     a.configs = (a.configs or ",".join(CONFIGS)).split(",")
     a.tracers = (a.tracers or "none,ps-exec,ps-exit,ps-trace,execsnoop,exitsnoop,bpftrace").split(",")
@@ -631,16 +670,17 @@ def main():
     b = Bench(a)
     t0 = time.monotonic()
     summary = b.run()
+    cost = bpf_costs(a, b.tracers)
     e = environment()
     e["procsnoop"] = b.ps_version or e["procsnoop"]
     e["build"] = a.build
     e["duration_s"] = round(time.monotonic() - t0, 1)
-    md = markdown(a, summary, b.tracers, e)
+    md = markdown(a, summary, b.tracers, e) + cost_markdown(a, cost)
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "results.json"), "w") as f:
         json.dump({"environment": e, "params": {"n": a.n, "rounds": a.rounds,
                    "configs": a.configs, "tracers": a.tracers, "settle_ms": a.settle_ms},
-                   "summary": summary, "runs": b.runs}, f, indent=1)
+                   "summary": summary, "bpf_cost": cost, "runs": b.runs}, f, indent=1)
     with open(os.path.join(a.out, "report.md"), "w") as f:
         f.write(md)
     print(md)

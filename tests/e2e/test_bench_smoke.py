@@ -73,6 +73,16 @@ def test_bench_smoke():
             eq(rows["ps-exec"]["lost_reported"], 0, f"{cfg}: losses procsnoop reported")
         eq(res["summary"]["short"]["ps-exec"]["drained_pct"], 100.0,
            "% of buffered execs procsnoop printed after SIGINT")
+        # the BPF run-time table (bench/bpfcost.py): every exec (every exit) of the
+        # 100 ran the tool's programs, so one of them ran at least 100 times
+        check("## BPF run time per exec" in md, f"report.md lacks the BPF run-time table: {md}")
+        for t in ("ps-exec", "ps-exit"):
+            c = res["bpf_cost"].get(t, {})
+            check("unavailable" not in c and c.get("n") == 100 and c.get("ns_per_exec", 0) > 0,
+                  f"{t}: BPF run time: {c}")
+            check(max(p["runs"] for p in c["programs"]) >= 100,
+                  f"{t}: no program ran once per exec: {c['programs']}")
+            check(f"| {t} | {c['ns_per_exec']:.0f} | " in md, f"report.md lacks {t}'s BPF cost")
         runs = [r for r in res["runs"] if r["tracer"] == "ps-exec" and not r["drain_test"]]
         check(runs and all(r["events"] >= r["n"] for r in runs),
               f"ps-exec printed fewer events than the storm's execs: {runs}")
