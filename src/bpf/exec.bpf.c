@@ -39,6 +39,8 @@ char LICENSE[] SEC("license") = "GPL";
 
 const volatile __u32 targ_uid = (__u32)-1;
 const volatile __u32 targ_ppid = 0;
+/* fexit_script is attached: a #! script's exec has in->script_file */
+const volatile bool script_side = false;
 const volatile bool failed_only = false;
 const volatile __u32 max_args_bytes = PS_ARGS_DEFAULT;
 const volatile __s32 nr_execve = 59; /* set by user space for raw sys_enter */
@@ -109,6 +111,8 @@ struct inflight {
 	__u64 cap_effective;
 	__u32 euid;
 	__u32 pad;
+	/* the #! script's own file (struct file *), taken by fexit_script */
+	__u64 script_file;
 };
 
 struct {
@@ -199,11 +203,15 @@ static __always_inline void fill_common(struct ps_exec *e, struct task_struct *t
  * interpreter: load_script() renamed bprm->interp, and exec_binprm() put
  * the script's file and moved bprm->interpreter into bprm->file before
  * this tracepoint, so no file of the script is left (bprm->executable
- * only with binfmt_misc's O flag): exe is then derived from the filename
- * in user space, and interp is the interpreter's file.
+ * only with binfmt_misc's O flag). Where fexit is allowed, fexit_script
+ * kept the script's file at load_script() (its last reference is put by
+ * task work on the return to user space, after this tracepoint): exe is
+ * that file. Otherwise exe is derived from the filename in user space.
+ * interp is the interpreter's file.
  */
 static __always_inline void put_paths(void *ctx, struct ps_slot *slot, struct ps_exec *e,
-				      struct task_struct *task, struct linux_binprm *bprm)
+				      struct task_struct *task, struct linux_binprm *bprm,
+				      const struct inflight *in)
 {
 	struct file *file = 0, *exe = 0, *interp = 0;
 	struct ps_walk_tail *t;
@@ -216,9 +224,19 @@ static __always_inline void put_paths(void *ctx, struct ps_slot *slot, struct ps
 		    PS_RD(struct linux_binprm, bprm, filename)) {
 			interp = file;
 			e->xflags |= PS_EXEC_X_INTERP;
+			if (in && in->script_file)
+				exe = (struct file *)in->script_file;
 		} else {
 			exe = file;
 		}
+	} else if (in && in->script_file) {
+		/* exec-tp (no bprm): the script side saw a #! script */
+		exe = (struct file *)in->script_file;
+		interp = BPF_CORE_READ(task, mm, exe_file);
+		e->xflags |= PS_EXEC_X_INTERP;
+	} else if (in && script_side) {
+		/* exec-tp, and no #! script: what runs is the new mm's file */
+		exe = BPF_CORE_READ(task, mm, exe_file);
 	}
 	t = ps_walk(slot, task, exe, interp);
 	if (exe) {
@@ -438,7 +456,7 @@ static __always_inline int report_failure(void *ctx, long ret, const struct infl
 	ps_ancestors(slot, e);
 	/* *e is gone once put_paths() sends a record: keep what is read below */
 	eflags = e->eflags;
-	put_paths(ctx, slot, e, task, 0);
+	put_paths(ctx, slot, e, task, 0, 0);
 
 	a = (void *)slot->state;
 	a->argv = in->argv;
@@ -589,7 +607,7 @@ static __always_inline int on_exec(void *ctx, struct task_struct *task, __u32 ol
 	argc = e->argc;
 	cut = e->args_cut;
 	eflags = e->eflags;
-	put_paths(ctx, slot, e, task, bprm);
+	put_paths(ctx, slot, e, task, bprm, in);
 
 	b = (void *)slot->state;
 	b->src = (void *)start;
@@ -821,6 +839,28 @@ int BPF_PROG(compat_fexit_execveat, struct pt_regs *regs, long ret)
 	return on_exit(ctx, ret);
 }
 #endif
+
+/* ---- hooks: script side ---- */
+
+/*
+ * A #! script was accepted (load_script() returned 0): keep its file for
+ * the exec side, where bprm->file is the interpreter's by then. The first
+ * one wins: a script run by a script interpreter is the exe, not its
+ * interpreter's own #! line.
+ */
+SEC("fexit/load_script")
+int BPF_PROG(fexit_script, struct linux_binprm *bprm, int ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct inflight *in;
+
+	if (ret)
+		return 0;
+	in = bpf_map_lookup_elem(&inflight, &tid);
+	if (in && !in->script_file)
+		in->script_file = (__u64)BPF_CORE_READ(bprm, file);
+	return 0;
+}
 
 /* ---- hooks: exec side ---- */
 

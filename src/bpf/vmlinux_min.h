@@ -174,6 +174,7 @@ struct mm_struct {
 	unsigned long arg_end;
 	unsigned long env_start;
 	unsigned long hiwater_rss;
+	struct file *exe_file;
 	struct percpu_counter rss_stat[4];
 } __ps_core;
 

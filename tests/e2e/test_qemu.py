@@ -22,6 +22,7 @@ CASES = [
     ("systp", "exec --json --hook sys-tp,exec-tp"),
     ("compatraw", "exec --json --hook compat-raw"),
     ("nocompat", "exec --json --no-compat"),
+    ("noscript", "exec --json --hook script-off"),
     ("exit", "exit --json"),
     ("exitperf", "exit --json --transport perf --hook exit-raw"),
 ]
@@ -77,9 +78,13 @@ COMPAT_FENTRY = ["fentry/__ia32_compat_sys_execve", "fentry/__ia32_compat_sys_ex
                  "fexit/__ia32_compat_sys_execve", "fexit/__ia32_compat_sys_execveat"]
 
 
-def check_exec_case(name, want_hooks, compat32="seen", exact=False):
+SCRIPT = ["fexit/load_script"]
+
+
+def check_exec_case(name, want_hooks, compat32="seen", exact=False, script=True):
     """@compat32: how 32-bit execs show: "seen" (with the entry: a success is
-    compat too), "exit" (failures only, seen at sys_exit), "none" (--no-compat)."""
+    compat too), "exit" (failures only, seen at sys_exit), "none" (--no-compat).
+    @script: fexit on load_script attached: a #! script's exe is its own file."""
     recs, err, rc = case_output(name)
     eq(rc, 0, f"{name}: exit status (stderr: {err.strip()})")
     ready = recs[0]
@@ -95,6 +100,8 @@ def check_exec_case(name, want_hooks, compat32="seen", exact=False):
     eq(echo["ret"], 0, f"{name}: echo ret")
     eq(echo["comm"], "echo", f"{name}: echo comm")
     eq(echo["args_truncated"], False, f"{name}: echo truncated")
+    # every exec side has the file that ran (exec-tp from the new mm, with the script side)
+    eq((echo.get("exe"), echo.get("exe_ino", 0) > 0), ("/bin/busybox", True), f"{name}: echo exe")
     miss = only([e for e in execs if e["filename"] == "/nonexistent/qemu-missing"],
                 f"{name}: failed exec")
     eq(miss["args"], ["/nonexistent/qemu-missing", "arg1"], f"{name}: failed exec args")
@@ -123,6 +130,12 @@ def check_exec_case(name, want_hooks, compat32="seen", exact=False):
                 f"{name}: 32-bit caller's exec")
     eq((ok32["ret"], ok32["filename"], ok32.get("compat")),
        (0, "/bin/echo", True if compat32 == "seen" else None), f"{name}: 32-bit caller's exec")
+    sc = only([e for e in execs if e["filename"] == "/tmp/qemu-script.sh"], f"{name}: script")
+    eq((sc["args"], sc["ret"], sc["exe"], sc.get("exe_from_name", False), sc["interp"]),
+       (["/bin/sh", "/tmp/qemu-script.sh", "qemu-script-arg"], 0, "/tmp/qemu-script.sh",
+        not script, "/bin/busybox"), f"{name}: #! script exec")
+    # the kernel's own file: its inode (a name-derived exe has none)
+    check((sc.get("exe_ino", 0) > 0) == script, f"{name}: script exe_ino {sc.get('exe_ino')}")
     summary = recs[-1]
     eq(summary["type"], "summary", f"{name}: last line")
     eq(summary["lost"], 0, f"{name}: lost")
@@ -130,30 +143,36 @@ def check_exec_case(name, want_hooks, compat32="seen", exact=False):
 
 def test_qemu_61_default_picks_fentry():
     # fentry on both ABIs' execve: no program at every syscall
-    check_exec_case("default", FENTRY + ["tp_btf/sched_process_exec"] + COMPAT_FENTRY,
+    check_exec_case("default", FENTRY + ["tp_btf/sched_process_exec"] + COMPAT_FENTRY + SCRIPT,
                     exact=True)
 
 
 def test_qemu_61_fentry_forced():
-    check_exec_case("fentry", FENTRY + ["tp_btf/sched_process_exec"] + COMPAT_FENTRY,
+    check_exec_case("fentry", FENTRY + ["tp_btf/sched_process_exec"] + COMPAT_FENTRY + SCRIPT,
                     exact=True)
 
 
 def test_qemu_61_raw_hooks():
     # raw-sys sees compat syscalls itself: no compat side
     check_exec_case("raw-sys", ["raw_tracepoint/sys_enter", "raw_tracepoint/sys_exit",
-                                "raw_tp/sched_process_exec"], exact=True)
+                                "raw_tp/sched_process_exec"] + SCRIPT, exact=True)
 
 
 def test_qemu_61_compat_raw_forced():
     check_exec_case("compatraw", FENTRY + ["tp_btf/sched_process_exec",
-                                           "raw_tracepoint/sys_exit"],
+                                           "raw_tracepoint/sys_exit"] + SCRIPT,
                     compat32="exit", exact=True)
 
 
 def test_qemu_61_no_compat():
-    check_exec_case("nocompat", FENTRY + ["tp_btf/sched_process_exec"], compat32="none",
-                    exact=True)
+    check_exec_case("nocompat", FENTRY + ["tp_btf/sched_process_exec"] + SCRIPT,
+                    compat32="none", exact=True)
+
+
+def test_qemu_61_script_off():
+    # script-side off: a #! script's exe is made from its filename, flagged so
+    check_exec_case("noscript", FENTRY + ["tp_btf/sched_process_exec"] + COMPAT_FENTRY,
+                    exact=True, script=False)
 
 
 def test_qemu_61_perf_transport():

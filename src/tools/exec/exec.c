@@ -90,6 +90,7 @@ static void usage(FILE *f, const char *prog)
 		"                          syscall side: fentry | sys-tp | raw-sys\n"
 		"                          exec side:    exec-btf | exec-raw | exec-tp\n"
 		"                          compat side:  compat-fentry | compat-raw | compat-off\n"
+		"                          script side:  script-fexit | script-off\n"
 		"  -v, --verbose           show libbpf and verifier messages\n"
 		"  -h, --help              this help\n"
 		"\n"
@@ -710,7 +711,7 @@ static void json_event(void *ctx, int kind, const void *view)
 
 /* ---- loading ---- */
 
-enum { SIDE_SYS, SIDE_EXEC, SIDE_COMPAT, SIDE_NR };
+enum { SIDE_SYS, SIDE_EXEC, SIDE_COMPAT, SIDE_SCRIPT, SIDE_NR };
 
 static int probe_fentry(void *ctx, const struct ps_hook *h, char *why, size_t len)
 {
@@ -799,10 +800,24 @@ static int probe_compat_raw(void *ctx, const struct ps_hook *h, char *why, size_
 	return compat_abi(why, len);
 }
 
+/* fexit on load_script(): the #! script's own file for exe (exec.bpf.c) */
+static int probe_script(void *ctx, const struct ps_hook *h, char *why, size_t len)
+{
+	int err = ps_kernel_can_fentry("load_script");
+
+	if (err)
+		snprintf(why, len,
+			 "the kernel refuses fexit on load_script: %s (a #! script's exe is "
+			 "derived from its filename)",
+			 strerror(-err));
+	return err;
+}
+
 static const struct ps_hook_side exec_sides[SIDE_NR] = {
 	[SIDE_SYS] = { "syscall-side", true },
 	[SIDE_EXEC] = { "exec-side", true },
 	[SIDE_COMPAT] = { "compat-side", true },
+	[SIDE_SCRIPT] = { "script-side", true },
 };
 
 /* In order of preference, per side. */
@@ -838,6 +853,8 @@ static const struct ps_hook exec_hooks[] = {
 	  "raw-sys" },
 	{ "compat-raw", SIDE_COMPAT, { "compat_sys_exit" }, 0, probe_compat_raw, NULL, "raw-sys" },
 	{ "compat-off", SIDE_COMPAT, {} },
+	{ "script-fexit", SIDE_SCRIPT, { "fexit_script" }, 0, probe_script },
+	{ "script-off", SIDE_SCRIPT, {} },
 };
 
 #define NHOOKS (int)(sizeof(exec_hooks) / sizeof(exec_hooks[0]))
@@ -912,6 +929,7 @@ static int ld_configure(void *ctx, struct bpf_object *obj, const struct ps_hook 
 	/* folding needs the successes that end searches: then filtered in user space */
 	s->rodata->failed_only = c->fails && c->all_attempts;
 	s->rodata->max_args_bytes = c->max_args_bytes;
+	s->rodata->script_side = picked[SIDE_SCRIPT] && picked[SIDE_SCRIPT]->progs[0];
 	/* direct loads in the path walk (6.2+); probe reads otherwise */
 	s->rodata->ps_fast_read = ps_kernel_has_func("bpf_rdonly_cast");
 	s->rodata->nr_execve = SYS_execve;
