@@ -27,6 +27,7 @@ import lib  # noqa: E402
 passed = failed = skipped = 0
 failures = []
 need_root = 0
+costs = {}   # module (or unit binary): wall seconds, for the cost table at the end
 TIMEOUT = float(os.environ.get("PS_TEST_TIMEOUT", "300"))
 
 
@@ -71,6 +72,7 @@ def run_unit(pats):
             report(base, "fail", f"timed out after {e.timeout:.0f} s", time.monotonic() - t0)
             continue
         dt = time.monotonic() - t0
+        costs["unit"] = costs.get("unit", 0.0) + dt
         seen = 0
         for ln in p.stdout.decode("utf-8", "replace").splitlines():
             if ln.startswith("ok "):
@@ -102,6 +104,7 @@ def run_e2e(pats):
             name = f"{modname}:{fname}"
             if not selected(name, pats):
                 continue
+            costs.setdefault(modname, 0.0)
             if os.geteuid() != 0:
                 report(name, "skip", "not root")
                 need_root += 1
@@ -124,6 +127,7 @@ def run_e2e(pats):
             except Exception as e:
                 detail = str(e) if isinstance(e, AssertionError) else traceback.format_exc()
                 report(name, "fail", detail, time.monotonic() - t0)
+            costs[modname] += time.monotonic() - t0
 
 
 def main():
@@ -138,6 +142,10 @@ def main():
     if need_root:
         print(f"\nerror: the end-to-end tests need root: {need_root} not run "
               "(run as root, e.g. sudo make check)", flush=True)
+    if costs:
+        print("\ntime per part (s): " + ", ".join(
+            f"{m.removeprefix('test_')} {c:.0f}" for m, c in
+            sorted(costs.items(), key=lambda kv: -kv[1]) if c >= 0.5))
     print(f"\n{time.monotonic() - t0:.1f}s")
     print(f"{passed} passed, {failed} failed, {skipped} skipped")
     return 1 if failed or need_root else 0
