@@ -73,7 +73,7 @@ $(addprefix $(OUT)/,$(TOOLS)): $(OUT)/procsnoop
 $(OUT)/version.stamp: FORCE
 	@mkdir -p $(dir $@)
 	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
-$(OUT)/obj/main.o $(OUT)/obj/lib/session.o: $(OUT)/version.stamp
+$(OUT)/obj/main.o $(OUT)/obj/lib/session.o $(OUT)/obj/lib/metrics.o: $(OUT)/version.stamp
 FORCE:
 
 $(OUT)/obj/%.o: src/%.c | $(SKELS)

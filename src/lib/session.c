@@ -11,6 +11,7 @@
 #include "lib/bpfutil.h"
 #include "lib/cgroup.h"
 #include "lib/json.h"
+#include "lib/metrics.h"
 #include "lib/out.h"
 #include "lib/session.h"
 
@@ -23,6 +24,13 @@
 #define PS_STUCK_NS 2000000000ull
 #define PS_STUCK_AFTER_LOSS_NS 200000000ull
 
+/* Between a source's stream and the tool: counts events by type. */
+struct tap {
+	ps_event_fn fn;
+	void *ctx;
+	uint64_t by_type[PS_REC_NR]; /* by the type of the event's first record */
+};
+
 struct source {
 	struct ps_session *s;
 	struct bpf_object *obj;
@@ -30,6 +38,7 @@ struct source {
 	struct ps_stream *st;
 	struct perf_buffer *pb;
 	uint64_t perf_lost; /* PERF_RECORD_LOST counts */
+	struct tap *tap;    /* the stream's callback (a source may move: see remove) */
 };
 
 struct ps_session {
@@ -63,6 +72,7 @@ void ps_session_free(struct ps_session *s)
 	for (int i = 0; i < s->nsrc; i++) {
 		perf_buffer__free(s->src[i].pb);
 		ps_stream_free(s->src[i].st);
+		free(s->src[i].tap);
 	}
 	free(s);
 }
@@ -86,6 +96,25 @@ int ps_session_prepare(struct ps_session *s, struct bpf_object *obj)
 	s->kind = kind;
 	s->kind_set = true;
 	return 0;
+}
+
+/* Counts events by type for the stats API, then hands them to the tool. */
+static void src_event(void *ctx, const struct ps_event *ev)
+{
+	struct tap *tap = ctx;
+	const struct ps_hdr *h = ev->rec;
+
+	if (ev->rec_len >= sizeof(*h) && h->type < PS_REC_NR)
+		tap->by_type[h->type]++;
+	tap->fn(tap->ctx, ev);
+}
+
+void ps_session_events_by_type(struct ps_session *s, uint64_t out[PS_REC_NR])
+{
+	memset(out, 0, PS_REC_NR * sizeof(out[0]));
+	for (int i = 0; i < s->nsrc; i++)
+		for (int t = 0; t < PS_REC_NR; t++)
+			out[t] += s->src[i].tap->by_type[t];
 }
 
 static int rb_cb(void *ctx, void *data, size_t size)
@@ -140,9 +169,16 @@ int ps_session_add(struct ps_session *s, struct bpf_object *obj, const size_t re
 			s->cfg.tool);
 		return -ENOENT;
 	}
-	src->st = ps_stream_new(rec_len, fn, ctx);
-	if (!src->st)
+	src->tap = calloc(1, sizeof(*src->tap));
+	if (!src->tap)
 		return -ENOMEM;
+	src->tap->fn = fn;
+	src->tap->ctx = ctx;
+	src->st = ps_stream_new(rec_len, src_event, src->tap);
+	if (!src->st) {
+		free(src->tap);
+		return -ENOMEM;
+	}
 	fd = bpf_map__fd(src->events);
 	if (s->kind == PS_TRANSPORT_PERF) {
 		size_t pages = s->perf_pages;
@@ -170,6 +206,7 @@ int ps_session_add(struct ps_session *s, struct bpf_object *obj, const size_t re
 			ps_transport_name(s->kind), strerror(-err));
 		ps_stream_free(src->st);
 		src->st = NULL;
+		free(src->tap);
 		return err;
 	}
 	s->nsrc++;
@@ -186,6 +223,7 @@ int ps_session_remove(struct ps_session *s, struct bpf_object *obj)
 		return 0;
 	perf_buffer__free(s->src[i].pb);
 	ps_stream_free(s->src[i].st);
+	free(s->src[i].tap);
 	s->src[i] = s->src[--s->nsrc];
 	/* a ring buffer cannot drop one ring: rebuild it from the others */
 	ring_buffer__free(s->rb);
@@ -392,9 +430,9 @@ int ps_session_run(struct ps_session *s, const struct ps_session_hooks *h)
 {
 	static const struct ps_session_hooks none;
 	uint64_t last_tick = 0, now, c[PS_C_NR];
-	struct epoll_event evs[PS_SOURCES + 1];
+	struct epoll_event evs[PS_SOURCES + 2];
 	struct jw w;
-	int ep, err = 0;
+	int ep, mfd, err = 0;
 
 	if (!h)
 		h = &none;
@@ -406,6 +444,17 @@ int ps_session_run(struct ps_session *s, const struct ps_session_hooks *h)
 		fprintf(stderr, "%s: epoll: %s\n", s->cfg.tool, strerror(-ep));
 		return ep;
 	}
+	/* --metrics: a scrape wakes the loop, which publishes a snapshot */
+	mfd = ps_metrics_start(s, s->cfg.tool);
+	if (mfd < -1 || (mfd >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, mfd,
+					       &(struct epoll_event){ .events = EPOLLIN }))) {
+		err = mfd < -1 ? mfd : -errno;
+		fprintf(stderr, "%s: --metrics: cannot start the server: %s\n", s->cfg.tool,
+			strerror(-err));
+		ps_metrics_stop();
+		close(ep);
+		return err;
+	}
 	if (s->cfg.json) {
 		jw_begin(&w, "ready");
 		jw_cstr(&w, "tool", s->cfg.tool);
@@ -414,10 +463,15 @@ int ps_session_run(struct ps_session *s, const struct ps_session_hooks *h)
 		jw_cstr(&w, "transport", ps_transport_name(s->kind));
 		jw_cstr(&w, "clock", ps_clock_name());
 		ready_host(&w);
+		if (ps_metrics_addr())
+			jw_cstr(&w, "metrics", ps_metrics_addr());
 		if (h->ready)
 			h->ready(h->ctx, &w);
 		jw_end(&w);
 	} else {
+		if (ps_metrics_addr())
+			fprintf(stderr, "%s: metrics on http://%s/metrics\n", s->cfg.tool,
+				ps_metrics_addr());
 		for (int i = 0; i < s->nsinks; i++)
 			if (s->sinks[i].header)
 				s->sinks[i].header(s->sinks[i].ctx);
@@ -426,7 +480,7 @@ int ps_session_run(struct ps_session *s, const struct ps_session_hooks *h)
 
 	while (!ps_exiting && !out_error()) {
 		/* Producers do not wake us per record: wait, then drain what is there. */
-		int n = epoll_wait(ep, evs, PS_SOURCES + 1, PS_POLL_MS);
+		int n = epoll_wait(ep, evs, PS_SOURCES + 2, PS_POLL_MS);
 
 		if (n < 0 && errno != EINTR) {
 			err = -errno;
@@ -452,6 +506,7 @@ int ps_session_run(struct ps_session *s, const struct ps_session_hooks *h)
 			if (h->tick)
 				h->tick(h->ctx, now);
 		}
+		ps_metrics_poll(s, now);
 		/*
 		 * Into a pipe, waiting for half the output buffer could hold
 		 * lines for hours (`| grep`): write what this round produced,
@@ -474,6 +529,7 @@ int ps_session_run(struct ps_session *s, const struct ps_session_hooks *h)
 		if (s->sinks[i].end)
 			s->sinks[i].end(s->sinks[i].ctx);
 	summary(s);
+	ps_metrics_stop();
 	close(ep);
 	if (!err)
 		err = -(out_error() ?: out_msg_error());

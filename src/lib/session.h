@@ -90,5 +90,7 @@ int ps_session_run(struct ps_session *s, const struct ps_session_hooks *h);
 
 /* Every counter now (kernel ones read from the maps). */
 void ps_session_stats(struct ps_session *s, uint64_t out[PS_C_NR]);
+/* Events delivered, by the type of their first record (enum ps_rec_type). */
+void ps_session_events_by_type(struct ps_session *s, uint64_t out[PS_REC_NR]);
 
 #endif

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 #include "lib/bpfutil.h"
 #include "lib/cgroup.h"
+#include "lib/groups.h"
+#include "lib/metrics.h"
 #include "lib/tool.h"
 
 int ps_tool_filter(struct ps_tool *t, const char *cgroup, const char *container)
@@ -30,7 +33,36 @@ int ps_tool_session(struct ps_tool *t, const struct ps_session_cfg *cfg)
 		fprintf(stderr, "%s: out of memory\n", t->prog);
 		return -ENOMEM;
 	}
-	return 0;
+	return ps_metrics_listen(t->prog) ? -EADDRNOTAVAIL : 0;
+}
+
+struct groups_sink {
+	struct ps_groups *g;
+	void (*feed)(struct ps_groups *g, int kind, const void *view);
+};
+
+static void groups_event(void *ctx, int kind, const void *view)
+{
+	struct groups_sink *gs = ctx;
+
+	gs->feed(gs->g, kind, view);
+}
+
+int ps_tool_groups(struct ps_tool *t, unsigned int what,
+		   void (*feed)(struct ps_groups *g, int kind, const void *view))
+{
+	static struct groups_sink gs;
+
+	if (!ps_metrics_enabled())
+		return 0;
+	t->groups = ps_groups_new(what);
+	if (!t->groups) {
+		fprintf(stderr, "%s: out of memory\n", t->prog);
+		return -ENOMEM;
+	}
+	gs = (struct groups_sink){ t->groups, feed };
+	ps_metrics_collector(ps_groups_collect, t->groups);
+	return ps_session_sink(t->sess, &(struct ps_sink){ .event = groups_event, .ctx = &gs });
 }
 
 int ps_tool_loaded(struct ps_tool *t, struct bpf_object *obj)
@@ -57,6 +89,8 @@ void ps_tool_end(struct ps_tool *t)
 	ps_loaded_detach(&t->loaded);
 	ps_session_free(t->sess);
 	t->sess = NULL;
+	ps_groups_free(t->groups);
+	t->groups = NULL;
 	if (t->cgfd >= 0)
 		close(t->cgfd);
 	t->cgfd = -1;

@@ -12,6 +12,8 @@
 #include "lib/hooks.h"
 #include "lib/session.h"
 
+struct ps_groups;
+
 struct ps_tool {
 	const char *prog; /* for messages */
 	struct ps_session *sess;
@@ -20,12 +22,14 @@ struct ps_tool {
 	const size_t *rec_len; /* PS_REC_NR entries: the record types it reads */
 	ps_event_fn on_event;
 	void *ev_ctx;
+	struct ps_groups *groups; /* --metrics: the per-comm aggregates, or NULL */
 };
 
 /* -c PATH (absolute, or below the cgroup2 mount) or --container ID: open
  * the filter's cgroup. 0, or 1 after one line on stderr. Either may be NULL. */
 int ps_tool_filter(struct ps_tool *t, const char *cgroup, const char *container);
-/* The session; 0, or -ENOMEM after a message. */
+/* The session, and --metrics's socket (bound now: before any privilege
+ * drop); 0, or -errno after a message. */
 int ps_tool_session(struct ps_tool *t, const struct ps_session_cfg *cfg);
 /* ps_loader_ops.loaded: point the cgroup filter at cgfd, open the buffers. */
 int ps_tool_loaded(struct ps_tool *t, struct bpf_object *obj);
@@ -34,6 +38,13 @@ void ps_tool_unload(struct ps_tool *t, struct bpf_object *obj);
 /* Events go to @json_sink with --json, else to @table_sink. */
 void ps_tool_sinks(struct ps_tool *t, bool json, const struct ps_sink *json_sink,
 		   const struct ps_sink *table_sink);
+/*
+ * --metrics: per-comm aggregates (lib/groups.h) of what the tool emits, of
+ * the kinds @what (PS_GROUPS_*); @feed turns each emitted view into
+ * ps_groups_*() calls. Nothing without --metrics. 0, or -ENOMEM after a message.
+ */
+int ps_tool_groups(struct ps_tool *t, unsigned int what,
+		   void (*feed)(struct ps_groups *g, int kind, const void *view));
 /* Detach, free the session, close the filter (the object is the tool's). */
 void ps_tool_end(struct ps_tool *t);
 

@@ -16,6 +16,8 @@
 #include "lib/out.h"
 #include "lib/hooks.h"
 #include "lib/json.h"
+#include "lib/groups.h"
+#include "lib/metrics.h"
 #include "lib/session.h"
 #include "lib/tool.h"
 #include "lib/transport.h"
@@ -60,7 +62,7 @@ static void usage(FILE *f, const char *prog)
 		"  -q, --quote             quote each argument (\"...\")\n"
 		"      --ancestors         print an ANCESTORS column: init(1)>sshd(812)>bash(9981)\n"
 		"                          (JSON records always have \"ancestors\")\n"
-		"      --json              JSON Lines on stdout (schema in the README)\n"
+		"      --json              JSON Lines on stdout (schema in the README)\n" PS_METRICS_HELP
 		"Filters:\n"
 		"  -x, --fails             failed execs too (the default; as in libbpf-tools)\n"
 		"      --fails-only        only failed execs (a PATH search that succeeded is none)\n"
@@ -146,6 +148,7 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 					    { "hook", required_argument, NULL, O_HOOK },
 					    { "no-compat", no_argument, NULL, O_NO_COMPAT },
 					    { "ancestors", no_argument, NULL, O_ANCESTORS },
+					    PS_METRICS_LONGOPT,
 					    {} };
 	const char *p = c->prog;
 	uint64_t v;
@@ -241,6 +244,9 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 			break;
 		case O_NO_COMPAT:
 			c->no_compat = true;
+			break;
+		case PS_OPT_METRICS:
+			ps_metrics_opt(p, optarg);
 			break;
 		case ':':
 			usage_error(p, "option '%s' needs a value", argv[optind - 1]);
@@ -709,6 +715,14 @@ static void json_event(void *ctx, int kind, const void *view)
 	out_maybe_flush();
 }
 
+/* --metrics: execs by comm and result, as printed (a folded search is one) */
+static void groups_feed(struct ps_groups *g, int kind, const void *view)
+{
+	const struct exec_view *v = view;
+
+	ps_groups_exec(g, v->e->id.comm, sizeof(v->e->id.comm), v->e->ret == 0);
+}
+
 /* ---- loading ---- */
 
 enum { SIDE_SYS, SIDE_EXEC, SIDE_COMPAT, SIDE_SCRIPT, SIDE_NR };
@@ -1019,6 +1033,8 @@ int cmd_exec(int argc, char **argv, const char *prog)
 	c.po.start_ns = ps_ktime_now();
 	ps_tool_sinks(&r.t, c.json, &(struct ps_sink){ .event = json_event, .ctx = &c },
 		      &(struct ps_sink){ .header = table_header, .event = table_event, .ctx = &c });
+	if (ps_tool_groups(&r.t, PS_GROUPS_EXEC, groups_feed))
+		goto out;
 	ret = ps_session_run(r.t.sess, &(struct ps_session_hooks){ .ready = ready,
 								   .tick = run_tick,
 								   .end = run_end,

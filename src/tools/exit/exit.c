@@ -17,6 +17,8 @@
 #include "lib/out.h"
 #include "lib/hooks.h"
 #include "lib/json.h"
+#include "lib/groups.h"
+#include "lib/metrics.h"
 #include "lib/session.h"
 #include "lib/tool.h"
 #include "lib/transport.h"
@@ -68,7 +70,7 @@ static void usage(FILE *f, const char *prog)
 		"      --since-start       print a TIME(s) column: seconds since start\n"
 		"      --rusage            print USER(ms) SYS(ms) MAXRSS(KB) columns: CPU time\n"
 		"                          of all threads, peak resident set\n"
-		"      --json              JSON Lines on stdout (schema in docs/exit.md)\n"
+		"      --json              JSON Lines on stdout (schema in docs/exit.md)\n" PS_METRICS_HELP
 		"  -T, --threads           also report each thread's exit (TID column)\n"
 		"Filters (applied in the kernel):\n"
 		"  -x, --failed            only non-zero exits and deaths by signal\n"
@@ -141,6 +143,7 @@ static void parse_args(struct exit_cfg *c, int argc, char **argv)
 		{ "hook", required_argument, NULL, O_HOOK },
 		/* not in --help: runs the pre-6.16 way of finding the last thread */
 		{ "test-live-count", no_argument, NULL, O_TEST_LIVE },
+		PS_METRICS_LONGOPT,
 		{}
 	};
 	const char *p = c->prog;
@@ -217,6 +220,9 @@ static void parse_args(struct exit_cfg *c, int argc, char **argv)
 			break;
 		case O_HOOK:
 			ps_hooks_parse(&exit_hookset, p, optarg, c->forced);
+			break;
+		case PS_OPT_METRICS:
+			ps_metrics_opt(p, optarg);
 			break;
 		case ':':
 			usage_error(p, "option '%s' needs a value", argv[optind - 1]);
@@ -595,6 +601,17 @@ static void on_tick(void *ctx, uint64_t now)
 	target_tick(r->c);
 }
 
+/* --metrics: processes (not -T's thread exits) by comm */
+static void groups_feed(struct ps_groups *g, int kind, const void *view)
+{
+	const struct exit_view *v = view;
+
+	if (!v->process)
+		return;
+	ps_groups_exit(g, v->e->id.comm, sizeof(v->e->id.comm), v->exit_code != 0, v->cpu_user_ns,
+		       v->cpu_sys_ns, v->duration_ns);
+}
+
 /* ---- sinks ---- */
 
 static void table_header(void *ctx)
@@ -669,6 +686,8 @@ int cmd_exit(int argc, char **argv, const char *prog)
 	c.po.start_ns = ps_ktime_now();
 	ps_tool_sinks(&r.t, c.json, &(struct ps_sink){ .event = json_event, .ctx = &c },
 		      &(struct ps_sink){ .header = table_header, .event = table_event, .ctx = &c });
+	if (ps_tool_groups(&r.t, PS_GROUPS_EXIT, groups_feed))
+		goto out;
 	ret = ps_session_run(r.t.sess, &(struct ps_session_hooks){ .ready = ready,
 								   .tick = c.pid ? on_tick : NULL,
 								   .ctx = &r }) ?

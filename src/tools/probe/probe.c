@@ -19,6 +19,7 @@
 #include "lib/out.h"
 #include "lib/hooks.h"
 #include "lib/json.h"
+#include "lib/metrics.h"
 #include "lib/session.h"
 #include "lib/tool.h"
 #include "lib/transport.h"
@@ -95,7 +96,7 @@ static void probe_usage(FILE *f, const char *p)
 		"      --per-pid           with --count: per process too\n"
 		"  -i, --interval DURATION with --count: report every DURATION (default 1s)\n"
 		"  -l, --list BINARY       list the USDT probes and functions of BINARY\n"
-		"      --json              JSON Lines on stdout (schema in docs/probe.md)\n"
+		"      --json              JSON Lines on stdout (schema in docs/probe.md)\n" PS_METRICS_HELP
 		"      --buffer-size SIZE  ring buffer size (default 8M)\n"
 		"      --transport KIND    ringbuf | perf | auto (default auto)\n"
 		"  -v, --verbose           show libbpf and verifier messages\n"
@@ -128,7 +129,7 @@ static void bash_usage(FILE *f, const char *p)
 		"                          of at least 12 hex digits, as docker ps shows)\n"
 		"      --shell PATH        the bash binary (default /bin/bash)\n"
 		"  -s, --str-max SIZE      bytes captured per line (default and maximum 2048)\n"
-		"      --json              JSON Lines on stdout (schema in docs/probe.md)\n"
+		"      --json              JSON Lines on stdout (schema in docs/probe.md)\n" PS_METRICS_HELP
 		"      --buffer-size SIZE  ring buffer size (default 8M)\n"
 		"      --transport KIND    ringbuf | perf | auto (default auto)\n"
 		"  -v, --verbose           show libbpf and verifier messages\n"
@@ -160,6 +161,7 @@ static void parse_args(struct pcfg *c, int argc, char **argv)
 					    { "transport", required_argument, NULL, O_TRANSPORT },
 					    { "verbose", no_argument, NULL, 'v' },
 					    { "help", no_argument, NULL, 'h' },
+					    PS_METRICS_LONGOPT,
 					    {} };
 	const char *p = c->prog;
 	bool have_interval = false;
@@ -236,6 +238,9 @@ static void parse_args(struct pcfg *c, int argc, char **argv)
 		case O_TRANSPORT:
 			c->transport = ps_transport_opt(p, optarg);
 			break;
+		case PS_OPT_METRICS:
+			ps_metrics_opt(p, optarg);
+			break;
 		case ':':
 			usage_error(p, "option '%s' needs a value", argv[optind - 1]);
 		default:
@@ -248,6 +253,8 @@ static void parse_args(struct pcfg *c, int argc, char **argv)
 		return;
 	}
 	if (c->list) {
+		if (ps_metrics_enabled())
+			usage_error(p, "--list prints and ends: --metrics has nothing to serve");
 		if (optind < argc)
 			usage_error(p, "--list takes no SPEC ('%s')", argv[optind]);
 		return;
