@@ -8,9 +8,10 @@ set -eu
 # 12's libelf.a is built without it (-lbpf -lelf -lz is what pkg-config says).
 need_build=(make gcc libc6-dev clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev)
 # debootstrap: tests/fresh (make test-fresh, tests/e2e/test_fresh.py);
-# libreadline-dev: test_probe builds a readline shell
+# libreadline-dev: test_probe builds a readline shell;
+# prometheus: test_metrics scrapes the tools with a real one (and runs promtool)
 need_test=(python3 clang-format systemtap-sdt-dev tmux util-linux qemu-system-x86 busybox-static
-	cpio debootstrap libreadline-dev)
+	cpio debootstrap libreadline-dev prometheus)
 # the 32-bit test helpers (tests/helpers32, built on x86_64 only): gcc -m32 -static
 [ "$(uname -m)" = x86_64 ] && need_test+=(gcc-multilib)
 want=("${need_build[@]}")
