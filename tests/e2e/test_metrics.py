@@ -409,6 +409,26 @@ def test_metrics_usage_errors():
         s.close()
 
 
+def test_metrics_every_tool():
+    """probe and bashreadline serve the stats API too (no per-comm families)."""
+    for tool, args in (("probe", ["ur:/bin/bash:readline:%s"]), ("bashreadline", [])):
+        with tracer(tool, *args) as t:
+            text = get(addr_of(t))
+            promtool(text)
+            s = parse(text)
+            check_no_loss(s)
+            eq(value(s, "procsnoop_info", version=t.ready["version"]), 1, f"{tool}: info")
+            value(s, "procsnoop_events_total", type="probe")
+            check(not any(n.startswith("procsnoop_execs") or n.startswith("procsnoop_process")
+                          for n, _, _ in s), f"{tool}: no per-comm families")
+            t.stop()
+        eq(t.rc, 0, f"{tool}: exit status")
+    # table mode says where, on stderr
+    with Tracer(["exit", "--metrics", ANY, "-n", "pmnothing"], json_mode=False) as t:
+        t.stop()
+    check(b"exit: metrics on http://127.0.0.1:" in t.stderr, f"table mode: {t.stderr!r}")
+
+
 def test_metrics_ipv6_loopback():
     if not socket.has_ipv6 or not os.path.exists("/proc/net/if_inet6"):
         raise Skip("no IPv6")
@@ -508,6 +528,13 @@ def test_metrics_hostile_clients_change_nothing():
                     c.send(b"\x00\xff garbage " * 10)
                 except OSError:
                     pass
+            # and scrapers that ask and never read the answer
+            for i in range(4):
+                c = socket.socket()
+                c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+                c.connect(host_port)
+                c.sendall(b"GET /metrics HTTP/1.1\r\n\r\n")
+                held.append(c)
             wl.storm(n)
             # and a scrape still answers, while they hold
             text, s = until(addr, lambda s: value(s, "procsnoop_execs_total",
