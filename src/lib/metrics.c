@@ -74,6 +74,8 @@ static struct {
 		void *ctx;
 	} coll[MAX_COLLECTORS];
 	int ncoll;
+	struct ps_metrics_table tables[MAX_COLLECTORS];
+	int ntables;
 	uint64_t last_render;
 	/* shared between the two threads */
 	pthread_mutex_t mu;
@@ -367,6 +369,40 @@ int ps_metrics_collector(ps_collect_fn fn, void *ctx)
 	return 0;
 }
 
+int ps_metrics_table(const struct ps_metrics_table *t)
+{
+	if (m.ntables == MAX_COLLECTORS)
+		return -E2BIG;
+	m.tables[m.ntables++] = *t;
+	return 0;
+}
+
+static void render_tables(struct ps_prom *p)
+{
+	static const char *const fam[][3] = {
+		{ "procsnoop_table_entries", "gauge", "entries in a bounded table the tool keeps" },
+		{ "procsnoop_table_capacity", "gauge", "the bound of that table" },
+		{ "procsnoop_table_evictions_total", "counter",
+		  "entries pushed out of that table by its bound (handled early, not lost)" },
+	};
+	struct ps_label l;
+
+	if (!m.ntables)
+		return;
+	for (int f = 0; f < 3; f++) {
+		ps_prom_family(p, fam[f][0], fam[f][1], fam[f][2]);
+		for (int i = 0; i < m.ntables; i++) {
+			struct ps_metrics_table *t = &m.tables[i];
+
+			l = (struct ps_label){ "table", t->name };
+			ps_prom_u64(p, fam[f][0], &l, 1,
+				    f == 0 ? t->entries(t->ctx) :
+				    f == 1 ? t->capacity :
+					     t->evictions(t->ctx));
+		}
+	}
+}
+
 /* ---- the snapshot (run loop) ---- */
 
 static const char *const rec_names[PS_REC_NR] = {
@@ -482,6 +518,7 @@ void ps_metrics_poll(struct ps_session *s, uint64_t now)
 		return;
 	m.last_render = now;
 	render_stats(&p, s);
+	render_tables(&p);
 	for (int i = 0; i < m.ncoll; i++)
 		m.coll[i].fn(m.coll[i].ctx, &p);
 	if (!p.buf)

@@ -67,6 +67,21 @@ size_t ps_prom_escape(char *dst, size_t cap, const void *src, size_t n);
 typedef void (*ps_collect_fn)(void *ctx, struct ps_prom *p);
 int ps_metrics_collector(ps_collect_fn fn, void *ctx);
 
+/*
+ * A bounded table a tool keeps (processes, pending events): its size, bound
+ * and evictions, as procsnoop_table_entries{table}, procsnoop_table_capacity
+ * {table} and procsnoop_table_evictions_total{table}. The callbacks run in
+ * the run loop. @t is copied.
+ */
+struct ps_metrics_table {
+	const char *name; /* "exec_fold" */
+	uint64_t capacity;
+	uint64_t (*entries)(void *ctx);
+	uint64_t (*evictions)(void *ctx); /* entries pushed out by the bound */
+	void *ctx;
+};
+int ps_metrics_table(const struct ps_metrics_table *t);
+
 /* Run loop side. ps_metrics_start(): the server thread; returns the fd to poll
  * for scrape requests, -1 when off, or -errno. */
 int ps_metrics_start(struct ps_session *s, const char *tool);

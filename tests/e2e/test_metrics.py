@@ -246,6 +246,10 @@ def run_exec_counts(transport):
         check_no_loss(s)
         check(value(s, "procsnoop_events_total", type="exec") >= n_ok + n_fail + 1,
               "events by type counts every exec delivered (before -n)")
+        # the PATH-search folding's table: its bound, nothing pushed out
+        eq(value(s, "procsnoop_table_capacity", table="exec_fold"), 64, "fold table bound")
+        eq(value(s, "procsnoop_table_evictions_total", table="exec_fold"), 0, "fold evictions")
+        check(value(s, "procsnoop_table_entries", table="exec_fold") <= 64, "fold entries")
         eq(value(s, "procsnoop_info", tool="exec", transport=transport,
                  version=t.ready["version"]), 1, "procsnoop_info")
         return s

@@ -421,6 +421,7 @@ struct held {
 
 static struct held fold[FOLD_SLOTS];
 static size_t fold_bytes;
+static uint64_t fold_forced; /* runs printed early to make room (--metrics) */
 
 /* The errors execvp() meets in a PATH directory and goes on to the next. */
 static bool search_err(int ret)
@@ -608,14 +609,17 @@ static bool hold(struct exec_cfg *c, const struct ps_event *ev, const struct exe
 {
 	struct held *h = NULL;
 
-	while (fold_bytes + ev->rec_len + ev->data_len > FOLD_BYTES && (h = held_oldest()))
+	while (fold_bytes + ev->rec_len + ev->data_len > FOLD_BYTES && (h = held_oldest())) {
 		held_flush(c, h);
+		fold_forced++;
+	}
 	for (int i = 0; i < FOLD_SLOTS && !h; i++)
 		if (!fold[i].used)
 			h = &fold[i];
 	if (!h) {
 		h = held_oldest();
 		held_flush(c, h);
+		fold_forced++;
 	}
 	memset(h, 0, offsetof(struct held, miss));
 	h->nmisses = 0;
@@ -721,6 +725,20 @@ static void groups_feed(struct ps_groups *g, int kind, const void *view)
 	const struct exec_view *v = view;
 
 	ps_groups_exec(g, v->e->id.comm, sizeof(v->e->id.comm), v->e->ret == 0);
+}
+
+static uint64_t fold_entries(void *ctx)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < FOLD_SLOTS; i++)
+		n += fold[i].used;
+	return n;
+}
+
+static uint64_t fold_evictions(void *ctx)
+{
+	return fold_forced;
 }
 
 /* ---- loading ---- */
@@ -1035,6 +1053,9 @@ int cmd_exec(int argc, char **argv, const char *prog)
 		      &(struct ps_sink){ .header = table_header, .event = table_event, .ctx = &c });
 	if (ps_tool_groups(&r.t, PS_GROUPS_EXEC, groups_feed))
 		goto out;
+	/* the PATH-search folding's table of held attempts */
+	ps_metrics_table(&(struct ps_metrics_table){ "exec_fold", FOLD_SLOTS, fold_entries,
+						     fold_evictions, NULL });
 	ret = ps_session_run(r.t.sess, &(struct ps_session_hooks){ .ready = ready,
 								   .tick = run_tick,
 								   .end = run_end,
