@@ -144,15 +144,19 @@ static struct group *extreme(struct ps_groups *g, bool exported, bool lowest)
 	return best;
 }
 
-/* Once a second: decay the scores, let the busiest candidates in. */
-static void maintain(struct ps_groups *g)
+static uint64_t coarse_now(void)
 {
 	struct timespec ts;
-	uint64_t now;
-	double f;
 
 	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	now = (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* Once a second: decay the scores, let the busiest candidates in. */
+static void maintain(struct ps_groups *g, uint64_t now)
+{
+	double f;
+
 	if (!g->last_maint) {
 		g->last_maint = now;
 		return;
@@ -181,6 +185,14 @@ static void maintain(struct ps_groups *g)
 	}
 }
 
+void ps_groups_age(struct ps_groups *g, uint64_t ns)
+{
+	uint64_t now = coarse_now();
+
+	g->last_maint = now - ns;
+	maintain(g, now);
+}
+
 /* Where @comm's event is counted; @w: its weight in the score. */
 static struct agg *route(struct ps_groups *g, const char *comm, size_t max, double w)
 {
@@ -188,7 +200,7 @@ static struct agg *route(struct ps_groups *g, const char *comm, size_t max, doub
 	size_t n = ps_prom_clean(key, sizeof(key), comm, strnlen(comm, max < 16 ? max : 16));
 	struct group *e;
 
-	maintain(g);
+	maintain(g, coarse_now());
 	if (n == 5 && !memcmp(key, "other", 5))
 		return &g->other;
 	e = find(g, key, n);

@@ -49,5 +49,7 @@ void ps_groups_exit(struct ps_groups *g, const char *comm, size_t max, bool fail
 void ps_groups_collect(void *g, struct ps_prom *p);
 /* Groups with series of their own (for tests). */
 int ps_groups_exported(const struct ps_groups *g);
+/* For tests: maintain as if @ns more had passed since the last time. */
+void ps_groups_age(struct ps_groups *g, uint64_t ns);
 
 #endif

@@ -359,6 +359,27 @@ void ps_prom_f64(struct ps_prom *p, const char *name, const struct ps_label *l, 
 	pp_fmt(p, " %.17g\n", v);
 }
 
+struct ps_prom *ps_prom_new(void)
+{
+	return calloc(1, sizeof(struct ps_prom));
+}
+
+const char *ps_prom_str(struct ps_prom *p)
+{
+	pp_put(p, "", 1);
+	if (p->full || !p->buf)
+		return "";
+	p->len--;
+	return p->buf;
+}
+
+void ps_prom_free(struct ps_prom *p)
+{
+	if (p)
+		free(p->buf);
+	free(p);
+}
+
 int ps_metrics_collector(ps_collect_fn fn, void *ctx)
 {
 	if (m.ncoll == MAX_COLLECTORS)

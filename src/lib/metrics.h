@@ -63,6 +63,11 @@ size_t ps_prom_clean(char *dst, size_t cap, const void *src, size_t n);
 /* Escape a label value (backslash, quote, newline) into @dst; for tests. */
 size_t ps_prom_escape(char *dst, size_t cap, const void *src, size_t n);
 
+/* A writer of one's own (unit tests): the text so far, NUL-terminated. */
+struct ps_prom *ps_prom_new(void);
+const char *ps_prom_str(struct ps_prom *p);
+void ps_prom_free(struct ps_prom *p);
+
 /* Something more to render in each snapshot (called from the run loop). */
 typedef void (*ps_collect_fn)(void *ctx, struct ps_prom *p);
 int ps_metrics_collector(ps_collect_fn fn, void *ctx);
