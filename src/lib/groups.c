@@ -58,6 +58,15 @@ void ps_groups_free(struct ps_groups *g)
 	free(g);
 }
 
+void *ps_groups_snap(void *ctx)
+{
+	struct ps_groups *c = malloc(sizeof(*c));
+
+	if (c)
+		memcpy(c, ctx, sizeof(*c));
+	return c;
+}
+
 int ps_groups_exported(const struct ps_groups *g)
 {
 	return g->nexported;

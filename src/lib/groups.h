@@ -45,8 +45,10 @@ void ps_groups_exec(struct ps_groups *g, const char *comm, size_t max, bool ok);
 /* A process exit: not a clean exit 0 (@failed), its CPU time, its lifetime. */
 void ps_groups_exit(struct ps_groups *g, const char *comm, size_t max, bool failed,
 		    uint64_t user_ns, uint64_t sys_ns, uint64_t life_ns);
-/* A ps_collect_fn (lib/metrics.h): @g's families. */
+/* @g's families (ps_collector.render, on a copy from ps_groups_snap()). */
 void ps_groups_collect(void *g, struct ps_prom *p);
+/* ps_collector.snap: a copy of @g (a memcpy), or NULL; freed with ps_groups_free(). */
+void *ps_groups_snap(void *g);
 /* Groups with series of their own (for tests). */
 int ps_groups_exported(const struct ps_groups *g);
 /* For tests: maintain as if @ns more had passed since the last time. */

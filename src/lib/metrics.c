@@ -37,6 +37,21 @@
 #define SNAP_MAX (16u << 20)
 #define MAX_COLLECTORS 8
 
+/*
+ * What the run loop publishes: numbers, copied (microseconds); the server
+ * thread turns them into text (milliseconds, for 64 names' histograms).
+ */
+struct snapshot {
+	atomic_int refs;
+	uint64_t gen;
+	uint64_t c[PS_C_NR], t[PS_REC_NR];
+	const char *transport;
+	int ntables;
+	uint64_t tab[MAX_COLLECTORS][3]; /* entries, capacity, evictions */
+	int ncoll;
+	void *copy[MAX_COLLECTORS];
+};
+
 struct ps_prom {
 	char *buf;
 	size_t len, cap;
@@ -69,18 +84,14 @@ static struct {
 	bool running;
 	const char *tool;
 	uint64_t start_realtime_ns;
-	struct {
-		ps_collect_fn fn;
-		void *ctx;
-	} coll[MAX_COLLECTORS];
+	struct ps_collector coll[MAX_COLLECTORS];
 	int ncoll;
 	struct ps_metrics_table tables[MAX_COLLECTORS];
 	int ntables;
 	uint64_t last_render;
 	/* shared between the two threads */
 	pthread_mutex_t mu;
-	char *snap;
-	size_t snap_len;
+	struct snapshot *snap; /* the latest; its reference is the publisher's */
 	_Atomic uint64_t snap_gen, want_gen;
 	atomic_bool stop;
 	_Atomic uint64_t responses[7]; /* by codes[] */
@@ -188,7 +199,13 @@ int ps_metrics_listen(const char *tool)
 	/* [::] means IPv6 only: 0.0.0.0 is its own address */
 	if (m.sa.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&m.sa, m.salen) || listen(fd, 64) ||
+	/*
+	 * A deep backlog: a burst of connections beyond it is dropped by the
+	 * kernel half-open, and a client that never sends anything would never
+	 * learn it; within it, every one is accepted and closed by us (pushed
+	 * out, or 408). Capped by net.core.somaxconn.
+	 */
+	if (bind(fd, (struct sockaddr *)&m.sa, m.salen) || listen(fd, 1024) ||
 	    getsockname(fd, (struct sockaddr *)&got, &gl))
 		goto fail;
 	if (got.ss_family == AF_INET6) {
@@ -380,13 +397,11 @@ void ps_prom_free(struct ps_prom *p)
 	free(p);
 }
 
-int ps_metrics_collector(ps_collect_fn fn, void *ctx)
+int ps_metrics_collector(const struct ps_collector *c)
 {
 	if (m.ncoll == MAX_COLLECTORS)
 		return -E2BIG;
-	m.coll[m.ncoll].fn = fn;
-	m.coll[m.ncoll].ctx = ctx;
-	m.ncoll++;
+	m.coll[m.ncoll++] = *c;
 	return 0;
 }
 
@@ -398,7 +413,7 @@ int ps_metrics_table(const struct ps_metrics_table *t)
 	return 0;
 }
 
-static void render_tables(struct ps_prom *p)
+static void render_tables(struct ps_prom *p, const struct snapshot *sn)
 {
 	static const char *const fam[][3] = {
 		{ "procsnoop_table_entries", "gauge", "entries in a bounded table the tool keeps" },
@@ -408,23 +423,18 @@ static void render_tables(struct ps_prom *p)
 	};
 	struct ps_label l;
 
-	if (!m.ntables)
+	if (!sn->ntables)
 		return;
 	for (int f = 0; f < 3; f++) {
 		ps_prom_family(p, fam[f][0], fam[f][1], fam[f][2]);
-		for (int i = 0; i < m.ntables; i++) {
-			struct ps_metrics_table *t = &m.tables[i];
-
-			l = (struct ps_label){ "table", t->name };
-			ps_prom_u64(p, fam[f][0], &l, 1,
-				    f == 0 ? t->entries(t->ctx) :
-				    f == 1 ? t->capacity :
-					     t->evictions(t->ctx));
+		for (int i = 0; i < sn->ntables; i++) {
+			l = (struct ps_label){ "table", m.tables[i].name };
+			ps_prom_u64(p, fam[f][0], &l, 1, sn->tab[i][f]);
 		}
 	}
 }
 
-/* ---- the snapshot (run loop) ---- */
+/* ---- the snapshot: taken in the run loop, rendered in the server thread ---- */
 
 static const char *const rec_names[PS_REC_NR] = {
 	[PS_REC_EXEC] = "exec",
@@ -445,19 +455,16 @@ static uint64_t sub0(uint64_t a, uint64_t b)
 	return a > b ? a - b : 0;
 }
 
-static void render_stats(struct ps_prom *p, struct ps_session *s)
+static void render_stats(struct ps_prom *p, const struct snapshot *sn)
 {
-	uint64_t c[PS_C_NR], t[PS_REC_NR];
+	const uint64_t *c = sn->c, *t = sn->t;
 	struct ps_label l[3];
 	char name[96];
-
-	ps_session_stats(s, c);
-	ps_session_events_by_type(s, t);
 
 	ps_prom_family(p, "procsnoop_info", "gauge", "the running tool: always 1");
 	l[0] = (struct ps_label){ "tool", m.tool };
 	l[1] = (struct ps_label){ "version", PS_VERSION };
-	l[2] = (struct ps_label){ "transport", ps_transport_name(ps_session_kind(s)) };
+	l[2] = (struct ps_label){ "transport", sn->transport };
 	ps_prom_u64(p, "procsnoop_info", l, 3, 1);
 	ps_prom_family(p, "procsnoop_start_time_seconds", "gauge",
 		       "when the tool started, seconds since the Unix epoch");
@@ -524,11 +531,39 @@ static void render_stats(struct ps_prom *p, struct ps_session *s)
 		    atomic_load(&m.dropped));
 }
 
+static void snap_put(struct snapshot *sn)
+{
+	if (!sn || atomic_fetch_sub(&sn->refs, 1) != 1)
+		return;
+	for (int i = 0; i < sn->ncoll; i++)
+		if (sn->copy[i])
+			m.coll[i].drop(sn->copy[i]);
+	free(sn);
+}
+
+/* The text of @sn (server thread). NULL without memory. */
+static struct ps_prom *render(const struct snapshot *sn)
+{
+	struct ps_prom *p = ps_prom_new();
+
+	if (!p)
+		return NULL;
+	render_stats(p, sn);
+	render_tables(p, sn);
+	for (int i = 0; i < sn->ncoll; i++)
+		if (sn->copy[i])
+			m.coll[i].render(sn->copy[i], p);
+	if (p->full || !p->buf) {
+		ps_prom_free(p);
+		return NULL;
+	}
+	return p;
+}
+
 void ps_metrics_poll(struct ps_session *s, uint64_t now)
 {
-	struct ps_prom p = {};
 	uint64_t gen = atomic_load(&m.snap_gen), v;
-	char *old;
+	struct snapshot *sn, *old;
 
 	if (!m.running || atomic_load(&m.want_gen) <= gen)
 		return;
@@ -538,19 +573,29 @@ void ps_metrics_poll(struct ps_session *s, uint64_t now)
 	if (m.last_render && now - m.last_render < PS_METRICS_MIN_NS)
 		return;
 	m.last_render = now;
-	render_stats(&p, s);
-	render_tables(&p);
-	for (int i = 0; i < m.ncoll; i++)
-		m.coll[i].fn(m.coll[i].ctx, &p);
-	if (!p.buf)
+	sn = calloc(1, sizeof(*sn));
+	if (!sn)
 		return;
+	atomic_init(&sn->refs, 1);
+	sn->gen = gen + 1;
+	ps_session_stats(s, sn->c);
+	ps_session_events_by_type(s, sn->t);
+	sn->transport = ps_transport_name(ps_session_kind(s));
+	sn->ntables = m.ntables;
+	for (int i = 0; i < m.ntables; i++) {
+		sn->tab[i][0] = m.tables[i].entries(m.tables[i].ctx);
+		sn->tab[i][1] = m.tables[i].capacity;
+		sn->tab[i][2] = m.tables[i].evictions(m.tables[i].ctx);
+	}
+	sn->ncoll = m.ncoll;
+	for (int i = 0; i < m.ncoll; i++)
+		sn->copy[i] = m.coll[i].snap(m.coll[i].ctx);
 	pthread_mutex_lock(&m.mu);
 	old = m.snap;
-	m.snap = p.buf;
-	m.snap_len = p.len;
+	m.snap = sn;
 	atomic_store(&m.snap_gen, gen + 1);
 	pthread_mutex_unlock(&m.mu);
-	free(old);
+	snap_put(old);
 	v = 1;
 	if (write(m.pub_fd, &v, sizeof(v)) < 0) {
 		/* cannot fail with a counter far from overflow; the server also polls by time */
@@ -711,26 +756,33 @@ static void on_read(struct conn *c, uint64_t now)
 		respond_error(c, 431, "request headers too large (8 KiB at most)\n", now);
 }
 
+/* The text of the latest snapshot, rendered once per snapshot (server thread only). */
+static struct {
+	uint64_t gen;
+	struct ps_prom *p;
+} text;
+
 static void serve_snapshot(struct conn *c, uint64_t now)
 {
-	char *copy = NULL;
-	size_t len = 0;
+	struct snapshot *sn;
 
+	/* the lock covers taking a reference, nothing more */
 	pthread_mutex_lock(&m.mu);
-	if (m.snap) {
-		copy = malloc(m.snap_len ? m.snap_len : 1);
-		if (copy) {
-			memcpy(copy, m.snap, m.snap_len);
-			len = m.snap_len;
-		}
-	}
+	sn = m.snap;
+	if (sn)
+		atomic_fetch_add(&sn->refs, 1);
 	pthread_mutex_unlock(&m.mu);
-	if (!copy) {
+	if (sn && (!text.p || text.gen != sn->gen)) {
+		ps_prom_free(text.p);
+		text.p = render(sn);
+		text.gen = sn->gen;
+	}
+	snap_put(sn);
+	if (!text.p) {
 		respond_error(c, 503, "no snapshot yet\n", now);
 		return;
 	}
-	respond(c, 200, NULL, copy, len, now);
-	free(copy);
+	respond(c, 200, NULL, text.p->buf, text.p->len, now);
 }
 
 static void on_write(struct conn *c, uint64_t now)
@@ -928,6 +980,8 @@ void ps_metrics_stop(void)
 	close(m.pub_fd);
 	close(m.lfd);
 	m.lfd = m.req_fd = m.pub_fd = -1;
-	free(m.snap);
+	snap_put(m.snap);
 	m.snap = NULL;
+	ps_prom_free(text.p);
+	text.p = NULL;
 }

@@ -4,10 +4,11 @@
  * text exposition on http://ADDR/metrics, for every tool.
  *
  * The run loop never waits for a scraper. A scrape asks (an eventfd the
- * loop polls); the loop renders a snapshot, at most once per
- * PS_METRICS_MIN_NS, and publishes it under a mutex held for a pointer
- * swap; the server thread copies it out and writes it to the socket with
- * no lock held. The server is one thread of nonblocking sockets: bounded
+ * loop polls); the loop takes a snapshot, at most once per
+ * PS_METRICS_MIN_NS: the numbers, copied, and publishes it under a mutex
+ * held for a pointer swap. The server thread takes a reference under the
+ * same mutex, renders the text (once per snapshot) and writes it to the
+ * socket with no lock held. The server is one thread of nonblocking sockets: bounded
  * connections (the oldest one still reading its request makes room for a
  * new one), a request size limit, read and write deadlines.
  *
@@ -68,9 +69,19 @@ struct ps_prom *ps_prom_new(void);
 const char *ps_prom_str(struct ps_prom *p);
 void ps_prom_free(struct ps_prom *p);
 
-/* Something more to render in each snapshot (called from the run loop). */
-typedef void (*ps_collect_fn)(void *ctx, struct ps_prom *p);
-int ps_metrics_collector(ps_collect_fn fn, void *ctx);
+/*
+ * Something more in each snapshot. @snap runs in the run loop and copies
+ * what is to be rendered (it must be quick: a memcpy), @render writes the
+ * copy's families in the server thread, @drop frees the copy (either
+ * thread). @c is copied.
+ */
+struct ps_collector {
+	void *(*snap)(void *ctx);
+	void (*render)(void *copy, struct ps_prom *p);
+	void (*drop)(void *copy);
+	void *ctx;
+};
+int ps_metrics_collector(const struct ps_collector *c);
 
 /*
  * A bounded table a tool keeps (processes, pending events): its size, bound

@@ -61,7 +61,10 @@ int ps_tool_groups(struct ps_tool *t, unsigned int what,
 		return -ENOMEM;
 	}
 	gs = (struct groups_sink){ t->groups, feed };
-	ps_metrics_collector(ps_groups_collect, t->groups);
+	ps_metrics_collector(&(struct ps_collector){ .snap = ps_groups_snap,
+						     .render = ps_groups_collect,
+						     .drop = (void (*)(void *))ps_groups_free,
+						     .ctx = t->groups });
 	return ps_session_sink(t->sess, &(struct ps_sink){ .event = groups_event, .ctx = &gs });
 }
 
