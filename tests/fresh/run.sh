@@ -130,6 +130,11 @@ fi
 t=$(now)
 rm -rf "$root"
 cp -a "$cache/base" "$root"
+# The chroot shares the host's network: a daemon a package starts from its postinst
+# (prometheus, which deps.sh --test installs for test_metrics) would listen on the
+# host and outlive the run. Deny every start, as Debian's build chroots do.
+printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+chmod 755 "$root/usr/sbin/policy-rc.d"
 say "fresh root from the cache: $(since "$t") s"
 head=$(git -C "$src" rev-parse HEAD)
 [ -z "$(git -C "$src" status --porcelain --untracked-files=no)" ] ||
