@@ -44,6 +44,7 @@ enum ps_rec_type {
 	PS_REC_EXIT = 2,
 	PS_REC_PROBE = 3,
 	PS_REC_CHUNK = 4,
+	PS_REC_TOP = 5, /* struct ps_top_exit */
 	PS_REC_NR,
 };
 
@@ -186,6 +187,7 @@ enum ps_stat {
 	PS_STAT_SCRATCH_BUSY, /* no free scratch slot (deep preemption) */
 	PS_STAT_EXEC_KILLED,  /* failed execs not reported: the caller was killed (SIGKILL
 				 * pending, e.g. by a sibling thread's exec) and never saw it */
+	PS_STAT_LIFE_NOMEM,   /* no task storage for a process (life.bpf.h): its execs uncounted */
 	PS_STAT_NR = 8,
 };
 
@@ -291,5 +293,49 @@ PS_ASSERT(__builtin_offsetof(struct ps_probe, vals) == 152, "ps_probe.vals offse
 PS_ASSERT(__builtin_offsetof(struct ps_probe, str_len) == 208, "ps_probe.str_len offset");
 PS_ASSERT(PS_PROBE_NVALS *PS_PROBE_STR_MAX + sizeof(struct ps_probe) <= PS_CHUNK,
 	  "a probe hit fits one record");
+
+/* ---- procsnoop top ---- */
+
+#define PS_TOP_CMD 256 /* bytes of the command line kept per process */
+#define PS_TOP_EXE 64  /* bytes of the executable's file name */
+#define PS_TOP_ANC 6   /* ancestors' names, from the parent up */
+
+/* ps_top_exit.tflags */
+#define PS_TOP_CMD_TRUNC 0x01	/* the command line is longer than cmd[] */
+#define PS_TOP_CMD_FAULT 0x02	/* it could not be read (no mm, or not resident) */
+#define PS_TOP_EXE_TRUNC 0x04	/* the file name is longer than exe[] */
+#define PS_TOP_EXEC_PARENT 0x08 /* exec_pcomm/exec_ppid: the parent at the last exec */
+
+/*
+ * One process's end, for top: its resources (as ps_exit) and what it ran,
+ * compact: no variable data (cmd[] is sent up to cmd_len, the record's
+ * size says how much). Sent at the last thread's final switch-out.
+ */
+struct ps_top_exit {
+	struct ps_hdr hdr;
+	struct ps_ident id; /* at the exit; pcomm/ppid: the parent then */
+	__u64 duration_ns;  /* lifetime: fork to the final switch-out */
+	__u64 rtime_ns;	    /* CPU of all threads */
+	__u64 utime_ns;	    /* tick-sampled, for the user/sys ratio */
+	__u64 stime_ns;
+	__u64 maxrss_pages;
+	__u32 status;	   /* wait(2) status */
+	__u32 xflags;	   /* PS_EXIT_* */
+	__u32 execs;	   /* successful execs by the process */
+	__u32 exec_fails;  /* failed exec attempts no later success of the process ended */
+	__u32 path_misses; /* failed attempts a later success ended (PATH searches) */
+	__u32 exec_ppid;   /* parent at the last exec (PS_TOP_EXEC_PARENT) */
+	char exec_pcomm[PS_TASK_COMM_LEN];
+	char exe[PS_TOP_EXE]; /* basename of the executable at the exit, NUL-terminated */
+	char anc[PS_TOP_ANC][PS_TASK_COMM_LEN];
+	__u32 nanc;	 /* entries of anc[] */
+	__u16 cmd_len;	 /* bytes of cmd[] (NUL-separated arguments) */
+	__u16 tflags;	 /* PS_TOP_* */
+	__u32 cmd_total; /* bytes of the whole command line */
+	__u32 pad;
+	char cmd[PS_TOP_CMD];
+};
+PS_ASSERT(sizeof(struct ps_top_exit) == 656, "ps_top_exit layout");
+PS_ASSERT(__builtin_offsetof(struct ps_top_exit, cmd) == 400, "ps_top_exit.cmd offset");
 
 #endif /* PROCSNOOP_ABI_H */

@@ -52,6 +52,7 @@ struct ps_session {
 	struct ps_sink sinks[PS_SINKS];
 	int nsinks;
 	uint64_t lost_reported;
+	uint64_t counted[PS_C_NR]; /* the tool's own counters (ps_session_count) */
 };
 
 struct ps_session *ps_session_new(const struct ps_session_cfg *cfg)
@@ -256,9 +257,15 @@ void ps_session_emit(struct ps_session *s, int kind, const void *view)
 			s->sinks[i].event(s->sinks[i].ctx, kind, view);
 }
 
+void ps_session_count(struct ps_session *s, int counter, uint64_t n)
+{
+	if (counter >= 0 && counter < PS_C_NR)
+		s->counted[counter] += n;
+}
+
 void ps_session_stats(struct ps_session *s, uint64_t out[PS_C_NR])
 {
-	memset(out, 0, PS_C_NR * sizeof(out[0]));
+	memcpy(out, s->counted, PS_C_NR * sizeof(out[0]));
 	/* lines the output could not take (a write error, lib/out.c) */
 	out[PS_C_OUTPUT_LOST] += out_unwritten();
 	/* resolved while printing, not by the tool: the module counts them */

@@ -88,6 +88,8 @@ void ps_session_emit(struct ps_session *s, int kind, const void *view);
  * ps_exiting is set, drain everything buffered, summarize. 0 or -errno. */
 int ps_session_run(struct ps_session *s, const struct ps_session_hooks *h);
 
+/* Add @n to one of the counters (enum ps_counter) that the tool itself keeps. */
+void ps_session_count(struct ps_session *s, int counter, uint64_t n);
 /* Every counter now (kernel ones read from the maps). */
 void ps_session_stats(struct ps_session *s, uint64_t out[PS_C_NR]);
 /* Events delivered, by the type of their first record (enum ps_rec_type). */

@@ -28,4 +28,11 @@ const struct ps_counter_info ps_counters[PS_C_NR] = {
 				"records that came after their event was delivered incomplete "
 				"(it waited too long): discarded",
 				-1 },
+	[PS_C_LIFE_NOMEM] = { "life_nomem",
+			      "processes the kernel had no task storage for: their execs and "
+			      "failed execs are not counted",
+			      PS_STAT_LIFE_NOMEM },
+	[PS_C_GROUPS_FOLDED] = { "groups_folded",
+				 "processes counted in \"other\" because the group table was full",
+				 -1 },
 };

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What a process did during its life, kept in the kernel beside the
+ * process itself (task storage of its group leader), so a tool that
+ * reports a process once, at its end, needs no record per exec: the
+ * execs it made, the failed attempts, the parent at its last exec.
+ *
+ * Task storage, not a hash map keyed by pid: it is freed with the task
+ * (nothing to clean up, no pid reuse to get wrong, no size to guess), and
+ * a lookup is a pointer chase, not a hash.
+ *
+ * Which task: the group leader. A successful exec makes the caller the
+ * leader (de_thread()), so it is counted on the right task; failed
+ * attempts of a non-leader thread are counted on the leader too. (A
+ * non-leader thread's successful exec after failures of the old leader
+ * loses those failures: the old leader's storage goes with it.)
+ */
+#ifndef PROCSNOOP_LIFE_BPF_H
+#define PROCSNOOP_LIFE_BPF_H
+
+#include "common.bpf.h"
+
+struct ps_life {
+	__u32 execs;	   /* successful execs */
+	__u32 fails;	   /* failed attempts since the last success */
+	__u32 misses;	   /* failed attempts that a later success ended (PATH search) */
+	__u32 exec_ppid;   /* the parent at the last successful exec */
+	char exec_pcomm[PS_TASK_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct ps_life);
+} life SEC(".maps");
+
+/*
+ * The current task's exec attempt ended with @ret (0 or -errno); call
+ * from the syscall's exit (after a success, the task runs the new image).
+ */
+static __always_inline void ps_life_exec(long ret)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *leader = task->group_leader;
+	struct task_struct *parent;
+	struct ps_life *l;
+
+	l = bpf_task_storage_get(&life, leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!l) {
+		ps_stat_inc(PS_STAT_LIFE_NOMEM);
+		return;
+	}
+	if (ret) {
+		l->fails++;
+		return;
+	}
+	l->execs++;
+	l->misses += l->fails;
+	l->fails = 0;
+	parent = leader->real_parent;
+	l->exec_ppid = parent->tgid;
+	bpf_probe_read_kernel(l->exec_pcomm, sizeof(l->exec_pcomm), parent->group_leader->comm);
+}
+
+/* The life of @task's process so far, or NULL (it never exec'd while we watched). */
+static __always_inline struct ps_life *ps_life_get(struct task_struct *task)
+{
+	return bpf_task_storage_get(&life, task->group_leader, 0, 0);
+}
+
+#endif /* PROCSNOOP_LIFE_BPF_H */
