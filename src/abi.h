@@ -300,11 +300,20 @@ PS_ASSERT(PS_PROBE_NVALS *PS_PROBE_STR_MAX + sizeof(struct ps_probe) <= PS_CHUNK
 #define PS_TOP_EXE 64  /* bytes of the executable's file name */
 #define PS_TOP_ANC 6   /* ancestors' names, from the parent up */
 
+/*
+ * The names --by ancestor looks past (a shell, or a wrapper that runs a
+ * command): the kernel side stops its walk at the first other name, and
+ * user space picks the same one. Each at most 7 bytes (one 8-byte compare).
+ */
+#define PS_TOP_WRAPPERS                                                                           \
+	"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox", "fish", "csh", "tcsh", "env", \
+		"nice", "timeout", "xargs", "sudo", "su", "setsid", "nohup", "stdbuf", "chrt",       \
+		"ionice", "flock", "runuser"
+
 /* ps_top_exit.tflags */
 #define PS_TOP_CMD_TRUNC 0x01	/* the command line is longer than cmd[] */
 #define PS_TOP_CMD_FAULT 0x02	/* it could not be read (no mm, or not resident) */
 #define PS_TOP_EXE_TRUNC 0x04	/* the file name is longer than exe[] */
-#define PS_TOP_EXEC_PARENT 0x08 /* exec_pcomm/exec_ppid: the parent at the last exec */
 
 /*
  * One process's end, for top: its resources (as ps_exit) and what it ran,
@@ -324,8 +333,7 @@ struct ps_top_exit {
 	__u32 execs;	   /* successful execs by the process */
 	__u32 exec_fails;  /* failed exec attempts no later success of the process ended */
 	__u32 path_misses; /* failed attempts a later success ended (PATH searches) */
-	__u32 exec_ppid;   /* parent at the last exec (PS_TOP_EXEC_PARENT) */
-	char exec_pcomm[PS_TASK_COMM_LEN];
+	__u32 pad0;
 	char exe[PS_TOP_EXE]; /* basename of the executable at the exit, NUL-terminated */
 	char anc[PS_TOP_ANC][PS_TASK_COMM_LEN];
 	__u32 nanc;	 /* entries of anc[] */
@@ -335,7 +343,7 @@ struct ps_top_exit {
 	__u32 pad;
 	char cmd[PS_TOP_CMD];
 };
-PS_ASSERT(sizeof(struct ps_top_exit) == 656, "ps_top_exit layout");
-PS_ASSERT(__builtin_offsetof(struct ps_top_exit, cmd) == 400, "ps_top_exit.cmd offset");
+PS_ASSERT(sizeof(struct ps_top_exit) == 640, "ps_top_exit layout");
+PS_ASSERT(__builtin_offsetof(struct ps_top_exit, cmd) == 384, "ps_top_exit.cmd offset");
 
 #endif /* PROCSNOOP_ABI_H */

@@ -66,4 +66,46 @@ static __always_inline void ps_ident_fill(struct ps_ident *id, struct task_struc
 	id->pad = 0;
 }
 
+/*
+ * ps_ident_fill() for programs that have the current task as a BTF
+ * pointer (tp_btf, raw_tp on 5.11+): the same members, read with plain
+ * (fault-safe) loads instead of a helper call per field, a few hundred
+ * ns less per record. For tools that send a record per process (top).
+ */
+static __always_inline void ps_ident_fill_btf(struct ps_ident *id)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct task_struct *leader = task->group_leader;
+	struct task_struct *parent = leader->real_parent;
+	struct pid *pid = leader->thread_pid;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 ug = bpf_get_current_uid_gid();
+	struct upid up = {};
+
+	id->ktime_ns = ps_now();
+	id->start_ns = leader->start_boottime;
+	id->pstart_ns = parent->group_leader->start_boottime;
+	id->cgroup_id = bpf_get_current_cgroup_id();
+	id->pid = pid_tgid >> 32;
+	id->tid = (__u32)pid_tgid;
+	id->ppid = parent->tgid;
+	id->uid = (__u32)ug;
+	id->gid = ug >> 32;
+	id->euid = task->cred->euid.val;
+	bpf_probe_read_kernel(id->comm, sizeof(id->comm), leader->comm);
+	bpf_get_current_comm(id->tcomm, sizeof(id->tcomm));
+	bpf_probe_read_kernel(id->pcomm, sizeof(id->pcomm), parent->group_leader->comm);
+	bpf_probe_read_kernel(&up, sizeof(up), &pid->numbers[pid->level]);
+	id->nspid = up.nr;
+	id->pidns = BPF_CORE_READ(up.ns, ns.inum);
+	id->mntns = task->nsproxy->mnt_ns->ns.inum;
+	id->auid = PS_AUDIT_UNSET;
+	id->sessionid = PS_AUDIT_UNSET;
+	if (bpf_core_field_exists(task->loginuid)) {
+		id->auid = task->loginuid.val;
+		id->sessionid = task->sessionid;
+	}
+	id->pad = 0;
+}
+
 #endif /* PROCSNOOP_IDENT_BPF_H */

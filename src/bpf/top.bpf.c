@@ -36,10 +36,15 @@ struct top_pend {
 	__u64 start;
 };
 
+/*
+ * By tid. A preallocated hash, not task storage: creating task storage of
+ * this size at every exit cost ~3 us (an allocation per process); this
+ * is a free-list pop and push.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
 	__type(value, struct top_pend);
 } pend SEC(".maps");
 
@@ -111,9 +116,27 @@ static __always_inline void what_ran(struct ps_top_exit *r, struct task_struct *
 	}
 }
 
-/* The ancestors' names, parent first (the parent now: the process's
- * own end is still ahead of it, so it has not been reparented yet,
- * unless its parent died first). */
+/* PS_TOP_WRAPPERS, each zero-padded to 8 bytes */
+static const char wrappers[][8] = { PS_TOP_WRAPPERS };
+
+/* Is the comm at @c (16 bytes, zero-padded: __set_task_comm pads) one of
+ * PS_TOP_WRAPPERS? One 8-byte compare each. */
+static __always_inline bool is_wrapper(const char *c)
+{
+	__u64 v = *(const __u64 *)c;
+
+	if (c[8])
+		return false;
+	for (int i = 0; i < (int)(sizeof(wrappers) / sizeof(wrappers[0])); i++)
+		if (v == *(const __u64 *)wrappers[i])
+			return true;
+	return false;
+}
+
+/* The ancestors' names, parent first, up to the first that is not a shell
+ * or wrapper (what --by ancestor needs; the parent now: the process's own
+ * end is still ahead, so it has not been reparented, unless its parent
+ * died first). */
 static __always_inline void ancestors(struct ps_top_exit *r, struct task_struct *task)
 {
 	struct task_struct *t = task->group_leader->real_parent;
@@ -128,7 +151,7 @@ static __always_inline void ancestors(struct ps_top_exit *r, struct task_struct 
 			break;
 		bpf_probe_read_kernel(r->anc[i], PS_TASK_COMM_LEN, leader->comm);
 		n++;
-		if (pid == 1)
+		if (pid == 1 || !is_wrapper(r->anc[i]))
 			break;
 		t = leader->real_parent;
 	}
@@ -154,7 +177,7 @@ static __always_inline void on_group_exit(void *ctx)
 	p = (void *)slot->buf;
 	_Static_assert(sizeof(*p) <= sizeof(slot->buf), "top_pend fits a slot");
 	r = &p->rec;
-	ps_ident_fill(&r->id, (void *)task);
+	ps_ident_fill_btf(&r->id);
 	now = ps_now();
 	start = leader->start_boottime;
 	if (!ps_boottime)
@@ -190,36 +213,28 @@ static __always_inline void on_group_exit(void *ctx)
 		r->xflags |= t.xflags;
 	}
 	r->maxrss_pages = ps_peak_rss(task, sig);
+	r->execs = ps_life_execs(task);
+	r->exec_fails = 0;
+	r->path_misses = 0;
 	l = ps_life_get(task);
 	if (l) {
-		r->execs = l->execs;
 		r->exec_fails = l->fails;
 		r->path_misses = l->misses;
-		r->exec_ppid = l->exec_ppid;
-		__builtin_memcpy(r->exec_pcomm, l->exec_pcomm, sizeof(r->exec_pcomm));
-		if (l->execs)
-			r->tflags |= PS_TOP_EXEC_PARENT;
-	} else {
-		r->execs = 0;
-		r->exec_fails = 0;
-		r->path_misses = 0;
-		r->exec_ppid = 0;
-		r->exec_pcomm[0] = 0;
 	}
 	what_ran(r, task);
 	ancestors(r, task);
 	r->pad = 0;
+	r->pad0 = 0;
 	r->hdr.size = rec_size(r);
 	if (defer_to_switch) {
-		struct top_pend *q;
+		__u32 tid = task->pid;
 
 		p->rtime = task->se.sum_exec_runtime;
 		p->utime = task->utime;
 		p->stime = task->stime;
 		p->start = start;
-		q = bpf_task_storage_get(&pend, task, p, BPF_LOCAL_STORAGE_GET_F_CREATE);
-		/* created from *p; or none could be made: send it as it is */
-		if (q)
+		/* a full map: send it as it is */
+		if (!bpf_map_update_elem(&pend, &tid, p, BPF_NOEXIST))
 			goto out;
 	}
 	ps_emit_event(ctx, r, rec_size(r));
@@ -250,10 +265,12 @@ int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_str
 {
 	struct top_pend *p;
 	__u64 v, now;
+	__u32 tid;
 
 	if (!(prev_state & TASK_DEAD))
 		return 0;
-	p = bpf_task_storage_get(&pend, prev, 0, 0);
+	tid = prev->pid;
+	p = bpf_map_lookup_elem(&pend, &tid);
 	if (!p)
 		return 0;
 	/* CPU and lifetime at one instant (see exit.bpf.c) */
@@ -273,6 +290,6 @@ int BPF_PROG(btf_switch, bool preempt, struct task_struct *prev, struct task_str
 	if (v >= p->stime)
 		p->rec.stime_ns += v - p->stime;
 	ps_emit_event(ctx, &p->rec, rec_size(&p->rec));
-	bpf_task_storage_delete(&pend, prev);
+	bpf_map_delete_elem(&pend, &tid);
 	return 0;
 }

@@ -272,7 +272,9 @@ struct task_struct {
 	struct sigpending pending;
 	struct pid *thread_pid;
 	struct nsproxy *nsproxy;
-	kuid_t loginuid; /* CONFIG_AUDIT only */
+	__u64 parent_exec_id; /* the parent's self_exec_id at fork (u64 since 5.8) */
+	__u64 self_exec_id;   /* +1 at every successful exec */
+	kuid_t loginuid;      /* CONFIG_AUDIT only */
 	unsigned int sessionid;
 } __ps_core;
 

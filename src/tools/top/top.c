@@ -250,21 +250,17 @@ static void parse_args(struct top_cfg *c, int argc, char **argv)
 
 static bool is_shell(const char *comm)
 {
-	static const char *const shells[] = { "sh",   "bash", "dash", "zsh",  "ksh",	 "mksh",
-					      "ash",  "fish", "csh",  "tcsh", "busybox", "env",
-					      "nice", "timeout", "xargs", "sudo" };
+	static const char *const wrappers[] = { PS_TOP_WRAPPERS };
 
-	for (size_t i = 0; i < sizeof(shells) / sizeof(shells[0]); i++)
-		if (!strcmp(comm, shells[i]))
+	for (size_t i = 0; i < sizeof(wrappers) / sizeof(wrappers[0]); i++)
+		if (!strcmp(comm, wrappers[i]))
 			return true;
 	return false;
 }
 
 static const char *parent_of(const struct ps_top_exit *e, char *buf)
 {
-	const char *s = (e->tflags & PS_TOP_EXEC_PARENT) ? e->exec_pcomm : e->id.pcomm;
-
-	memcpy(buf, s, PS_TASK_COMM_LEN);
+	memcpy(buf, e->id.pcomm, PS_TASK_COMM_LEN);
 	buf[PS_TASK_COMM_LEN - 1] = 0;
 	return buf;
 }
