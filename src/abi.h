@@ -305,15 +305,15 @@ PS_ASSERT(PS_PROBE_NVALS *PS_PROBE_STR_MAX + sizeof(struct ps_probe) <= PS_CHUNK
  * command): the kernel side stops its walk at the first other name, and
  * user space picks the same one. Each at most 7 bytes (one 8-byte compare).
  */
-#define PS_TOP_WRAPPERS                                                                           \
-	"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox", "fish", "csh", "tcsh", "env", \
-		"nice", "timeout", "xargs", "sudo", "su", "setsid", "nohup", "stdbuf", "chrt",       \
-		"ionice", "flock", "runuser"
+#define PS_TOP_WRAPPERS                                                                       \
+	"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox", "fish", "csh", "tcsh",  \
+		"env", "nice", "timeout", "xargs", "sudo", "su", "setsid", "nohup", "stdbuf", \
+		"chrt", "ionice", "flock", "runuser"
 
 /* ps_top_exit.tflags */
-#define PS_TOP_CMD_TRUNC 0x01	/* the command line is longer than cmd[] */
-#define PS_TOP_CMD_FAULT 0x02	/* it could not be read (no mm, or not resident) */
-#define PS_TOP_EXE_TRUNC 0x04	/* the file name is longer than exe[] */
+#define PS_TOP_CMD_TRUNC 0x01 /* the command line is longer than cmd[] */
+#define PS_TOP_CMD_FAULT 0x02 /* it could not be read (no mm, or not resident) */
+#define PS_TOP_EXE_TRUNC 0x04 /* the file name is longer than exe[] */
 
 /*
  * One process's end, for top: its resources (as ps_exit) and what it ran,

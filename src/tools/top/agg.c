@@ -124,8 +124,7 @@ static void add_parent(struct top_group *g, const char *parent)
 
 	/* a few names with counts; a new name replaces the rarest (heavy hitters) */
 	for (int i = 0; i < PS_TOP_PARENTS; i++) {
-		if (g->parent_n[i] &&
-		    !strncmp(g->parents[i], parent, sizeof(g->parents[i]) - 1)) {
+		if (g->parent_n[i] && !strncmp(g->parents[i], parent, sizeof(g->parents[i]) - 1)) {
 			g->parent_n[i]++;
 			return;
 		}
@@ -161,7 +160,8 @@ struct top_group *top_table_add(struct top_table *t, const char *key, size_t kle
 		g->max_rss_kb = p->max_rss_kb;
 	g->life[lbucket(p->lifetime_ns)]++;
 	if (p->cmd_len || !g->last_cmd_len) {
-		g->last_cmd_len = p->cmd_len < sizeof(g->last_cmd) ? p->cmd_len : sizeof(g->last_cmd);
+		g->last_cmd_len = p->cmd_len < sizeof(g->last_cmd) ? p->cmd_len :
+								     sizeof(g->last_cmd);
 		memcpy(g->last_cmd, p->cmd, g->last_cmd_len);
 		g->last_cmd_trunc = p->cmd_trunc;
 	}

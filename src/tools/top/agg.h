@@ -26,8 +26,8 @@ struct top_proc {
 	uint64_t lifetime_ns;
 	uint64_t max_rss_kb;
 	uint32_t execs, exec_fails;
-	bool failed;   /* non-zero exit, a signal, or a failed exec */
-	bool signaled; /* killed by a signal */
+	bool failed;	    /* non-zero exit, a signal, or a failed exec */
+	bool signaled;	    /* killed by a signal */
 	const char *parent; /* the parent's comm (NUL-terminated, at most 15 bytes) */
 	const char *cmd;    /* the command line: arguments, NUL-separated */
 	size_t cmd_len;

@@ -28,7 +28,17 @@
 #include "events/exit.h"
 #include "top.skel.h"
 
-enum top_by { BY_COMM, BY_EXE, BY_CMDLINE, BY_PARENT, BY_ANCESTOR, BY_CGROUP, BY_CONTAINER, BY_UID, BY_NR };
+enum top_by {
+	BY_COMM,
+	BY_EXE,
+	BY_CMDLINE,
+	BY_PARENT,
+	BY_ANCESTOR,
+	BY_CGROUP,
+	BY_CONTAINER,
+	BY_UID,
+	BY_NR
+};
 static const char *const by_names[BY_NR] = { "comm",	 "exe",	   "cmdline",	"parent",
 					     "ancestor", "cgroup", "container", "uid" };
 
@@ -142,22 +152,20 @@ static int parse_interval(const char *s, uint64_t *ns)
 static void parse_args(struct top_cfg *c, int argc, char **argv)
 {
 	enum { O_JSON = 256, O_BY, O_LIMIT, O_HIST, O_CONTAINER, O_BUFSIZE, O_TRANSPORT, O_HOOK };
-	static const struct option lo[] = {
-		{ "batch", no_argument, NULL, 'b' },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "by", required_argument, NULL, O_BY },
-		{ "sort", required_argument, NULL, 's' },
-		{ "limit", required_argument, NULL, O_LIMIT },
-		{ "hist", optional_argument, NULL, O_HIST },
-		{ "cgroup", required_argument, NULL, 'c' },
-		{ "container", required_argument, NULL, O_CONTAINER },
-		{ "buffer-size", required_argument, NULL, O_BUFSIZE },
-		{ "transport", required_argument, NULL, O_TRANSPORT },
-		{ "hook", required_argument, NULL, O_HOOK },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
+	static const struct option lo[] = { { "batch", no_argument, NULL, 'b' },
+					    { "json", no_argument, NULL, O_JSON },
+					    { "by", required_argument, NULL, O_BY },
+					    { "sort", required_argument, NULL, 's' },
+					    { "limit", required_argument, NULL, O_LIMIT },
+					    { "hist", optional_argument, NULL, O_HIST },
+					    { "cgroup", required_argument, NULL, 'c' },
+					    { "container", required_argument, NULL, O_CONTAINER },
+					    { "buffer-size", required_argument, NULL, O_BUFSIZE },
+					    { "transport", required_argument, NULL, O_TRANSPORT },
+					    { "hook", required_argument, NULL, O_HOOK },
+					    { "verbose", no_argument, NULL, 'v' },
+					    { "help", no_argument, NULL, 'h' },
+					    {} };
 	const char *p = c->prog;
 	uint64_t v;
 	int opt, k;
@@ -174,10 +182,11 @@ static void parse_args(struct top_cfg *c, int argc, char **argv)
 		case O_BY:
 			k = parse_by(optarg);
 			if (k < 0)
-				usage_error(p,
-					    "invalid --by '%s': expected comm, exe, cmdline, parent, "
-					    "ancestor, cgroup, container or uid",
-					    optarg);
+				usage_error(
+					p,
+					"invalid --by '%s': expected comm, exe, cmdline, parent, "
+					"ancestor, cgroup, container or uid",
+					optarg);
 			c->by = k;
 			break;
 		case 's':
@@ -515,8 +524,8 @@ static void json_group(struct jw *w, const struct top_group *g, double scale, ui
 	jw_obj_end(w);
 }
 
-static void print_json(struct top_run *r, const struct top_table *t, const char *type,
-		       uint64_t len, uint64_t busy, uint64_t lost, bool hist)
+static void print_json(struct top_run *r, const struct top_table *t, const char *type, uint64_t len,
+		       uint64_t busy, uint64_t lost, bool hist)
 {
 	size_t limit = limit_of(r, 0), n;
 	struct top_group **s = malloc((t->n + 1) * sizeof(*s)), o;
@@ -619,8 +628,8 @@ static void cmd_join(const struct top_group *g, char *b, size_t *n)
 		(*n)--;
 }
 
-static void print_table(struct top_run *r, const struct top_table *t, uint64_t len,
-			uint64_t busy, uint64_t lost, bool hist, bool summary)
+static void print_table(struct top_run *r, const struct top_table *t, uint64_t len, uint64_t busy,
+			uint64_t lost, bool hist, bool summary)
 {
 	const char *eol = r->c->term ? "\033[K\n" : "\n";
 	struct winsize ws = { .ws_col = 160, .ws_row = 40 };
@@ -649,9 +658,9 @@ static void print_table(struct top_run *r, const struct top_table *t, uint64_t l
 		by_names[r->c->by], top_sort_names[r->c->sort], eol);
 	if (r->c->term)
 		out_fmt("%s%s", "q quit  c/n/f/l sort  g/G grouping", eol);
-	out_fmt("%-16s %6s %6s %6s %9s %9s %6s %8s %8s %8s %8s %-16s %s%s", "KEY", "PROCS", "FAILED",
-		"EXECS", "USER(ms)", "SYS(ms)", "CPU%", "P50", "P95", "MAX", "RSS(KB)", "PARENT",
-		"CMDLINE", eol);
+	out_fmt("%-16s %6s %6s %6s %9s %9s %6s %8s %8s %8s %8s %-16s %s%s", "KEY", "PROCS",
+		"FAILED", "EXECS", "USER(ms)", "SYS(ms)", "CPU%", "P50", "P95", "MAX", "RSS(KB)",
+		"PARENT", "CMDLINE", eol);
 	for (size_t i = 0; i <= n; i++) {
 		const struct top_group *g = i < n ? s[i] : &o;
 
@@ -852,7 +861,9 @@ static void on_end(void *ctx)
 	/* the last (partial) interval, unless COUNT intervals were printed already */
 	if (!r->c->count || r->intervals < r->c->count)
 		end_interval(r, now, true);
+	/* the summary goes to the screen the user is back on, as a plain table */
 	term_restore();
+	r->c->term = false;
 	if (r->c->json)
 		print_json(r, &r->total, "top_summary", now - r->run_start,
 			   busy_ns() - r->busy_run0, lost_now(r) - r->lost_run0,
@@ -982,11 +993,9 @@ int cmd_top(int argc, char **argv, const char *prog)
 	struct ps_session_cfg sc;
 	int ret = 1;
 
-	r.t = (struct ps_tool){ .prog = prog,
-				.cgfd = -1,
-				.rec_len = rec_len,
-				.on_event = on_event,
-				.ev_ctx = &r };
+	r.t = (struct ps_tool){
+		.prog = prog, .cgfd = -1, .rec_len = rec_len, .on_event = on_event, .ev_ctx = &r
+	};
 	parse_args(&c, argc, argv);
 	c.term = !c.json && !c.batch && isatty(STDOUT_FILENO);
 	ps_libbpf_setup(c.verbose);
@@ -1020,10 +1029,9 @@ int cmd_top(int argc, char **argv, const char *prog)
 	r.busy_run0 = r.busy0 = busy_ns();
 	ps_tool_sinks(&r.t, c.json, &(struct ps_sink){ .ctx = &r },
 		      &(struct ps_sink){ .header = table_header, .ctx = &r });
-	ret = ps_session_run(r.t.sess, &(struct ps_session_hooks){ .ready = ready,
-								   .tick = on_tick,
-								   .end = on_end,
-								   .ctx = &r }) ?
+	ret = ps_session_run(r.t.sess,
+			     &(struct ps_session_hooks){
+				     .ready = ready, .tick = on_tick, .end = on_end, .ctx = &r }) ?
 		      1 :
 		      0;
 out:
