@@ -384,3 +384,26 @@ def test_top_terminal_tmux():
         finally:
             loop.kill()
             loop.wait()
+
+
+def test_top_escaping():
+    """A hostile command line and comm: escaped in the table (no control byte reaches
+    the terminal), exact in JSON (the bytes back through surrogateescape)."""
+    args = [b"/bin/sh", b"-c", b"exit 0", b"ti\x1b]0;pwned\x07tle", b"new\nline", b"\xff\xfe"]
+    with Cgroup() as cg:
+        with Tracer(["top", "--json", "-c", cg.rel, "--by", "cmdline", "60"]) as j, \
+                Tracer(["top", "--batch", "-c", cg.rel, "--by", "cmdline", "60"],
+                       json_mode=False) as t:
+            p = subprocess.Popen(args, preexec_fn=cg.into())
+            eq(wait_exit(p), 0, "child exit status")
+        j.stop()
+        t.stop()
+        g = only([g for g in summary(j)["groups"] if g["key"].startswith("/bin/sh")], "sh group")
+        eq([a.encode("utf-8", "surrogateescape") for a in g["last_cmdline"]], args,
+           "last_cmdline, byte for byte")
+        eq(g["key"].encode("utf-8", "surrogateescape"), b" ".join(args), "cmdline key")
+        raw = b"\n".join(t.lines)
+        for bad in (b"\x1b", b"\x07", b"\xff"):
+            check(bad not in raw, f"table: raw byte {bad!r} reached the terminal")
+        check(b"ti\\e]0;pwned\\x07tle new\\nline \\xff\\xfe" in raw,
+              f"table: escaped command line: {raw[-600:]!r}")
