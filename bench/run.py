@@ -63,6 +63,10 @@ def make_tracers(build):
                           "procsnoop exec --json > file"),
         "ps-exit": Tracer("ps-exit", [ps, "exit", "--json"], "exit", "ps-json",
                           "procsnoop exit --json > file"),
+        # aggregates per interval: events are processes counted, captured the
+        # storm's children (grouped by their parent, the storm)
+        "ps-top": Tracer("ps-top", [ps, "top", "--json", "--by", "parent"], "top", "ps-json",
+                         "procsnoop top --json --by parent > file"),
         "ps-trace": Tracer("ps-trace", [ps, "trace", "--json"], "exec", "ps-json",
                            "procsnoop trace --json > file"),
         "execsnoop": Tracer("execsnoop", ["/usr/sbin/execsnoop"], "exec", "text",
@@ -128,7 +132,23 @@ def markers(prefix, data):
     return {int(m) for m in re.findall(re.escape(prefix.encode()) + rb"(\d+)(?!\d)", data)}
 
 
+def top_processes(data, key=None):
+    """Processes counted in top's interval records (of group @key only, if given)."""
+    n = 0
+    for r in ps_records(data):
+        if r.get("type") != "top":
+            continue
+        if key is None:
+            n += int(r.get("processes", 0))
+        else:
+            n += sum(int(g.get("processes", 0)) for g in r.get("groups", [])
+                     if g.get("key") == key and not g.get("other"))
+    return n
+
+
 def count_events(tracer, data):
+    if tracer.kind == "top":
+        return top_processes(data)
     if tracer.fmt == "ps-json":
         return sum(1 for r in ps_records(data) if r.get("type") == tracer.kind)
     n = 0
@@ -380,6 +400,8 @@ class Bench:
         if tr.kind == "exec":
             got = markers(prefix, out)
             run["captured"] = len({i for i in got if i < n})
+        elif tr.kind == "top":
+            run["captured"] = min(n, top_processes(out, "storm"))
         else:
             pairs = exit_pairs(tr, out)
             spid = s["pid"]
@@ -647,7 +669,7 @@ def main():
     a.bpfcost_n = 2000 if a.bpfcost_n < 0 else a.bpfcost_n
     a.rounds = a.rounds or 3
     a.configs = (a.configs or ",".join(CONFIGS)).split(",")
-    a.tracers = (a.tracers or "none,ps-exec,ps-exit,ps-trace,execsnoop,exitsnoop,bpftrace").split(",")
+    a.tracers = (a.tracers or "none,ps-exec,ps-exit,ps-top,ps-trace,execsnoop,exitsnoop,bpftrace").split(",")
     if "none" not in a.tracers:
         a.tracers.insert(0, "none")
     for c in a.configs:

@@ -684,7 +684,7 @@ static void print_table(struct top_run *r, const struct top_table *t, uint64_t l
 		out_term_col(top_group_parent(g), PS_TASK_COMM_LEN, 16);
 		out_char(' ');
 		/* the columns before CMDLINE take this many */
-		used = 16 + 7 * 3 + 10 * 2 + 7 + 9 * 4 + 17;
+		used = 16 + 7 * 3 + 10 * 2 + 7 + 9 * 4 + 1 + 16 + 1;
 		cmd_join(g, cmd, &cl);
 		if (!r->c->term)
 			out_cut(cmd, cl, PS_TOP_KEY_MAX);
