@@ -407,3 +407,56 @@ def test_top_escaping():
             check(bad not in raw, f"table: raw byte {bad!r} reached the terminal")
         check(b"ti\\e]0;pwned\\x07tle new\\nline \\xff\\xfe" in raw,
               f"table: escaped command line: {raw[-600:]!r}")
+
+
+def test_top_by_keys():
+    """--by ancestor (past the shells), uid, cgroup, container, cmdline: the key each
+    process gets, for a known tree: python (this test) > sh -c > sh -c > true x2."""
+    with open("/proc/self/comm") as f:
+        me = f.read().strip()
+    keys = ("ancestor", "uid", "cgroup", "container", "cmdline")
+    with Cgroup() as cg:
+        ts = {k: Tracer(["top", "--json", "-c", cg.rel, "--by", k, "60"]) for k in keys}
+        try:
+            for t in ts.values():
+                t.start()
+            p = subprocess.Popen(["sh", "-c", "sh -c '/bin/true A; /bin/true B'; :"],
+                                 preexec_fn=cg.into())
+            eq(wait_exit(p), 0, "tree exit status")
+        finally:
+            for t in ts.values():
+                t.stop()
+        got = {k: {g["key"]: g["processes"] for g in summary(t)["groups"]}
+               for k, t in ts.items()}
+        eq(got["ancestor"], {me: 4}, "--by ancestor: every process under the test's shells")
+        eq(got["uid"], {str(os.getuid()): 4}, "--by uid")
+        eq(got["cgroup"], {cg.rel: 4}, "--by cgroup")
+        eq(got["container"], {"-": 4}, "--by container (none)")
+        eq(got["cmdline"], {"sh -c sh -c '/bin/true A; /bin/true B'; :": 1,
+                            "sh -c /bin/true A; /bin/true B": 1, "/bin/true A": 1,
+                            "/bin/true B": 1}, "--by cmdline")
+
+
+def test_top_losses_counted():
+    """A tracer stopped while its small buffer overflows: every process is either
+    counted or reported lost, in the interval records and the summary's counters."""
+    n = 400
+    for tr in TRANSPORTS:
+        with Cgroup() as cg:
+            t = Tracer(["top", "--json", "-c", cg.rel, "--buffer-size", "64K",
+                        "--transport", tr, "60"])
+            t.start()
+            os.kill(t.proc.pid, signal.SIGSTOP)
+            try:
+                p = subprocess.Popen(["sh", "-c", f"i=0; while [ $i -lt {n} ]; do /bin/true; "
+                                      "i=$((i+1)); done"], preexec_fn=cg.into())
+                eq(wait_exit(p, 120), 0, "storm exit status")
+            finally:
+                os.kill(t.proc.pid, signal.SIGCONT)
+            t.stop()
+            s = summary(t)
+            st = only(t.events("summary"), "summary line")["stats"]
+            check(st["records_lost"] > 0, f"{tr}: nothing lost with a 64K buffer: {st}")
+            eq(s["processes"] + st["events_lost"], n + 1, f"{tr}: counted + lost")
+            eq(sum(r["lost"] for r in t.events("top")), st["records_lost"],
+               f"{tr}: lost in the interval records")

@@ -10,8 +10,12 @@ static struct top_table t;
 
 static struct top_proc proc(uint64_t cpu_ns, uint64_t life_ns)
 {
-	struct top_proc p = { .cpu_user_ns = cpu_ns, .lifetime_ns = life_ns, .parent = "bash",
-			      .cmd = "a\0b", .cmd_len = 3, .execs = 1 };
+	struct top_proc p = { .cpu_user_ns = cpu_ns,
+			      .lifetime_ns = life_ns,
+			      .parent = "bash",
+			      .cmd = "a\0b",
+			      .cmd_len = 3,
+			      .execs = 1 };
 
 	return p;
 }
@@ -73,8 +77,9 @@ static void test_share(void)
 	CHECK("share_long", top_share(1000, 10000, 1000) == 100, "%f",
 	      top_share(1000, 10000, 1000));
 	CHECK("share_zero_life", top_share(7, 0, 100) == 7, "%f", top_share(7, 0, 100));
-	CHECK("log2", top_log2(0) == 0 && top_log2(1) == 0 && top_log2(2) == 1 &&
-			      top_log2(3) == 1 && top_log2(1024) == 10,
+	CHECK("log2",
+	      top_log2(0) == 0 && top_log2(1) == 0 && top_log2(2) == 1 && top_log2(3) == 1 &&
+		      top_log2(1024) == 10,
 	      "log2");
 }
 

@@ -105,7 +105,7 @@ static void usage(FILE *f, const char *prog)
 		"      --container ID      only processes in this container\n"
 		"      --buffer-size SIZE  ring buffer size (default 4M)\n"
 		"      --transport KIND    ringbuf | perf | auto\n"
-		"      --hook HOOK         force a hook: switch-btf | switch-off\n"
+		"      --hook LIST         force hooks: exec-tp | exec-off, switch-btf | switch-off\n"
 		"  -v, --verbose           libbpf and verifier messages\n"
 		"  -h, --help              this help\n"
 		"\n"
@@ -916,6 +916,8 @@ static const struct ps_hook_side top_sides[SIDE_NR] = {
 
 static const struct ps_hook top_hooks[] = {
 	{ "exec-tp", SIDE_EXEC, { "tp_exit_execve", "tp_exit_execveat" }, 0, probe_tracefs },
+	/* no tracefs: execs are still counted (self_exec_id), failed attempts are not */
+	{ "exec-off", SIDE_EXEC, {} },
 	{ "exit-btf", SIDE_EXIT, { "btf_exit" } },
 	{ "switch-btf", SIDE_CPU, { "btf_switch" } },
 	{ "switch-off", SIDE_CPU, {} },
