@@ -176,7 +176,6 @@ struct mm_struct {
 	unsigned long hiwater_rss;
 	struct file *exe_file;
 	struct percpu_counter rss_stat[4];
-	struct file *exe_file; /* /proc/PID/exe */
 } __ps_core;
 
 struct signal_struct {
