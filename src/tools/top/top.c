@@ -64,6 +64,7 @@ struct top_run {
 	struct top_cfg *c;
 	struct top_bpf *skel;
 	bool defer;
+	int exit_tp_nargs; /* sched_process_exit's arguments (BTF), -1 unknown */
 	uint64_t page_size;
 	int ncpus;
 	struct top_table cur, shown, total;
@@ -957,7 +958,7 @@ static int ld_configure(void *ctx, struct bpf_object *obj, const struct ps_hook 
 		ps_kernel_has_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_ktime_get_boot_ns);
 	s->rodata->filter_cg = r->t.cgfd >= 0;
 	s->rodata->defer_to_switch = r->defer;
-	s->rodata->have_group_dead_arg = ps_kernel_tp_nargs("sched_process_exit") >= 2;
+	s->rodata->have_group_dead_arg = r->exit_tp_nargs >= 2;
 	return 0;
 }
 
@@ -1023,6 +1024,9 @@ int cmd_top(int argc, char **argv, const char *prog)
 	};
 	if (ps_tool_session(&r.t, &sc))
 		goto out;
+	/* group_dead is sched_process_exit's 2nd argument since 6.16; read before
+	 * the BTF is freed (parsing it again would keep ~12 MB for the run) */
+	r.exit_tp_nargs = ps_kernel_tp_nargs("sched_process_exit");
 	ps_probe_btf_release();
 	if (ps_hooks_load(&top_hookset, c.forced, &top_loader, &r, c.verbose, &r.t.loaded))
 		goto out;
