@@ -109,7 +109,7 @@ def check_mix(rec, truth, what):
     eq((b["execs"], b["failed"], b["exec_failed"], b["signaled"]), (N_BURN, 0, 0, 0),
        f"{what}: burner execs/failed/exec_failed/signaled")
     check(b["cpu_user_ns"] + b["cpu_sys_ns"] >= N_BURN * 20_000_000, f"{what}: burner CPU {b}")
-    check(b["cpu_user_ns"] >= N_BURN * 15_000_000, f"{what}: burner user CPU {b}")
+    # (the user/sys split is tick-sampled, a few ticks per burner: not asserted)
     eq(b["last_cmdline"], ["/proc/self/exe", "burn", "20"], f"{what}: burner last_cmdline")
     # sleepers: 10 ms asleep, near 0 CPU (the exec and start-up only)
     eq((s["execs"], s["failed"], s["signaled"]), (M_SLEEP, 0, 0), f"{what}: sleeper counts")
