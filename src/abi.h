@@ -187,7 +187,7 @@ enum ps_stat {
 	PS_STAT_SCRATCH_BUSY, /* no free scratch slot (deep preemption) */
 	PS_STAT_EXEC_KILLED,  /* failed execs not reported: the caller was killed (SIGKILL
 				 * pending, e.g. by a sibling thread's exec) and never saw it */
-	PS_STAT_LIFE_NOMEM,   /* no task storage for a process (life.bpf.h): its execs uncounted */
+	PS_STAT_LIFE_NOMEM,   /* no task storage (life.bpf.h): failed execs uncounted */
 	PS_STAT_NR = 8,
 };
 

@@ -2,16 +2,16 @@
 /*
  * What a process did during its life, kept in the kernel beside the
  * process itself (task storage of its group leader), so a tool that
- * reports a process once, at its end, needs no record per exec: the
- * execs it made and its failed attempts.
+ * reports a process once, at its end, needs no record per exec: its
+ * failed exec attempts (successes the kernel counts itself: ps_life_execs()).
  *
  * Task storage, not a hash map keyed by pid: it is freed with the task
  * (nothing to clean up, no pid reuse to get wrong, no size to guess), and
  * a lookup is a pointer chase, not a hash.
  *
  * Which task: the group leader. A successful exec makes the caller the
- * leader (de_thread()), so it is counted on the right task; failed
- * attempts of a non-leader thread are counted on the leader too. (A
+ * leader (de_thread()); failed attempts of a non-leader thread are
+ * counted on the leader too. (A
  * non-leader thread's successful exec after failures of the old leader
  * loses those failures: the old leader's storage goes with it.)
  */

@@ -29,8 +29,8 @@ const struct ps_counter_info ps_counters[PS_C_NR] = {
 				"(it waited too long): discarded",
 				-1 },
 	[PS_C_LIFE_NOMEM] = { "life_nomem",
-			      "processes the kernel had no task storage for: their execs and "
-			      "failed execs are not counted",
+			      "processes the kernel had no task storage for: their failed "
+			      "execs are not counted",
 			      PS_STAT_LIFE_NOMEM },
 	[PS_C_GROUPS_FOLDED] = { "groups_folded",
 				 "processes counted in \"other\" because the group table was full",

@@ -23,7 +23,7 @@ enum ps_counter {
 	PS_C_CGROUP_FAILED,	/* cgroup ids that could not be resolved to a path */
 	PS_C_EXEC_KILLED,	/* failed execs not reported: their thread was being killed */
 	PS_C_RECORDS_LATE,	/* records of an event already delivered incomplete */
-	PS_C_LIFE_NOMEM,	/* processes with no task storage: their execs not counted */
+	PS_C_LIFE_NOMEM,	/* processes with no task storage: their failed execs not counted */
 	PS_C_GROUPS_FOLDED,	/* aggregates: processes folded into "other" (group table full) */
 	PS_C_NR
 };
