@@ -119,6 +119,9 @@ static __always_inline bool name_match(const char *comm)
 	for (__u32 i = 0; i + nl <= PS_TASK_COMM_LEN - 1; i++) {
 		__u32 j;
 
+		/* the buffer is not cleared past comm's NUL: stale bytes must not match */
+		if (!comm[i & (PS_TASK_COMM_LEN - 1)])
+			break;
 		for (j = 0; j < nl && j < PS_TASK_COMM_LEN; j++)
 			if (comm[(i + j) & (PS_TASK_COMM_LEN - 1)] != targ_name[j])
 				break;

@@ -413,12 +413,25 @@ def test_pid_filter():
 
 
 def test_name_filter():
-    with tracer("-n", "t_sta") as t:      # a substring of exit_status
-        hit = Child([helper("exit_status"), "code", "0"])
-        miss = Child([helper("exit_burn"), "0", "0"])
-    t.stop()
+    # short comms right after a long matching one, on the same CPU: the
+    # record buffer keeps exit_status's bytes past "ab\0" ("ab\0t_status"),
+    # which -n must not match (it did before name_match stopped at the NUL)
+    d = tempfile.mkdtemp(prefix="ps-exit-name-")
+    short = os.path.join(d, "ab")
+    os.symlink("/bin/true", short)
+    cpu0 = lambda: os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # noqa: E731
+    try:
+        with tracer("-n", "t_sta") as t:      # a substring of exit_status
+            hit = Child([helper("exit_status"), "code", "0"], preexec_fn=cpu0)
+            shorts = [Child([short], preexec_fn=cpu0) for _ in range(20)]
+            miss = Child([helper("exit_burn"), "0", "0"])
+        t.stop()
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
     only(records(t, hit), "matching comm")
     eq(records(t, miss), [], "non-matching comm")
+    for c in shorts:
+        eq(records(t, c), [], "a short comm after a long matching one")
     for r in t.events("exit"):
         check("t_sta" in r["comm"], f"-n let another name through: {r['comm']}")
 
