@@ -285,11 +285,12 @@ static int add_notes(struct probe_elf *pe, Elf *elf, Elf_Scn *scn, size_t *cap)
 		    nh.n_descsz < 3 * wsz + 3)
 			continue;
 		prov = desc + 3 * wsz;
+		/* NULL + 1 is undefined (UBSan, by fuzzing): test, then step */
 		pname = memchr(prov, 0, end - prov);
-		if (!pname++ || pname >= end)
+		if (!pname || ++pname >= end)
 			continue;
 		args = memchr(pname, 0, end - pname);
-		if (!args++ || args >= end || !memchr(args, 0, end - args))
+		if (!args || ++args >= end || !memchr(args, 0, end - args))
 			continue;
 		if (pe->nusdts == *cap) {
 			size_t nc = *cap ? *cap * 2 : 16;
