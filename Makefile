@@ -2,6 +2,10 @@
 # procsnoop: one static binary, BPF objects embedded as skeletons.
 # Everything generated lands in $(OUT); `make V=1` shows the commands.
 
+# make SAN=1: the user space with ASan+UBSan, dynamic, for tests only, in its own dir
+ifeq ($(SAN),1)
+OUT       ?= build-san
+endif
 OUT       ?= build
 CLANG     ?= clang
 LLVM_STRIP ?= llvm-strip
@@ -20,7 +24,13 @@ BPF_CFLAGS = -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Isrc -I$(OUT) -DPS_VERSION='"$(VERSION)"' -MMD -MP
+ifeq ($(SAN),1)
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+CFLAGS    += $(SAN_FLAGS)
+LDFLAGS   += $(SAN_FLAGS)
+else
 LDFLAGS   += -static
+endif
 LDLIBS    := -lbpf -lelf -lz
 
 ifeq ($(V),1)
@@ -50,8 +60,8 @@ HELPER_BINS += $(patsubst tests/helpers32/%.c,$(OUT)/tests/%,$(HELPER32_SRCS))
 # Skeletons and BPF objects are intermediates of the binary: keep them, or
 # every make rebuilds them. (Only these: a bare .SECONDARY would make every
 # target secondary and stop the version stamp from being remade.)
-.SECONDARY: $(SKELS) $(patsubst src/bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
-.PHONY: all deps test-deps clean check run test unit e2e bench helpers format test-fresh
+.SECONDARY: $(FUZZ_LIB_OBJS) $(SKELS) $(patsubst src/bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
+.PHONY: all deps test-deps clean check run test unit e2e bench helpers format test-fresh fuzz fuzz-build
 
 all: $(OUT)/procsnoop $(addprefix $(OUT)/,$(TOOLS))
 
@@ -139,6 +149,33 @@ test: check
 bench: all
 	$(Q)$(MAKE) -s -C bench OUT=$(abspath $(OUT))
 
+# libFuzzer targets (tests/fuzz/fuzz_*.c) for every parser of hostile data,
+# built with clang, ASan and UBSan from the parsers' own sources (no BPF
+# needed), in $(OUT)/fuzz. `make fuzz` runs each for FUZZ_SECONDS.
+FUZZ_OUT  := $(OUT)/fuzz
+FUZZ_SECONDS ?= 20
+FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE -Wall -Werror -Wno-unused-parameter -Isrc \
+	-DPS_VERSION='"fuzz"' $(FUZZ_SAN)
+FUZZ_LIB_SRCS := src/lib/transport.c src/lib/opts.c src/lib/out.c src/lib/json.c \
+	src/lib/cgroup.c src/lib/bpfutil.c src/tools/probe/elf.c src/tools/probe/spec.c
+FUZZ_LIB_OBJS := $(patsubst src/%.c,$(FUZZ_OUT)/obj/%.o,$(FUZZ_LIB_SRCS))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(FUZZ_OUT)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ -lbpf -lelf -lz
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	$(Q)tests/fuzz/run.sh $(abspath $(FUZZ_OUT)) $(FUZZ_SECONDS)
+
 # Kernel style (.clang-format); tests/e2e/test_style.py checks the tree passes.
 format:
 	$(Q)git ls-files '*.c' '*.h' | xargs clang-format -i
@@ -146,4 +183,4 @@ format:
 clean:
 	rm -rf $(OUT)
 
--include $(APP_OBJS:.o=.d) $(patsubst src/bpf/%.bpf.c,$(OUT)/bpf/%.bpf.d,$(BPF_SRCS))
+-include $(APP_OBJS:.o=.d) $(FUZZ_LIB_OBJS:.o=.d) $(patsubst src/bpf/%.bpf.c,$(OUT)/bpf/%.bpf.d,$(BPF_SRCS))
