@@ -136,8 +136,17 @@ static enum bpf_perf_event_ret pb_raw(void *ctx, int cpu, struct perf_event_head
 			__u32 size;
 			__u8 data[];
 		} *smp = (void *)e;
+		/*
+		 * The raw data follows a u32 size: 4 bytes off the 8 our records
+		 * need (struct ps_hdr has a u64; UBSan under make SAN=1). A sample
+		 * is at most 64 KiB (perf's u16 record size), and the stream copies
+		 * what it keeps, so one aligned buffer serves every sample.
+		 */
+		static uint64_t aligned[65536 / sizeof(uint64_t)];
+		size_t n = smp->size < sizeof(aligned) ? smp->size : sizeof(aligned);
 
-		ps_stream_feed(src->st, smp->data, smp->size);
+		memcpy(aligned, smp->data, n);
+		ps_stream_feed(src->st, aligned, n);
 	} else if (e->type == PERF_RECORD_LOST) {
 		struct {
 			struct perf_event_header h;
