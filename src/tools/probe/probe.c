@@ -861,27 +861,27 @@ static int run(struct pcfg *c)
 	ps_require_bpf(c->prog);
 	if (c->pid && !probe_pid_alive(c->pid)) {
 		fprintf(stderr, "%s: process %d not found\n", c->prog, c->pid);
-		return 1;
+		goto specs;
 	}
 	if (c->bash) {
 		if (resolve_bash(c))
-			return 1;
+			goto specs;
 	} else {
 		for (int i = 0; i < c->nspecs; i++)
 			if (resolve_spec(c, &c->specs[i]))
-				return 1;
+				goto specs;
 	}
 	if (c->container) {
 		int fd = ps_container_open(c->container, c->prog);
 
 		if (fd < 0)
-			return 1;
+			goto specs;
 		err = ps_cgroup_fd_id(fd, &c->cg_id, &c->cg_level);
 		close(fd);
 		if (err) {
 			fprintf(stderr, "%s: --container: cannot get its cgroup id: %s\n", c->prog,
 				strerror(-err));
-			return 1;
+			goto specs;
 		}
 	}
 	ps_install_signals();
@@ -911,6 +911,8 @@ out:
 		ld_close(c);
 	ps_tool_end(&c->t);
 	free(c->cnt);
+specs:
+	/* on every path: LeakSanitizer (make SAN=1) checks each exit */
 	for (int i = 0; i < c->nspecs; i++)
 		probe_spec_free(&c->specs[i]);
 	return ret;
