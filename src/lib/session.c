@@ -13,6 +13,7 @@
 #include "lib/json.h"
 #include "lib/metrics.h"
 #include "lib/out.h"
+#include "lib/privs.h"
 #include "lib/session.h"
 
 /* How often the consumer drains when producers do not wake it. */
@@ -452,6 +453,17 @@ int ps_session_run(struct ps_session *s, const struct ps_session_hooks *h)
 	if (ep < 0) {
 		fprintf(stderr, "%s: epoll: %s\n", s->cfg.tool, strerror(-ep));
 		return ep;
+	}
+	/*
+	 * Attached, buffers open: from here on, only what the loop needs
+	 * (lib/privs.h). Before any thread starts: capabilities are per thread,
+	 * and a thread made earlier would keep root's.
+	 */
+	err = ps_privs_drop(s->cfg.tool,
+			    s->nsrc && s->src[0].stats ? bpf_map__fd(s->src[0].stats) : -1);
+	if (err) {
+		close(ep);
+		return err;
 	}
 	/* --metrics: a scrape wakes the loop, which publishes a snapshot */
 	mfd = ps_metrics_start(s, s->cfg.tool);

@@ -14,6 +14,7 @@
 #include "lib/bpfutil.h"
 #include "lib/cgroup.h"
 #include "lib/opts.h"
+#include "lib/privs.h"
 #include "lib/out.h"
 #include "lib/hooks.h"
 #include "lib/json.h"
@@ -87,6 +88,8 @@ static void usage(FILE *f, const char *prog)
 		"      --buffer-size SIZE  ring buffer size (default 4M)\n"
 		"      --transport KIND    ringbuf | perf | auto (default auto: ringbuf if the\n"
 		"                          kernel has it)\n"
+		"      --user USER         once attached, run as USER (capabilities are dropped\n"
+		"                          in any case: see docs/privileges.md)\n"
 		"      --hook HOOK         force the hook: exit-btf | exit-raw | exit-tp\n"
 		"  -v, --verbose           show libbpf and verifier messages\n"
 		"  -h, --help              this help\n"
@@ -120,7 +123,8 @@ static void parse_args(struct exit_cfg *c, int argc, char **argv)
 		O_TEST_LIVE,
 		O_SINCE,
 		O_RUSAGE,
-		O_CONTAINER
+		O_CONTAINER,
+		O_USER
 	};
 	static const struct option lo[] = {
 		{ "timestamp", no_argument, NULL, 't' },
@@ -140,6 +144,7 @@ static void parse_args(struct exit_cfg *c, int argc, char **argv)
 		{ "max-duration", required_argument, NULL, O_MAX },
 		{ "buffer-size", required_argument, NULL, O_BUFSIZE },
 		{ "transport", required_argument, NULL, O_TRANSPORT },
+		{ "user", required_argument, NULL, O_USER },
 		{ "hook", required_argument, NULL, O_HOOK },
 		/* not in --help: runs the pre-6.16 way of finding the last thread */
 		{ "test-live-count", no_argument, NULL, O_TEST_LIVE },
@@ -217,6 +222,9 @@ static void parse_args(struct exit_cfg *c, int argc, char **argv)
 			break;
 		case O_TRANSPORT:
 			c->transport = ps_transport_opt(p, optarg);
+			break;
+		case O_USER:
+			ps_privs_user_opt(p, optarg);
 			break;
 		case O_HOOK:
 			ps_hooks_parse(&exit_hookset, p, optarg, c->forced);

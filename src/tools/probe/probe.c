@@ -16,6 +16,7 @@
 #include "lib/bpfutil.h"
 #include "lib/cgroup.h"
 #include "lib/opts.h"
+#include "lib/privs.h"
 #include "lib/out.h"
 #include "lib/hooks.h"
 #include "lib/json.h"
@@ -99,6 +100,8 @@ static void probe_usage(FILE *f, const char *p)
 		"      --json              JSON Lines on stdout (schema in docs/probe.md)\n" PS_METRICS_HELP
 		"      --buffer-size SIZE  ring buffer size (default 8M)\n"
 		"      --transport KIND    ringbuf | perf | auto (default auto)\n"
+		"      --user USER         once attached, run as USER (capabilities are dropped\n"
+		"                          in any case: see docs/privileges.md)\n"
 		"  -v, --verbose           show libbpf and verifier messages\n"
 		"  -h, --help              this help\n"
 		"\n"
@@ -132,6 +135,8 @@ static void bash_usage(FILE *f, const char *p)
 		"      --json              JSON Lines on stdout (schema in docs/probe.md)\n" PS_METRICS_HELP
 		"      --buffer-size SIZE  ring buffer size (default 8M)\n"
 		"      --transport KIND    ringbuf | perf | auto (default auto)\n"
+		"      --user USER         once attached, run as USER (capabilities are dropped\n"
+		"                          in any case: see docs/privileges.md)\n"
 		"  -v, --verbose           show libbpf and verifier messages\n"
 		"  -h, --help              this help\n"
 		"\n"
@@ -146,7 +151,16 @@ static void bash_usage(FILE *f, const char *p)
 
 static void parse_args(struct pcfg *c, int argc, char **argv)
 {
-	enum { O_JSON = 256, O_PERPID, O_RETSTR, O_BUFSIZE, O_TRANSPORT, O_SHELL, O_CONTAINER };
+	enum {
+		O_JSON = 256,
+		O_PERPID,
+		O_RETSTR,
+		O_BUFSIZE,
+		O_TRANSPORT,
+		O_SHELL,
+		O_CONTAINER,
+		O_USER
+	};
 	static const struct option lo[] = { { "pid", required_argument, NULL, 'p' },
 					    { "count", no_argument, NULL, 'c' },
 					    { "per-pid", no_argument, NULL, O_PERPID },
@@ -159,6 +173,7 @@ static void parse_args(struct pcfg *c, int argc, char **argv)
 					    { "json", no_argument, NULL, O_JSON },
 					    { "buffer-size", required_argument, NULL, O_BUFSIZE },
 					    { "transport", required_argument, NULL, O_TRANSPORT },
+					    { "user", required_argument, NULL, O_USER },
 					    { "verbose", no_argument, NULL, 'v' },
 					    { "help", no_argument, NULL, 'h' },
 					    PS_METRICS_LONGOPT,
@@ -240,6 +255,9 @@ static void parse_args(struct pcfg *c, int argc, char **argv)
 			break;
 		case PS_OPT_METRICS:
 			ps_metrics_opt(p, optarg);
+			break;
+		case O_USER:
+			ps_privs_user_opt(p, optarg);
 			break;
 		case ':':
 			usage_error(p, "option '%s' needs a value", argv[optind - 1]);
