@@ -168,7 +168,8 @@ FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fr
 FUZZ_CFLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE -Wall -Werror -Wno-unused-parameter -Isrc \
 	-DPS_VERSION='"fuzz"' $(FUZZ_SAN)
 FUZZ_LIB_SRCS := src/lib/transport.c src/lib/opts.c src/lib/out.c src/lib/json.c \
-	src/lib/cgroup.c src/lib/bpfutil.c src/tools/probe/elf.c src/tools/probe/spec.c
+	src/lib/cgroup.c src/lib/bpfutil.c src/lib/procstat.c src/tools/probe/elf.c \
+	src/tools/probe/spec.c
 FUZZ_LIB_OBJS := $(patsubst src/%.c,$(FUZZ_OUT)/obj/%.o,$(FUZZ_LIB_SRCS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(wildcard tests/fuzz/fuzz_*.c))
 

@@ -75,3 +75,8 @@ for i, s in enumerate(["/", "/system.slice/docker-" + ID + ".scope", "/docker/" 
                        "/user.slice/user-0.slice/session-1.scope", "//docker-.scope/",
                        "/docker/" + ID[:63]]):
     put("cgroup", f"s{i}", s)
+
+put("procstat", "plain",
+    "42 (sh) S 1 2 3 0 -1 4194560 100 0 0 0 5 6 0 0 20 0 1 0 987654 1000 200 0 0\n")
+put("procstat", "fake-fields", "x) Z 1 2 3) S")
+put("procstat", "newline", "a\nb c")

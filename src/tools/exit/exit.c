@@ -15,6 +15,7 @@
 #include "lib/cgroup.h"
 #include "lib/opts.h"
 #include "lib/privs.h"
+#include "lib/procstat.h"
 #include "lib/out.h"
 #include "lib/hooks.h"
 #include "lib/json.h"
@@ -432,28 +433,9 @@ static void ready(void *ctx, struct jw *w)
 /* Field 22 of /proc/PID/stat (start time, clock ticks), or 0 if gone. */
 static unsigned long long proc_start_time(uint32_t pid, char *state)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long v = 0;
-	ssize_t n;
-	int fd;
+	unsigned long long v;
 
-	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	/* comm may hold spaces and ')': the fields start after the last ')' */
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1,
-			 " %c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s"
-			 " %*s %*s %*s %*s %llu",
-			 state, &v) != 2)
-		return 0;
-	return v;
+	return ps_proc_stat((int)pid, state, &v) ? 0 : v;
 }
 
 /* The thread group id of task @pid (a process or one of its threads), 0 if gone. */
