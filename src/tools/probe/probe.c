@@ -550,7 +550,10 @@ static void report_counts(struct pcfg *c, uint64_t now)
 	}
 	for (size_t i = 0; i < nkeys; i++) {
 		uint64_t total = sum_percpu(fd, &keys[i]);
-		struct cnt_ent *e = bsearch(&keys[i], c->cnt, c->ncnt, sizeof(*c->cnt), key_cmp);
+		/* no table yet is NULL, which bsearch() must not get (UBSan) */
+		struct cnt_ent *e =
+			c->ncnt ? bsearch(&keys[i], c->cnt, c->ncnt, sizeof(*c->cnt), key_cmp) :
+				  NULL;
 
 		if (!e) {
 			if (c->ncnt == c->capcnt) {
