@@ -12,7 +12,14 @@ LLVM_STRIP ?= llvm-strip
 # make predefines CC=cc, so `CC ?= gcc` would never apply: override only the default.
 ifeq ($(origin CC),default)
 CC        := gcc
+# SAN=1: clang, whose UBSan honours log_path (tests/run.py collects every
+# report from there); gcc's prints UBSan reports on stderr only
+ifeq ($(SAN),1)
+CC        := clang
 endif
+endif
+# the test helpers (process fixtures) are plain C, the same with any build
+HELPER_CC ?= gcc
 BPFTOOL   ?= bpftool
 ARCH      := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/powerpc/;s/s390x/s390/')
 VERSION   := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
@@ -27,6 +34,10 @@ CFLAGS    += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-paramete
 ifeq ($(SAN),1)
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 CFLAGS    += $(SAN_FLAGS)
+# clang's own warning for what gcc takes as C: a struct ps_chunk kept by value
+ifeq ($(CC),clang)
+CFLAGS    += -Wno-gnu-variable-sized-type-not-at-end
+endif
 LDFLAGS   += $(SAN_FLAGS)
 else
 LDFLAGS   += -static
@@ -118,12 +129,12 @@ $(OUT)/tests/%: tests/unit/%.c $(OUT)/libprocsnoop.a
 $(OUT)/tests/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$@)
-	$(Q)$(CC) -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -o $@ $< -lpthread
+	$(Q)$(HELPER_CC) -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -o $@ $< -lpthread
 
 $(OUT)/tests/%: tests/helpers32/%.c
 	@mkdir -p $(dir $@)
 	$(call msg,CC32,$@)
-	$(Q)$(CC) -m32 -static -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -o $@ $<
+	$(Q)$(HELPER_CC) -m32 -static -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -o $@ $<
 
 helpers: $(HELPER_BINS)
 
