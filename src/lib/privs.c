@@ -105,8 +105,9 @@ int ps_privs_drop(const char *tool, int bpf_fd)
 	memset(&info, 0, sizeof(info));
 	if (bpf_fd >= 0 && bpf_obj_get_info_by_fd(bpf_fd, &info, &len) && errno == EPERM)
 		keep |= bpf;
-	/* the bounding set, while we still have CAP_SETPCAP */
-	for (int c = 0; c <= last && c < 64; c++)
+	/* the bounding set, while we still have CAP_SETPCAP (a tool given only
+	 * the BPF capabilities cannot, and needs not: it has nothing to regain) */
+	for (int c = 0; (perm >> CAP_SETPCAP & 1) && c <= last && c < 64; c++)
 		if (!(keep & (1ull << c)) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) && errno != EINVAL)
 			goto fail;
 	if (user_set) {
