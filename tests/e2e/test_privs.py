@@ -34,7 +34,19 @@ def check_dropped(pid, what, uid=0):
     # before: the tracer started with the test's own sets (root: all of them)
     before = int(status(os.getpid())["CapEff"], 16)
     check(before >> CAP_SYS_ADMIN & 1, f"the test itself lacks CAP_SYS_ADMIN ({before:x})")
-    st = status(pid)
+    # capabilities are per thread: every thread of the tracer (--metrics has one)
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        if tid != str(pid):
+            check_dropped_task(f"/proc/{pid}/task/{tid}/status", f"{what} thread {tid}", uid)
+    return check_dropped_task(f"/proc/{pid}/status", what, uid)
+
+
+def check_dropped_task(path, what, uid):
+    st = {}
+    with open(path) as f:
+        for ln in f:
+            k, _, v = ln.partition(":")
+            st[k] = v.strip()
     eff = int(st["CapEff"], 16)
     check(eff in KEPT, f"{what}: CapEff {st['CapEff']}, want only CAP_DAC_READ_SEARCH"
           " (and CAP_BPF on kernels before 6.5)")
@@ -92,13 +104,16 @@ def test_exec_and_exit_after_the_drop():
 
 
 def test_probe_after_the_drop():
-    """probe: reduced caps as --user nobody, and the demo's USDT hits exact."""
+    """probe: reduced caps as --user nobody in both threads (--metrics serves from
+    its own), and the demo's USDT hits exact."""
     D = demo_path()
     nobody = pwd.getpwnam("nobody").pw_uid
     d = Demo(3, "priv")
     try:
-        with Tracer(["probe", "--json", "--user", "nobody", f"usdt:{D}:demo:tick"]) as t:
-            check_dropped(t.proc.pid, "probe --user nobody", nobody)
+        with Tracer(["probe", "--json", "--user", "nobody", "--metrics", "127.0.0.1:0",
+                     f"usdt:{D}:demo:tick"]) as t:
+            eq(len(os.listdir(f"/proc/{t.proc.pid}/task")), 2, "probe --metrics: its threads")
+            check_dropped(t.proc.pid, "probe --user nobody --metrics", nobody)
             d.release().wait()
         t.stop()
     finally:
