@@ -2,13 +2,24 @@
 # procsnoop: one static binary, BPF objects embedded as skeletons.
 # Everything generated lands in $(OUT); `make V=1` shows the commands.
 
+# make SAN=1: the user space with ASan+UBSan, dynamic, for tests only, in its own dir
+ifeq ($(SAN),1)
+OUT       ?= build-san
+endif
 OUT       ?= build
 CLANG     ?= clang
 LLVM_STRIP ?= llvm-strip
 # make predefines CC=cc, so `CC ?= gcc` would never apply: override only the default.
 ifeq ($(origin CC),default)
 CC        := gcc
+# SAN=1: clang, whose UBSan honours log_path (tests/run.py collects every
+# report from there); gcc's prints UBSan reports on stderr only
+ifeq ($(SAN),1)
+CC        := clang
 endif
+endif
+# the test helpers (process fixtures) are plain C, the same with any build
+HELPER_CC ?= gcc
 BPFTOOL   ?= bpftool
 ARCH      := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/powerpc/;s/s390x/s390/')
 VERSION   := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
@@ -20,7 +31,17 @@ BPF_CFLAGS = -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
 	-Isrc -I$(OUT) -DPS_VERSION='"$(VERSION)"' -MMD -MP
+ifeq ($(SAN),1)
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+CFLAGS    += $(SAN_FLAGS)
+# clang's own warning for what gcc takes as C: a struct ps_chunk kept by value
+ifeq ($(CC),clang)
+CFLAGS    += -Wno-gnu-variable-sized-type-not-at-end
+endif
+LDFLAGS   += $(SAN_FLAGS)
+else
 LDFLAGS   += -static
+endif
 LDLIBS    := -lbpf -lelf -lz
 
 ifeq ($(V),1)
@@ -50,8 +71,8 @@ HELPER_BINS += $(patsubst tests/helpers32/%.c,$(OUT)/tests/%,$(HELPER32_SRCS))
 # Skeletons and BPF objects are intermediates of the binary: keep them, or
 # every make rebuilds them. (Only these: a bare .SECONDARY would make every
 # target secondary and stop the version stamp from being remade.)
-.SECONDARY: $(SKELS) $(patsubst src/bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
-.PHONY: all deps test-deps clean check run test unit e2e bench helpers format test-fresh
+.SECONDARY: $(FUZZ_LIB_OBJS) $(SKELS) $(patsubst src/bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
+.PHONY: all deps test-deps clean check run test unit e2e bench helpers format test-fresh fuzz fuzz-build
 
 all: $(OUT)/procsnoop $(addprefix $(OUT)/,$(TOOLS))
 
@@ -108,12 +129,12 @@ $(OUT)/tests/%: tests/unit/%.c $(OUT)/libprocsnoop.a
 $(OUT)/tests/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$@)
-	$(Q)$(CC) -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -o $@ $< -lpthread
+	$(Q)$(HELPER_CC) -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -o $@ $< -lpthread
 
 $(OUT)/tests/%: tests/helpers32/%.c
 	@mkdir -p $(dir $@)
 	$(call msg,CC32,$@)
-	$(Q)$(CC) -m32 -static -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -o $@ $<
+	$(Q)$(HELPER_CC) -m32 -static -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -o $@ $<
 
 helpers: $(HELPER_BINS)
 
@@ -126,9 +147,19 @@ run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(OUT)/procsnoop exec $(ARGS)
 
+# make check SAN=1: the suite runs the sanitizer build (every report, a leak at
+# exit included, fails the test that caused it); the tests of the shipped static
+# binary (test_build, test_qemu) get the static build, made beside it in
+# STATIC_OUT, and test_fresh builds and tests its own, static, in a chroot.
+STATIC_OUT ?= build
 check: test-deps
 	$(Q)$(MAKE) --no-print-directory all unit helpers
+ifeq ($(SAN),1)
+	$(Q)$(MAKE) --no-print-directory SAN= OUT=$(STATIC_OUT) all helpers
+	$(Q)PS_BUILD=$(abspath $(OUT)) PS_STATIC_BUILD=$(abspath $(STATIC_OUT)) python3 tests/run.py $(TESTS)
+else
 	$(Q)PS_BUILD=$(abspath $(OUT)) python3 tests/run.py $(TESTS)
+endif
 
 # The README's two commands on a minimal Debian 12 (debootstrap), from a clone of HEAD.
 test-fresh:
@@ -139,6 +170,34 @@ test: check
 bench: all
 	$(Q)$(MAKE) -s -C bench OUT=$(abspath $(OUT))
 
+# libFuzzer targets (tests/fuzz/fuzz_*.c) for every parser of hostile data,
+# built with clang, ASan and UBSan from the parsers' own sources (no BPF
+# needed), in $(OUT)/fuzz. `make fuzz` runs each for FUZZ_SECONDS.
+FUZZ_OUT  := $(OUT)/fuzz
+FUZZ_SECONDS ?= 20
+FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE -Wall -Werror -Wno-unused-parameter -Isrc \
+	-DPS_VERSION='"fuzz"' $(FUZZ_SAN)
+FUZZ_LIB_SRCS := src/lib/transport.c src/lib/opts.c src/lib/out.c src/lib/json.c \
+	src/lib/cgroup.c src/lib/bpfutil.c src/lib/procstat.c src/tools/probe/elf.c \
+	src/tools/probe/spec.c
+FUZZ_LIB_OBJS := $(patsubst src/%.c,$(FUZZ_OUT)/obj/%.o,$(FUZZ_LIB_SRCS))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+$(FUZZ_OUT)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJS)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ -lbpf -lelf -lz
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	$(Q)tests/fuzz/run.sh $(abspath $(FUZZ_OUT)) $(FUZZ_SECONDS)
+
 # Kernel style (.clang-format); tests/e2e/test_style.py checks the tree passes.
 format:
 	$(Q)git ls-files '*.c' '*.h' | xargs clang-format -i
@@ -146,4 +205,4 @@ format:
 clean:
 	rm -rf $(OUT)
 
--include $(APP_OBJS:.o=.d) $(patsubst src/bpf/%.bpf.c,$(OUT)/bpf/%.bpf.d,$(BPF_SRCS))
+-include $(APP_OBJS:.o=.d) $(FUZZ_LIB_OBJS:.o=.d) $(patsubst src/bpf/%.bpf.c,$(OUT)/bpf/%.bpf.d,$(BPF_SRCS))

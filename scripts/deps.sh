@@ -9,9 +9,11 @@ set -eu
 need_build=(make gcc libc6-dev clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev)
 # debootstrap: tests/fresh (make test-fresh, tests/e2e/test_fresh.py);
 # libreadline-dev: test_probe builds a readline shell;
-# prometheus: test_metrics scrapes the tools with a real one (and runs promtool)
+# prometheus: test_metrics scrapes the tools with a real one (and runs promtool);
+# libclang-rt-14-dev: libFuzzer (make fuzz, tests/e2e/test_fuzz.py), a Recommends of
+# clang that --no-install-recommends skips
 need_test=(python3 clang-format systemtap-sdt-dev tmux util-linux qemu-system-x86 busybox-static
-	cpio debootstrap libreadline-dev prometheus)
+	cpio debootstrap libreadline-dev prometheus libclang-rt-14-dev)
 # the 32-bit test helpers (tests/helpers32, built on x86_64 only): gcc -m32 -static
 [ "$(uname -m)" = x86_64 ] && need_test+=(gcc-multilib)
 want=("${need_build[@]}")

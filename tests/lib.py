@@ -23,6 +23,44 @@ BIN = os.path.join(BUILD, "procsnoop")
 HELPERS = os.path.join(BUILD, "tests")
 
 
+def _is_san(path):
+    """A `make SAN=1` build (ASan+UBSan, dynamic)?"""
+    try:
+        with open(path, "rb") as f:
+            return b"__asan_init" in f.read()
+    except OSError:
+        return False
+
+
+# make SAN=1: every report of a tool or unit test, whoever started it, goes to a
+# file in SAN_LOGS, which tests/run.py checks after each test.
+SAN = _is_san(BIN)
+# The shipped (static) binary, for the tests about it (test_build, test_qemu):
+# BIN itself, or with make check SAN=1 the static build made beside it.
+STATIC_BUILD = os.environ.get("PS_STATIC_BUILD", BUILD)
+STATIC_BIN = os.path.join(STATIC_BUILD, "procsnoop")
+SAN_LOGS = None
+if SAN:
+    SAN_LOGS = tempfile.mkdtemp(prefix="ps-san-")
+    os.environ["ASAN_OPTIONS"] = (f"log_path={SAN_LOGS}/asan:detect_leaks=1:"
+                                  "abort_on_error=0:strict_string_checks=1")
+    os.environ["UBSAN_OPTIONS"] = f"log_path={SAN_LOGS}/ubsan:print_stacktrace=1:halt_on_error=1"
+    os.environ["LSAN_OPTIONS"] = f"log_path={SAN_LOGS}/lsan"
+
+
+def san_reports():
+    """Sanitizer reports written since the last call (removed once read)."""
+    out = []
+    if not SAN_LOGS:
+        return out
+    for n in sorted(os.listdir(SAN_LOGS)):
+        p = os.path.join(SAN_LOGS, n)
+        with open(p, errors="replace") as f:
+            out.append(f"{n}:\n{f.read()[-4000:]}")
+        os.unlink(p)
+    return out
+
+
 class Skip(Exception):
     """Raise to skip a test, with the reason."""
 

@@ -45,6 +45,13 @@ def selected(name, pats):
 
 def report(name, status, detail="", dt=0.0):
     global passed, failed, skipped
+    # make SAN=1: a sanitizer report (ASan, UBSan, a leak at exit) fails the test
+    # that produced it, whatever it asserted
+    san = lib.san_reports()
+    if san and status != "fail":
+        status, detail = "fail", ""
+    if san:
+        detail = (detail + "\n" if detail else "") + "sanitizer report:\n" + "\n".join(san)
     if status == "ok":
         passed += 1
     elif status == "skip":

@@ -163,6 +163,8 @@ bool ps_cgroup_parse(const char *path, size_t len, struct ps_container *out)
 	size_t i = 0;
 
 	memset(out, 0, sizeof(*out));
+	/* a path ends at its NUL: an id cut at one would be an empty string */
+	len = strnlen(path, len);
 	while (i < len) {
 		const char *s, *id = NULL, *colon;
 		size_t n;

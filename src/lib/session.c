@@ -13,6 +13,7 @@
 #include "lib/json.h"
 #include "lib/metrics.h"
 #include "lib/out.h"
+#include "lib/privs.h"
 #include "lib/session.h"
 
 /* How often the consumer drains when producers do not wake it. */
@@ -137,8 +138,17 @@ static enum bpf_perf_event_ret pb_raw(void *ctx, int cpu, struct perf_event_head
 			__u32 size;
 			__u8 data[];
 		} *smp = (void *)e;
+		/*
+		 * The raw data follows a u32 size: 4 bytes off the 8 our records
+		 * need (struct ps_hdr has a u64; UBSan under make SAN=1). A sample
+		 * is at most 64 KiB (perf's u16 record size), and the stream copies
+		 * what it keeps, so one aligned buffer serves every sample.
+		 */
+		static uint64_t aligned[65536 / sizeof(uint64_t)];
+		size_t n = smp->size < sizeof(aligned) ? smp->size : sizeof(aligned);
 
-		ps_stream_feed(src->st, smp->data, smp->size);
+		memcpy(aligned, smp->data, n);
+		ps_stream_feed(src->st, aligned, n);
 	} else if (e->type == PERF_RECORD_LOST) {
 		struct {
 			struct perf_event_header h;
@@ -450,6 +460,17 @@ int ps_session_run(struct ps_session *s, const struct ps_session_hooks *h)
 	if (ep < 0) {
 		fprintf(stderr, "%s: epoll: %s\n", s->cfg.tool, strerror(-ep));
 		return ep;
+	}
+	/*
+	 * Attached, buffers open: from here on, only what the loop needs
+	 * (lib/privs.h). Before any thread starts: capabilities are per thread,
+	 * and a thread made earlier would keep root's.
+	 */
+	err = ps_privs_drop(s->cfg.tool,
+			    s->nsrc && s->src[0].stats ? bpf_map__fd(s->src[0].stats) : -1);
+	if (err) {
+		close(ep);
+		return err;
 	}
 	/* --metrics: a scrape wakes the loop, which publishes a snapshot */
 	mfd = ps_metrics_start(s, s->cfg.tool);

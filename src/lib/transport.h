@@ -56,6 +56,7 @@ enum ps_transport_kind ps_transport_opt(const char *tool, const char *arg);
 /* Stream reassembly, exposed for unit tests: feed records, get events. */
 struct ps_stream;
 struct ps_stream *ps_stream_new(const size_t rec_len[PS_REC_NR], ps_event_fn fn, void *ctx);
+/* @rec: 8-byte aligned (the records hold u64s), @size bytes, any content. */
 void ps_stream_feed(struct ps_stream *s, const void *rec, size_t size);
 /* Deliver pending events older than @max_age_ns (all if 0) as incomplete. */
 void ps_stream_expire(struct ps_stream *s, uint64_t now_ns, uint64_t max_age_ns);

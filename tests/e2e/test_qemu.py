@@ -12,7 +12,8 @@ import shutil
 import subprocess
 import tempfile
 
-from lib import BIN, BUILD, ROOT, Failure, Skip, check, eq, only
+import lib
+from lib import BUILD, ROOT, Failure, Skip, check, eq, only
 
 CASES = [
     ("default", "exec --json"),
@@ -45,7 +46,8 @@ def boot():
         for name, args in CASES:
             f.write(f"{name}|{args}\n")
         cases = f.name
-    p = subprocess.run([os.path.join(ROOT, "tests/qemu/boot.sh"), BIN, cases, work],
+    # the shipped static binary (with make check SAN=1, the one built beside it)
+    p = subprocess.run([os.path.join(ROOT, "tests/qemu/boot.sh"), lib.STATIC_BIN, cases, work],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=900)
     os.unlink(cases)
     if p.returncode == 3:

@@ -181,6 +181,11 @@ static void overlong(void)
 	strcpy(p, "/system.slice/docker-" ID_A ".scope");
 	found = ps_cgroup_parse(p, 30, &ct);
 	CHECK("parse stops at len", !found, "found %d", found);
+	/* found by fuzzing: a NUL right after "lxc.payload." gave runtime lxc, id "" */
+	memcpy(p, "/lxc.payload.\0\0\x8d\0\x07", 18);
+	found = ps_cgroup_parse(p, 18, &ct);
+	CHECK("parse ends at NUL: no empty id", !found && !ct.id[0] && ct.runtime == PS_RT_NONE,
+	      "found %d runtime %d", found, ct.runtime);
 	free(p);
 }
 

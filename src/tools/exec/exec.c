@@ -13,6 +13,7 @@
 #include "lib/bpfutil.h"
 #include "lib/cgroup.h"
 #include "lib/opts.h"
+#include "lib/privs.h"
 #include "lib/out.h"
 #include "lib/hooks.h"
 #include "lib/json.h"
@@ -83,6 +84,8 @@ static void usage(FILE *f, const char *prog)
 		"                          --max-args-bytes needs if more)\n"
 		"      --transport KIND    ringbuf | perf | auto (default auto: ringbuf if the\n"
 		"                          kernel has it)\n"
+		"      --user USER         once attached, run as USER (capabilities are dropped\n"
+		"                          in any case: see docs/privileges.md)\n"
 		"      --no-compat         do not report failed 32-bit (compat) execs, unless\n"
 		"                          raw-sys does: saves compat-raw, which runs at every\n"
 		"                          syscall exit of the machine where compat-fentry\n"
@@ -122,7 +125,8 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 		O_ALL_ATTEMPTS,
 		O_NO_COMPAT,
 		O_CONTAINER,
-		O_ANCESTORS
+		O_ANCESTORS,
+		O_USER
 	};
 	static const struct option lo[] = { { "time", no_argument, NULL, 'T' },
 					    { "timestamp", no_argument, NULL, 't' },
@@ -145,6 +149,7 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 					      O_MAXBYTES },
 					    { "buffer-size", required_argument, NULL, O_BUFSIZE },
 					    { "transport", required_argument, NULL, O_TRANSPORT },
+					    { "user", required_argument, NULL, O_USER },
 					    { "hook", required_argument, NULL, O_HOOK },
 					    { "no-compat", no_argument, NULL, O_NO_COMPAT },
 					    { "ancestors", no_argument, NULL, O_ANCESTORS },
@@ -238,6 +243,9 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 			break;
 		case O_TRANSPORT:
 			c->transport = ps_transport_opt(p, optarg);
+			break;
+		case O_USER:
+			ps_privs_user_opt(p, optarg);
 			break;
 		case O_HOOK:
 			ps_hooks_parse(&exec_hookset, p, optarg, c->forced);

@@ -14,6 +14,8 @@
 #include "lib/bpfutil.h"
 #include "lib/cgroup.h"
 #include "lib/opts.h"
+#include "lib/privs.h"
+#include "lib/procstat.h"
 #include "lib/out.h"
 #include "lib/hooks.h"
 #include "lib/json.h"
@@ -87,6 +89,8 @@ static void usage(FILE *f, const char *prog)
 		"      --buffer-size SIZE  ring buffer size (default 4M)\n"
 		"      --transport KIND    ringbuf | perf | auto (default auto: ringbuf if the\n"
 		"                          kernel has it)\n"
+		"      --user USER         once attached, run as USER (capabilities are dropped\n"
+		"                          in any case: see docs/privileges.md)\n"
 		"      --hook HOOK         force the hook: exit-btf | exit-raw | exit-tp\n"
 		"  -v, --verbose           show libbpf and verifier messages\n"
 		"  -h, --help              this help\n"
@@ -120,7 +124,8 @@ static void parse_args(struct exit_cfg *c, int argc, char **argv)
 		O_TEST_LIVE,
 		O_SINCE,
 		O_RUSAGE,
-		O_CONTAINER
+		O_CONTAINER,
+		O_USER
 	};
 	static const struct option lo[] = {
 		{ "timestamp", no_argument, NULL, 't' },
@@ -140,6 +145,7 @@ static void parse_args(struct exit_cfg *c, int argc, char **argv)
 		{ "max-duration", required_argument, NULL, O_MAX },
 		{ "buffer-size", required_argument, NULL, O_BUFSIZE },
 		{ "transport", required_argument, NULL, O_TRANSPORT },
+		{ "user", required_argument, NULL, O_USER },
 		{ "hook", required_argument, NULL, O_HOOK },
 		/* not in --help: runs the pre-6.16 way of finding the last thread */
 		{ "test-live-count", no_argument, NULL, O_TEST_LIVE },
@@ -217,6 +223,9 @@ static void parse_args(struct exit_cfg *c, int argc, char **argv)
 			break;
 		case O_TRANSPORT:
 			c->transport = ps_transport_opt(p, optarg);
+			break;
+		case O_USER:
+			ps_privs_user_opt(p, optarg);
 			break;
 		case O_HOOK:
 			ps_hooks_parse(&exit_hookset, p, optarg, c->forced);
@@ -424,28 +433,9 @@ static void ready(void *ctx, struct jw *w)
 /* Field 22 of /proc/PID/stat (start time, clock ticks), or 0 if gone. */
 static unsigned long long proc_start_time(uint32_t pid, char *state)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long v = 0;
-	ssize_t n;
-	int fd;
+	unsigned long long v;
 
-	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	/* comm may hold spaces and ')': the fields start after the last ')' */
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 1,
-			 " %c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s"
-			 " %*s %*s %*s %*s %llu",
-			 state, &v) != 2)
-		return 0;
-	return v;
+	return ps_proc_stat((int)pid, state, &v) ? 0 : v;
 }
 
 /* The thread group id of task @pid (a process or one of its threads), 0 if gone. */

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include "lib/procstat.h"
 #include "tools/probe/elf.h"
 
 #if defined(__x86_64__)
@@ -285,11 +286,12 @@ static int add_notes(struct probe_elf *pe, Elf *elf, Elf_Scn *scn, size_t *cap)
 		    nh.n_descsz < 3 * wsz + 3)
 			continue;
 		prov = desc + 3 * wsz;
+		/* NULL + 1 is undefined (UBSan, by fuzzing): test, then step */
 		pname = memchr(prov, 0, end - prov);
-		if (!pname++ || pname >= end)
+		if (!pname || ++pname >= end)
 			continue;
 		args = memchr(pname, 0, end - pname);
-		if (!args++ || args >= end || !memchr(args, 0, end - args))
+		if (!args || ++args >= end || !memchr(args, 0, end - args))
 			continue;
 		if (pe->nusdts == *cap) {
 			size_t nc = *cap ? *cap * 2 : 16;
@@ -658,22 +660,10 @@ int probe_pid_maps(int pid, const char *path)
 
 bool probe_pid_alive(int pid)
 {
-	char fn[64], buf[512], *p;
-	ssize_t n;
-	int fd;
+	unsigned long long start;
+	char state;
 
-	snprintf(fn, sizeof(fn), "/proc/%d/stat", pid);
-	fd = open(fn, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = 0;
-	/* "pid (comm) S ...": comm may hold ')' itself, so take the last one */
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+	return !ps_proc_stat(pid, &state, &start) && state != 'Z' && state != 'X';
 }
 
 int probe_elf_needed(const char *path, const char *prefix, char *out, size_t outlen)

@@ -16,6 +16,7 @@
 #include "lib/bpfutil.h"
 #include "lib/cgroup.h"
 #include "lib/opts.h"
+#include "lib/privs.h"
 #include "lib/out.h"
 #include "lib/hooks.h"
 #include "lib/json.h"
@@ -99,6 +100,8 @@ static void probe_usage(FILE *f, const char *p)
 		"      --json              JSON Lines on stdout (schema in docs/probe.md)\n" PS_METRICS_HELP
 		"      --buffer-size SIZE  ring buffer size (default 8M)\n"
 		"      --transport KIND    ringbuf | perf | auto (default auto)\n"
+		"      --user USER         once attached, run as USER (capabilities are dropped\n"
+		"                          in any case: see docs/privileges.md)\n"
 		"  -v, --verbose           show libbpf and verifier messages\n"
 		"  -h, --help              this help\n"
 		"\n"
@@ -132,6 +135,8 @@ static void bash_usage(FILE *f, const char *p)
 		"      --json              JSON Lines on stdout (schema in docs/probe.md)\n" PS_METRICS_HELP
 		"      --buffer-size SIZE  ring buffer size (default 8M)\n"
 		"      --transport KIND    ringbuf | perf | auto (default auto)\n"
+		"      --user USER         once attached, run as USER (capabilities are dropped\n"
+		"                          in any case: see docs/privileges.md)\n"
 		"  -v, --verbose           show libbpf and verifier messages\n"
 		"  -h, --help              this help\n"
 		"\n"
@@ -146,7 +151,16 @@ static void bash_usage(FILE *f, const char *p)
 
 static void parse_args(struct pcfg *c, int argc, char **argv)
 {
-	enum { O_JSON = 256, O_PERPID, O_RETSTR, O_BUFSIZE, O_TRANSPORT, O_SHELL, O_CONTAINER };
+	enum {
+		O_JSON = 256,
+		O_PERPID,
+		O_RETSTR,
+		O_BUFSIZE,
+		O_TRANSPORT,
+		O_SHELL,
+		O_CONTAINER,
+		O_USER
+	};
 	static const struct option lo[] = { { "pid", required_argument, NULL, 'p' },
 					    { "count", no_argument, NULL, 'c' },
 					    { "per-pid", no_argument, NULL, O_PERPID },
@@ -159,6 +173,7 @@ static void parse_args(struct pcfg *c, int argc, char **argv)
 					    { "json", no_argument, NULL, O_JSON },
 					    { "buffer-size", required_argument, NULL, O_BUFSIZE },
 					    { "transport", required_argument, NULL, O_TRANSPORT },
+					    { "user", required_argument, NULL, O_USER },
 					    { "verbose", no_argument, NULL, 'v' },
 					    { "help", no_argument, NULL, 'h' },
 					    PS_METRICS_LONGOPT,
@@ -240,6 +255,9 @@ static void parse_args(struct pcfg *c, int argc, char **argv)
 			break;
 		case PS_OPT_METRICS:
 			ps_metrics_opt(p, optarg);
+			break;
+		case O_USER:
+			ps_privs_user_opt(p, optarg);
 			break;
 		case ':':
 			usage_error(p, "option '%s' needs a value", argv[optind - 1]);
@@ -532,7 +550,10 @@ static void report_counts(struct pcfg *c, uint64_t now)
 	}
 	for (size_t i = 0; i < nkeys; i++) {
 		uint64_t total = sum_percpu(fd, &keys[i]);
-		struct cnt_ent *e = bsearch(&keys[i], c->cnt, c->ncnt, sizeof(*c->cnt), key_cmp);
+		/* no table yet is NULL, which bsearch() must not get (UBSan) */
+		struct cnt_ent *e =
+			c->ncnt ? bsearch(&keys[i], c->cnt, c->ncnt, sizeof(*c->cnt), key_cmp) :
+				  NULL;
 
 		if (!e) {
 			if (c->ncnt == c->capcnt) {
@@ -861,27 +882,27 @@ static int run(struct pcfg *c)
 	ps_require_bpf(c->prog);
 	if (c->pid && !probe_pid_alive(c->pid)) {
 		fprintf(stderr, "%s: process %d not found\n", c->prog, c->pid);
-		return 1;
+		goto specs;
 	}
 	if (c->bash) {
 		if (resolve_bash(c))
-			return 1;
+			goto specs;
 	} else {
 		for (int i = 0; i < c->nspecs; i++)
 			if (resolve_spec(c, &c->specs[i]))
-				return 1;
+				goto specs;
 	}
 	if (c->container) {
 		int fd = ps_container_open(c->container, c->prog);
 
 		if (fd < 0)
-			return 1;
+			goto specs;
 		err = ps_cgroup_fd_id(fd, &c->cg_id, &c->cg_level);
 		close(fd);
 		if (err) {
 			fprintf(stderr, "%s: --container: cannot get its cgroup id: %s\n", c->prog,
 				strerror(-err));
-			return 1;
+			goto specs;
 		}
 	}
 	ps_install_signals();
@@ -911,6 +932,8 @@ out:
 		ld_close(c);
 	ps_tool_end(&c->t);
 	free(c->cnt);
+specs:
+	/* on every path: LeakSanitizer (make SAN=1) checks each exit */
 	for (int i = 0; i < c->nspecs; i++)
 		probe_spec_free(&c->specs[i]);
 	return ret;

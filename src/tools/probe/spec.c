@@ -101,9 +101,12 @@ int probe_spec_parse(const char *text, bool ret_str, struct probe_spec *s, char 
 				f[i]);
 			goto out;
 		}
-		s->fmt[s->nfmt++] = fm;
-		if (s->nfmt > PS_PROBE_NARGS)
+		/* one past the array is how "too many" is told below: never stored */
+		if (s->nfmt == PS_PROBE_NARGS) {
+			s->nfmt++;
 			break;
+		}
+		s->fmt[s->nfmt++] = fm;
 	}
 	maxfmt = s->kind == PS_PROBE_RETURN ? 1 : PS_PROBE_NARGS;
 	if (s->nfmt > maxfmt) {
