@@ -2,7 +2,14 @@
 # procsnoop: one static binary, BPF objects embedded as skeletons.
 # Everything generated lands in $(OUT); `make V=1` shows the commands.
 
-# make SAN=1: the user space with ASan+UBSan, dynamic, for tests only, in its own dir
+# make SAN=1: the user space with ASan+UBSan, dynamic, for tests only, in its own dir.
+# `make check` (the README's test command, and CI's) means SAN=1 unless SAN is
+# given: SAN=0 runs the whole suite on the static binary alone.
+ifeq ($(origin SAN),undefined)
+ifneq ($(filter check test,$(MAKECMDGOALS)),)
+SAN := 1
+endif
+endif
 ifeq ($(SAN),1)
 OUT       ?= build-san
 endif

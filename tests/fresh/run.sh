@@ -31,7 +31,7 @@ cache=$(cd "$cache" && pwd)
 root=$cache/root
 # PS_FUZZ_SECONDS: the fuzz targets build and run there too, briefly (CI time: the
 # outer suite fuzzes for real)
-inside_env=(env -i HOME=/root LANG=C.UTF-8 TERM=dumb PS_FRESH_INSIDE=1 PS_FUZZ_SECONDS=3
+inside_env=(env -i HOME=/root LANG=C.UTF-8 TERM=dumb PS_FRESH_INSIDE=1 SAN=0 PS_FUZZ_SECONDS=3
 	PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)
 bg=
 
