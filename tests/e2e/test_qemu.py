@@ -1,63 +1,85 @@
 # SPDX-License-Identifier: GPL-2.0
-"""Run the static binary alone on another kernel: Debian's 6.1 under QEMU (TCG).
+"""Run the static binary alone on other kernels: Debian's 6.1 and 6.12 under QEMU (TCG).
 
 This is where the paths this machine's 6.18 kernel cannot run get exercised
-(fentry/fexit are refused here, but work on 6.1), and where CO-RE proves the
-same binary relocates against a different kernel's BTF. One boot runs every
-case; each case is asserted field by field on what the tracer printed.
+(fentry/fexit are refused here, but work in the guests), and where CO-RE proves
+the same binary relocates against other kernels' BTF. One boot per kernel runs
+every case of CASES; each (kernel, case) is its own test, test_qemu_KERNEL_CASE
+(61, 612), asserted field by field on what the tracer printed. A kernel whose
+package cannot be found or downloaded skips its tests with the reason.
+
+Adding a case is one line in CASES: (name, procsnoop arguments, checker); the
+checker gets the kernel and the case's name and reads case_output(kernel, name).
 """
 import json
 import os
 import shutil
 import subprocess
 import tempfile
+import time
 
 from lib import BIN, BUILD, ROOT, Failure, Skip, check, eq, only
 
-CASES = [
-    ("default", "exec --json"),
-    ("fentry", "exec --json --hook fentry,exec-btf"),
-    ("raw-sys", "exec --json --hook raw-sys,exec-raw"),
-    ("perf", "exec --json --transport perf"),
-    ("systp", "exec --json --hook sys-tp,exec-tp"),
-    ("compatraw", "exec --json --hook compat-raw"),
-    ("nocompat", "exec --json --no-compat"),
-    ("noscript", "exec --json --hook script-off"),
-    ("exit", "exit --json"),
-    ("exitperf", "exit --json --transport perf --hook exit-raw"),
-]
-
-_console = None
-# per test, for tests/run.py: the first test boots the VM, which boot() allows 900 s
+# key (in test names): what tests/qemu/boot.sh boots
+KERNELS = {
+    "61": "6.1",
+    "612": "6.12",
+}
+# per test, for tests/run.py: the first test of a kernel boots it, which boot() allows 900 s
 TIMEOUT = 1000
 
+_boots = {}
+# seconds each kernel's boot took (download, boot, every case, poweroff)
+boot_seconds = {}
 
-def boot():
-    global _console
-    if _console is not None:
-        return _console
+
+def boot(kernel):
+    """The VM console of KERNELS[kernel] after every case ran (one boot, kept)."""
+    got = _boots.get(kernel)
+    if isinstance(got, Exception):
+        raise got
+    if got is not None:
+        return got
+    try:
+        _boots[kernel] = _boot(kernel)
+    except (Skip, Failure) as e:
+        _boots[kernel] = e
+        raise
+    return _boots[kernel]
+
+
+def _boot(kernel):
+    release = KERNELS[kernel]
     for tool in ("qemu-system-x86_64", "busybox", "cpio"):
         if not shutil.which(tool):
             raise Skip(f"{tool} not installed (scripts/deps.sh --test installs it)")
-    work = os.path.join(BUILD, "qemu")
+    work = os.path.join(BUILD, "qemu", release)
     os.makedirs(work, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", suffix=".cases", delete=False) as f:
-        for name, args in CASES:
-            f.write(f"{name}|{args}\n")
+        for name, args, _ in CASES:
+            if args is not None:
+                f.write(f"{name}|{args}\n")
         cases = f.name
-    p = subprocess.run([os.path.join(ROOT, "tests/qemu/boot.sh"), BIN, cases, work],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=900)
-    os.unlink(cases)
+    t0 = time.monotonic()
+    try:
+        p = subprocess.run([os.path.join(ROOT, "tests/qemu/boot.sh"), BIN, cases, work, release],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=900)
+    finally:
+        os.unlink(cases)
+    boot_seconds[kernel] = time.monotonic() - t0
+    err = p.stderr.decode(errors="replace").strip()
     if p.returncode == 3:
-        raise Skip("no Debian 6.1 kernel package available: " + p.stderr.decode(errors="replace"))
-    _console = p.stdout.decode("utf-8", "replace").replace("\r", "")
-    if "=== KERNEL 6.1" not in _console:
-        raise Failure("the VM did not boot a 6.1 kernel; console tail:\n" + _console[-3000:])
-    return _console
+        raise Skip(f"no Debian {release} kernel: {err}")
+    con = p.stdout.decode("utf-8", "replace").replace("\r", "")
+    booted = con.split("=== KERNEL ", 1)[1].split("\n", 1)[0] if "=== KERNEL " in con else ""
+    if not booted.startswith(release + "."):
+        raise Failure(f"the VM did not boot a {release} kernel (boot.sh exit {p.returncode}, "
+                      f"stderr {err[-1000:]}); console tail:\n" + con[-3000:])
+    return con
 
 
-def case_output(name):
-    con = boot()
+def case_output(kernel, name):
+    con = boot(kernel)
     begin, end = f"=== BEGIN {name}\n", f"=== END {name} rc="
     if begin not in con:
         raise Failure(f"case {name} did not run; console tail:\n{con[-3000:]}")
@@ -78,14 +100,10 @@ COMPAT_FENTRY = ["fentry/__ia32_compat_sys_execve", "fentry/__ia32_compat_sys_ex
                  "fexit/__ia32_compat_sys_execve", "fexit/__ia32_compat_sys_execveat"]
 
 
-SCRIPT = ["fexit/load_script"]
-
-
-def check_exec_case(name, want_hooks, compat32="seen", exact=False, script=True):
+def check_exec_case(kernel, name, want_hooks, compat32="seen", exact=False):
     """@compat32: how 32-bit execs show: "seen" (with the entry: a success is
-    compat too), "exit" (failures only, seen at sys_exit), "none" (--no-compat).
-    @script: fexit on load_script attached: a #! script's exe is its own file."""
-    recs, err, rc = case_output(name)
+    compat too), "exit" (failures only, seen at sys_exit), "none" (--no-compat)."""
+    recs, err, rc = case_output(kernel, name)
     eq(rc, 0, f"{name}: exit status (stderr: {err.strip()})")
     ready = recs[0]
     eq(ready["type"], "ready", f"{name}: first line")
@@ -100,8 +118,6 @@ def check_exec_case(name, want_hooks, compat32="seen", exact=False, script=True)
     eq(echo["ret"], 0, f"{name}: echo ret")
     eq(echo["comm"], "echo", f"{name}: echo comm")
     eq(echo["args_truncated"], False, f"{name}: echo truncated")
-    # every exec side has the file that ran (exec-tp from the new mm, with the script side)
-    eq((echo.get("exe"), echo.get("exe_ino", 0) > 0), ("/bin/busybox", True), f"{name}: echo exe")
     miss = only([e for e in execs if e["filename"] == "/nonexistent/qemu-missing"],
                 f"{name}: failed exec")
     eq(miss["args"], ["/nonexistent/qemu-missing", "arg1"], f"{name}: failed exec args")
@@ -130,69 +146,52 @@ def check_exec_case(name, want_hooks, compat32="seen", exact=False, script=True)
                 f"{name}: 32-bit caller's exec")
     eq((ok32["ret"], ok32["filename"], ok32.get("compat")),
        (0, "/bin/echo", True if compat32 == "seen" else None), f"{name}: 32-bit caller's exec")
-    sc = only([e for e in execs if e["filename"] == "/tmp/qemu-script.sh"], f"{name}: script")
-    eq((sc["args"], sc["ret"], sc["exe"], sc.get("exe_from_name", False), sc["interp"]),
-       (["/bin/sh", "/tmp/qemu-script.sh", "qemu-script-arg"], 0, "/tmp/qemu-script.sh",
-        not script, "/bin/busybox"), f"{name}: #! script exec")
-    # the kernel's own file: its inode (a name-derived exe has none)
-    check((sc.get("exe_ino", 0) > 0) == script, f"{name}: script exe_ino {sc.get('exe_ino')}")
     summary = recs[-1]
     eq(summary["type"], "summary", f"{name}: last line")
     eq(summary["lost"], 0, f"{name}: lost")
+    return recs
 
 
-def test_qemu_61_default_picks_fentry():
+def default_picks_fentry(kernel, name):
     # fentry on both ABIs' execve: no program at every syscall
-    check_exec_case("default", FENTRY + ["tp_btf/sched_process_exec"] + COMPAT_FENTRY + SCRIPT,
+    check_exec_case(kernel, name, FENTRY + ["tp_btf/sched_process_exec"] + COMPAT_FENTRY,
                     exact=True)
 
 
-def test_qemu_61_fentry_forced():
-    check_exec_case("fentry", FENTRY + ["tp_btf/sched_process_exec"] + COMPAT_FENTRY + SCRIPT,
-                    exact=True)
-
-
-def test_qemu_61_raw_hooks():
+def raw_hooks(kernel, name):
     # raw-sys sees compat syscalls itself: no compat side
-    check_exec_case("raw-sys", ["raw_tracepoint/sys_enter", "raw_tracepoint/sys_exit",
-                                "raw_tp/sched_process_exec"] + SCRIPT, exact=True)
+    check_exec_case(kernel, name, ["raw_tracepoint/sys_enter", "raw_tracepoint/sys_exit",
+                                   "raw_tp/sched_process_exec"], exact=True)
 
 
-def test_qemu_61_compat_raw_forced():
-    check_exec_case("compatraw", FENTRY + ["tp_btf/sched_process_exec",
-                                           "raw_tracepoint/sys_exit"] + SCRIPT,
+def compat_raw_forced(kernel, name):
+    check_exec_case(kernel, name, FENTRY + ["tp_btf/sched_process_exec",
+                                            "raw_tracepoint/sys_exit"],
                     compat32="exit", exact=True)
 
 
-def test_qemu_61_no_compat():
-    check_exec_case("nocompat", FENTRY + ["tp_btf/sched_process_exec"] + SCRIPT,
-                    compat32="none", exact=True)
+def no_compat(kernel, name):
+    check_exec_case(kernel, name, FENTRY + ["tp_btf/sched_process_exec"], compat32="none",
+                    exact=True)
 
 
-def test_qemu_61_script_off():
-    # script-side off: a #! script's exe is made from its filename, flagged so
-    check_exec_case("noscript", FENTRY + ["tp_btf/sched_process_exec"] + COMPAT_FENTRY,
-                    exact=True, script=False)
+def perf_transport(kernel, name):
+    recs = check_exec_case(kernel, name, [])
+    eq(recs[0].get("transport"), "perf", f"{name}: transport in ready line")
 
 
-def test_qemu_61_perf_transport():
-    recs, _, _ = case_output("perf")
-    eq(recs[0].get("transport"), "perf", "perf: transport in ready line")
-    check_exec_case("perf", [])
-
-
-def test_qemu_61_tracepoints_mount_tracefs():
+def tracepoints_mount_tracefs(kernel, name):
     # tracefs is not mounted in the VM: forcing classic tracepoints must mount it
-    check_exec_case("systp", ["tracepoint/syscalls/sys_enter_execve",
-                              "tracepoint/sched/sched_process_exec"])
+    check_exec_case(kernel, name, ["tracepoint/syscalls/sys_enter_execve",
+                                   "tracepoint/sched/sched_process_exec"])
 
 
-def check_exit_case(name):
-    recs, err, rc = case_output(name)
+def check_exit_case(kernel, name):
+    recs, err, rc = case_output(kernel, name)
     eq(rc, 0, f"{name}: exit status (stderr: {err.strip()})")
     eq(recs[0]["type"], "ready", f"{name}: first line")
-    # 6.1 has no group_dead argument on sched_process_exit: the live-count path
-    eq(recs[0].get("last_thread"), "live-count", f"{name}: last-thread method on 6.1")
+    # group_dead on sched_process_exit is 6.16+: 6.1 and 6.12 take the live-count path
+    eq(recs[0].get("last_thread"), "live-count", f"{name}: last-thread method")
     exits = [r for r in recs if r["type"] == "exit"]
     # `sh -c 'exit 7'` is the workload script's last command, so the script's
     # own sh exits 7 too: exactly that child and its parent
@@ -211,28 +210,24 @@ def check_exit_case(name):
     check(len(echo) >= 1 and all(e["exit_code"] == 0 for e in echo), f"{name}: echo exits {echo}")
     eq(recs[-1]["type"], "summary", f"{name}: last line")
     eq(recs[-1]["lost"], 0, f"{name}: lost")
+    return recs
 
 
-def test_qemu_61_exitsnoop():
-    check_exit_case("exit")
-
-
-def test_qemu_61_exitsnoop_perf_raw():
-    recs, _, _ = case_output("exitperf")
-    eq(recs[0].get("transport"), "perf", "exitperf: transport")
-    check_exit_case("exitperf")
+def exitsnoop_perf_raw(kernel, name):
+    recs = check_exit_case(kernel, name)
+    eq(recs[0].get("transport"), "perf", f"{name}: transport")
 
 
 QEMU_CG = ("/qemu.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef"
            "0123456789abcdef.scope")
 
 
-def test_qemu_61_cgroup():
-    """6.1: the cgroup id resolves to its path (open_by_handle_at), and the container id."""
-    for name in ("default", "perf", "exit"):
-        recs, err, rc = case_output(name)
+def cgroup(kernel, _):
+    """The cgroup id resolves to its path (open_by_handle_at), and the container id."""
+    for name in ("default_picks_fentry", "perf_transport", "exitsnoop"):
+        recs, err, rc = case_output(kernel, name)
         eq(rc, 0, f"{name}: exit status (stderr: {err.strip()})")
-        if name == "exit":
+        if name == "exitsnoop":
             # the sh that exec'd echo: its exit, in the container's cgroup
             mine = [r for r in recs if r["type"] == "exit" and r.get("cgroup") == QEMU_CG]
             check(len(mine) >= 1, f"{name}: no exit record in {QEMU_CG}")
@@ -248,3 +243,71 @@ def test_qemu_61_cgroup():
         for r in other:
             eq((r["cgroup"], r["cgroup_id"], r.get("container_id")), ("/", 1, None),
                f"{name}: a process in the root cgroup")
+
+
+# (name, procsnoop arguments or None for a check on other cases' output, checker):
+# one run each in every kernel's boot, one test each per kernel, test_qemu_KERNEL_NAME
+CASES = [
+    ("default_picks_fentry", "exec --json", default_picks_fentry),
+    ("fentry_forced", "exec --json --hook fentry,exec-btf", default_picks_fentry),
+    ("raw_hooks", "exec --json --hook raw-sys,exec-raw", raw_hooks),
+    ("perf_transport", "exec --json --transport perf", perf_transport),
+    ("tracepoints_mount_tracefs", "exec --json --hook sys-tp,exec-tp", tracepoints_mount_tracefs),
+    ("compat_raw_forced", "exec --json --hook compat-raw", compat_raw_forced),
+    ("no_compat", "exec --json --no-compat", no_compat),
+    ("exitsnoop", "exit --json", check_exit_case),
+    ("exitsnoop_perf_raw", "exit --json --transport perf --hook exit-raw", exitsnoop_perf_raw),
+    ("cgroup", None, cgroup),
+]
+
+
+def _test(kernel, name, checker):
+    def fn():
+        checker(kernel, name)
+    fn.__name__ = f"test_qemu_{kernel}_{name}"
+    fn.__doc__ = f"{checker.__doc__ or name} (Debian {KERNELS[kernel]} under QEMU)"
+    return fn
+
+
+for _k in KERNELS:
+    for _name, _, _checker in CASES:
+        globals()[f"test_qemu_{_k}_{_name}"] = _test(_k, _name, _checker)
+
+
+def test_qemu_kernel_not_downloadable_is_a_skip():
+    """A kernel apt cannot find or fetch skips its tests with the reason, never passes:
+    an empty kernel cache and an apt that knows nothing (apt-cache) or fails (apt-get)."""
+    d = tempfile.mkdtemp(prefix="ps-qemu-")
+    old = {k: os.environ.get(k) for k in ("PATH", "PS_QEMU_CACHE")}
+    try:
+        fake = os.path.join(d, "bin")
+        os.makedirs(fake)
+        for tool, script in (("apt-cache", "exit 0"), ("apt-get", "exit 100")):
+            with open(os.path.join(fake, tool), "w") as f:
+                f.write(f"#!/bin/sh\n{script}\n")
+            os.chmod(os.path.join(fake, tool), 0o755)
+        os.environ["PATH"] = fake + ":" + old["PATH"]
+        os.environ["PS_QEMU_CACHE"] = os.path.join(d, "cache")
+        try:
+            _boot("612")
+            raise Failure("boot without a kernel package did not skip")
+        except Skip as e:
+            eq(str(e), "no Debian 6.12 kernel: no package matching "
+               r"^linux-image-6\.12\.[0-9]+\+deb[0-9]+-amd64-unsigned$ known to apt",
+               "skip reason")
+        with open(os.path.join(fake, "apt-cache"), "w") as f:
+            f.write("#!/bin/sh\necho 'linux-image-6.1.0-99-amd64 - Linux 6.1'\n")
+        try:
+            _boot("61")
+            raise Failure("boot with a package apt-get cannot fetch did not skip")
+        except Skip as e:
+            eq(str(e), "no Debian 6.1 kernel: cannot download linux-image-6.1.0-99-amd64 "
+               "(apt-get download failed)", "skip reason")
+        eq(os.listdir(os.path.join(d, "cache")), [], "nothing left in the cache")
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        shutil.rmtree(d, ignore_errors=True)
