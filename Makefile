@@ -2,24 +2,37 @@
 # procsnoop: one static binary, BPF objects embedded as skeletons.
 # Everything generated lands in $(OUT); `make V=1` shows the commands.
 
+HOST_ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/powerpc/;s/s390x/s390/')
+ARCH      := $(HOST_ARCH)
+# `make ARCH=arm64` elsewhere: a cross build into its own directory (README "arm64").
+# The compiler is clang: Debian 12's gcc-aarch64-linux-gnu conflicts with gcc-multilib,
+# which the x86-64 tests need (CC=aarch64-linux-gnu-gcc works where it is installed).
+ifneq ($(ARCH),$(HOST_ARCH))
+ifneq ($(ARCH),arm64)
+$(error cross builds: ARCH=arm64 only, not $(ARCH))
+endif
+CROSS_TRIPLE := aarch64-linux-gnu
+OUT       ?= build-$(ARCH)
+endif
 OUT       ?= build
 CLANG     ?= clang
 LLVM_STRIP ?= llvm-strip
 # make predefines CC=cc, so `CC ?= gcc` would never apply: override only the default.
 ifeq ($(origin CC),default)
-CC        := gcc
+CC        := $(if $(CROSS_TRIPLE),clang --target=$(CROSS_TRIPLE),gcc)
 endif
+# what clang says that gcc does not, about code gcc builds cleanly
+CLANG_NOWARN := $(if $(findstring clang,$(CC)),-Wno-gnu-variable-sized-type-not-at-end)
 BPFTOOL   ?= bpftool
-ARCH      := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/;s/ppc64le/powerpc/;s/s390x/s390/')
 VERSION   := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
 # Recursive (=), so $(CC) -dumpmachine runs when a BPF object is compiled, after
 # `make run`/`make check` installed gcc; at parse time it may not exist yet.
 BPF_CFLAGS = -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
-	-Isrc -Isrc/bpf -idirafter /usr/include/$(shell $(CC) -dumpmachine)
+	-Isrc -Isrc/bpf -idirafter /usr/include/$(or $(CROSS_TRIPLE),$(shell $(CC) -dumpmachine))
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
-	-Isrc -I$(OUT) -DPS_VERSION='"$(VERSION)"' -MMD -MP
+	-Isrc -I$(OUT) -DPS_VERSION='"$(VERSION)"' -MMD -MP $(CLANG_NOWARN)
 LDFLAGS   += -static
 LDLIBS    := -lbpf -lelf -lz
 
@@ -43,7 +56,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 HELPER_SRCS := $(wildcard tests/helpers/*.c)
 HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUT)/tests/%,$(HELPER_SRCS))
 # 32-bit (i386) fixtures for the compat tests: gcc -m32 -static (gcc-multilib)
-HELPER32_SRCS := $(if $(filter x86_64,$(shell uname -m)),$(wildcard tests/helpers32/*.c))
+HELPER32_SRCS := $(if $(filter x86_64,$(shell uname -m)),$(if $(CROSS_TRIPLE),,$(wildcard tests/helpers32/*.c)))
 HELPER_BINS += $(patsubst tests/helpers32/%.c,$(OUT)/tests/%,$(HELPER32_SRCS))
 
 .DELETE_ON_ERROR:

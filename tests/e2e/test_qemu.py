@@ -1,12 +1,17 @@
 # SPDX-License-Identifier: GPL-2.0
-"""Run the static binary alone on other kernels: Debian's 6.1 and 6.12 under QEMU (TCG).
+"""Run the static binary alone on other kernels: Debian's 6.1 and 6.12 under QEMU (TCG),
+x86-64 and arm64.
 
 This is where the paths this machine's 6.18 kernel cannot run get exercised
-(fentry/fexit are refused here, but work in the guests), and where CO-RE proves
-the same binary relocates against other kernels' BTF. One boot per kernel runs
-every case of CASES; each (kernel, case) is its own test, test_qemu_KERNEL_CASE
-(61, 612), asserted field by field on what the tracer printed. A kernel whose
-package cannot be found or downloaded skips its tests with the reason.
+(fentry/fexit are refused here, but work in the guests), where CO-RE proves
+the same binary relocates against other kernels' BTF, and where the arm64
+build (make ARCH=arm64, built here into BUILD-arm64) runs at all. One boot per
+kernel runs every case of CASES; each (kernel, case) is its own test,
+test_qemu_KERNEL_CASE (61, 612, arm64_61, arm64_612), asserted field by field
+on what the tracer printed. A kernel whose package cannot be found or
+downloaded skips its tests with the reason; so does arm64 without its
+toolchain (scripts/deps.sh --arm64). arm64 6.12 boots in ~90 s: not in the
+suite, `make test-arm64` runs it (PS_QEMU_SLOW=1).
 
 Adding a case is one line in CASES: (name, procsnoop arguments, checker); the
 checker gets the kernel and the case's name and reads case_output(kernel, name).
@@ -20,13 +25,19 @@ import time
 
 from lib import BIN, BUILD, ROOT, Failure, Skip, check, eq, only
 
-# key (in test names): what tests/qemu/boot.sh boots
+# key (in test names): what tests/qemu/boot.sh boots, the architecture, whether
+# fentry works there (arm64 has no ftrace direct calls before 6.4: the
+# trampoline cannot attach to kernel functions, ENOTSUPP), and whether the boot
+# is too slow for the suite
 KERNELS = {
-    "61": "6.1",
-    "612": "6.12",
+    "61": {"boot": "6.1", "arch": "x86", "fentry": True},
+    "612": {"boot": "6.12", "arch": "x86", "fentry": True},
+    "arm64_61": {"boot": "arm64-6.1", "arch": "arm64", "fentry": False},
+    "arm64_612": {"boot": "arm64-6.12", "arch": "arm64", "fentry": True, "slow": True},
 }
 # per test, for tests/run.py: the first test of a kernel boots it, which boot() allows 900 s
 TIMEOUT = 1000
+ARM64_BUILD = BUILD + "-arm64"
 
 _boots = {}
 # seconds each kernel's boot took (download, boot, every case, poweroff)
@@ -48,11 +59,31 @@ def boot(kernel):
     return _boots[kernel]
 
 
+def arm64_binary():
+    """The arm64 build of this tree (make ARCH=arm64, incremental), or a skip."""
+    lib = "/usr/lib/aarch64-linux-gnu/libbpf.a"
+    for what in ("clang", "aarch64-linux-gnu-ld", "qemu-system-aarch64", lib):
+        if not (os.path.exists(what) if what.startswith("/") else shutil.which(what)):
+            raise Skip(f"no arm64 toolchain ({what} missing): scripts/deps.sh --arm64")
+    p = subprocess.run(["make", "-s", "-C", ROOT, "ARCH=arm64", f"OUT={ARM64_BUILD}", "all"],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=900)
+    eq(p.returncode, 0, "make ARCH=arm64: " + p.stdout.decode(errors="replace")[-2000:])
+    return os.path.join(ARM64_BUILD, "procsnoop")
+
+
 def _boot(kernel):
-    release = KERNELS[kernel]
-    for tool in ("qemu-system-x86_64", "busybox", "cpio"):
+    k = KERNELS[kernel]
+    release = k["boot"]
+    if k.get("slow") and not os.environ.get("PS_QEMU_SLOW"):
+        raise Skip(f"Debian {release} boots too slowly for the suite (~90 s): "
+                   "make test-arm64 runs it")
+    if os.environ.get("PS_FRESH_INSIDE") and kernel != "61":
+        raise Skip("inside the fresh-machine test: the suite outside it boots this kernel")
+    qemu = "qemu-system-aarch64" if k["arch"] == "arm64" else "qemu-system-x86_64"
+    for tool in (qemu, "busybox", "cpio"):
         if not shutil.which(tool):
             raise Skip(f"{tool} not installed (scripts/deps.sh --test installs it)")
+    binary = arm64_binary() if k["arch"] == "arm64" else BIN
     work = os.path.join(BUILD, "qemu", release)
     os.makedirs(work, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", suffix=".cases", delete=False) as f:
@@ -62,7 +93,7 @@ def _boot(kernel):
         cases = f.name
     t0 = time.monotonic()
     try:
-        p = subprocess.run([os.path.join(ROOT, "tests/qemu/boot.sh"), BIN, cases, work, release],
+        p = subprocess.run([os.path.join(ROOT, "tests/qemu/boot.sh"), binary, cases, work, release],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=900)
     finally:
         os.unlink(cases)
@@ -72,7 +103,8 @@ def _boot(kernel):
         raise Skip(f"no Debian {release} kernel: {err}")
     con = p.stdout.decode("utf-8", "replace").replace("\r", "")
     booted = con.split("=== KERNEL ", 1)[1].split("\n", 1)[0] if "=== KERNEL " in con else ""
-    if not booted.startswith(release + "."):
+    suffix = "-arm64" if k["arch"] == "arm64" else "-amd64"
+    if not (booted.startswith(release.split("-")[-1] + ".") and booted.endswith(suffix)):
         raise Failure(f"the VM did not boot a {release} kernel (boot.sh exit {p.returncode}, "
                       f"stderr {err[-1000:]}); console tail:\n" + con[-3000:])
     return con
@@ -94,10 +126,34 @@ def case_output(kernel, name):
     return recs, err, rc
 
 
-FENTRY = ["fentry/__x64_sys_execve", "fentry/__x64_sys_execveat", "fexit/__x64_sys_execve",
-          "fexit/__x64_sys_execveat"]
+def fentry(kernel):
+    """The syscall-side fentry/fexit sections of this kernel's architecture."""
+    pre = "__arm64_sys_" if KERNELS[kernel]["arch"] == "arm64" else "__x64_sys_"
+    return [f"{k}/{pre}{n}" for k in ("fentry", "fexit") for n in ("execve", "execveat")]
+
+
+def syscall_side(kernel):
+    """What the syscall side picks by default: fentry, else the syscall tracepoints."""
+    if KERNELS[kernel]["fentry"]:
+        return fentry(kernel)
+    return [f"tracepoint/syscalls/sys_{d}_{n}" for d in ("enter", "exit")
+            for n in ("execve", "execveat")]
+
+
 COMPAT_FENTRY = ["fentry/__ia32_compat_sys_execve", "fentry/__ia32_compat_sys_execveat",
                  "fexit/__ia32_compat_sys_execve", "fexit/__ia32_compat_sys_execveat"]
+
+
+def compat_side(kernel):
+    """x86-64 traces 32-bit execs; arm64 does not trace AArch32 ones (README "arm64")."""
+    return COMPAT_FENTRY if KERNELS[kernel]["arch"] == "x86" else []
+
+
+def refused(kernel, name, why):
+    """A forced hook this kernel cannot run: exit 1, one line saying why, nothing traced."""
+    recs, err, rc = case_output(kernel, name)
+    eq((rc, recs), (1, []), f"{name}: exit status and output (stderr: {err.strip()})")
+    eq(err.strip().splitlines()[-1:], [why], f"{name}: the reason")
 
 
 def check_exec_case(kernel, name, want_hooks, compat32="seen", exact=False):
@@ -129,7 +185,11 @@ def check_exec_case(kernel, name, want_hooks, compat32="seen", exact=False):
     # syscalls: the compat side (or raw-sys) does, exactly once
     m32 = [e for e in execs if e["filename"] == "/nonexistent/qemu-compat"]
     at32 = [e for e in execs if e["filename"] == "no-qemu-compat-at"]
-    if compat32 == "none":
+    if KERNELS[kernel]["arch"] != "x86":
+        # no 32-bit fixture there (tests/helpers32 is i386)
+        eq((m32, at32), ([], []), f"{name}: 32-bit execs where none ran")
+        compat32 = "arm64"
+    elif compat32 == "none":
         eq((m32, at32), ([], []), f"{name}: failed 32-bit execs without a compat side")
     else:
         m32 = only(m32, f"{name}: failed 32-bit exec")
@@ -142,10 +202,12 @@ def check_exec_case(kernel, name, want_hooks, compat32="seen", exact=False):
         eq((at32["args"], at32["ret"], at32["comm"], at32.get("compat"), at32.get("execveat")),
            (["qemu32at", "c2"], -2, "exec32", True, {"fd": 3, "flags": 0}),
            f"{name}: failed 32-bit execveat")
-    ok32 = only([e for e in execs if e["args"] == ["echo", "qemu-compat-ok"]],
-                f"{name}: 32-bit caller's exec")
-    eq((ok32["ret"], ok32["filename"], ok32.get("compat")),
-       (0, "/bin/echo", True if compat32 == "seen" else None), f"{name}: 32-bit caller's exec")
+    if compat32 != "arm64":
+        ok32 = only([e for e in execs if e["args"] == ["echo", "qemu-compat-ok"]],
+                    f"{name}: 32-bit caller's exec")
+        eq((ok32["ret"], ok32["filename"], ok32.get("compat")),
+           (0, "/bin/echo", True if compat32 == "seen" else None),
+           f"{name}: 32-bit caller's exec")
     summary = recs[-1]
     eq(summary["type"], "summary", f"{name}: last line")
     eq(summary["lost"], 0, f"{name}: lost")
@@ -153,26 +215,38 @@ def check_exec_case(kernel, name, want_hooks, compat32="seen", exact=False):
 
 
 def default_picks_fentry(kernel, name):
-    # fentry on both ABIs' execve: no program at every syscall
-    check_exec_case(kernel, name, FENTRY + ["tp_btf/sched_process_exec"] + COMPAT_FENTRY,
-                    exact=True)
+    """fentry on both ABIs' execve where the kernel allows it: no program at every syscall
+    (arm64 6.1 refuses fentry: the syscall tracepoints)."""
+    check_exec_case(kernel, name, syscall_side(kernel) + ["tp_btf/sched_process_exec"] +
+                    compat_side(kernel), exact=True)
+
+
+def fentry_forced(kernel, name):
+    if KERNELS[kernel]["fentry"]:
+        return default_picks_fentry(kernel, name)
+    # ENOTSUPP, the kernel's own 524
+    refused(kernel, name, "exec: hook 'fentry' (forced with --hook) cannot be used: the kernel "
+            "refuses fentry on __arm64_sys_execve: not supported by this kernel (ENOTSUPP)")
 
 
 def raw_hooks(kernel, name):
-    # raw-sys sees compat syscalls itself: no compat side
+    """raw-sys sees compat syscalls itself: no compat side."""
     check_exec_case(kernel, name, ["raw_tracepoint/sys_enter", "raw_tracepoint/sys_exit",
                                    "raw_tp/sched_process_exec"], exact=True)
 
 
 def compat_raw_forced(kernel, name):
-    check_exec_case(kernel, name, FENTRY + ["tp_btf/sched_process_exec",
-                                            "raw_tracepoint/sys_exit"],
+    if KERNELS[kernel]["arch"] != "x86":
+        return refused(kernel, name, "exec: hook 'compat-raw' (forced with --hook) cannot be "
+                       "used: AArch32 (compat) execs are not traced on arm64")
+    check_exec_case(kernel, name, syscall_side(kernel) + ["tp_btf/sched_process_exec",
+                                                          "raw_tracepoint/sys_exit"],
                     compat32="exit", exact=True)
 
 
 def no_compat(kernel, name):
-    check_exec_case(kernel, name, FENTRY + ["tp_btf/sched_process_exec"], compat32="none",
-                    exact=True)
+    check_exec_case(kernel, name, syscall_side(kernel) + ["tp_btf/sched_process_exec"],
+                    compat32="none", exact=True)
 
 
 def perf_transport(kernel, name):
@@ -249,7 +323,7 @@ def cgroup(kernel, _):
 # one run each in every kernel's boot, one test each per kernel, test_qemu_KERNEL_NAME
 CASES = [
     ("default_picks_fentry", "exec --json", default_picks_fentry),
-    ("fentry_forced", "exec --json --hook fentry,exec-btf", default_picks_fentry),
+    ("fentry_forced", "exec --json --hook fentry,exec-btf", fentry_forced),
     ("raw_hooks", "exec --json --hook raw-sys,exec-raw", raw_hooks),
     ("perf_transport", "exec --json --transport perf", perf_transport),
     ("tracepoints_mount_tracefs", "exec --json --hook sys-tp,exec-tp", tracepoints_mount_tracefs),
@@ -301,7 +375,7 @@ def test_qemu_kernel_not_downloadable_is_a_skip():
             _boot("61")
             raise Failure("boot with a package apt-get cannot fetch did not skip")
         except Skip as e:
-            eq(str(e), "no Debian 6.1 kernel: cannot download linux-image-6.1.0-99-amd64 "
+            eq(str(e), "no Debian 6.1 kernel: cannot download linux-image-6.1.0-99-amd64:amd64 "
                "(apt-get download failed)", "skip reason")
         eq(os.listdir(os.path.join(d, "cache")), [], "nothing left in the cache")
     finally:

@@ -3,9 +3,9 @@
 /bin/echo qemu-marker "a b" 'tab	x'
 /nonexistent/qemu-missing arg1
 # a failed and a successful 32-bit exec (i386 syscalls)
-/bin/exec32 exec /nonexistent/qemu-compat qemu32 c1
-/bin/exec32 execveat /bin no-qemu-compat-at qemu32at c2
-/bin/exec32 exec /bin/echo echo qemu-compat-ok
+[ -x /bin/exec32 ] && /bin/exec32 exec /nonexistent/qemu-compat qemu32 c1
+[ -x /bin/exec32 ] && /bin/exec32 execveat /bin no-qemu-compat-at qemu32at c2
+[ -x /bin/exec32 ] && /bin/exec32 exec /bin/echo echo qemu-compat-ok
 # a process in a Docker-style cgroup: cgroup, container_id on 6.1 (test_qemu_61_cgroup)
 cg=/sys/fs/cgroup/qemu.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef.scope
 mkdir -p $cg
