@@ -91,12 +91,18 @@ def _boot(kernel):
             if args is not None:
                 f.write(f"{name}|{args}\n")
         cases = f.name
+    # boot.sh works in WORKDIR only: a cwd it must leave empty (it once wrote the
+    # initramfs tree into whatever directory it was started in)
+    cwd = tempfile.mkdtemp(prefix="ps-qemu-cwd-")
     t0 = time.monotonic()
     try:
         p = subprocess.run([os.path.join(ROOT, "tests/qemu/boot.sh"), binary, cases, work, release],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=900)
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=900, cwd=cwd)
+        left = os.listdir(cwd)
     finally:
         os.unlink(cases)
+        shutil.rmtree(cwd, ignore_errors=True)
+    eq(left, [], "what boot.sh left in its working directory")
     boot_seconds[kernel] = time.monotonic() - t0
     err = p.stderr.decode(errors="replace").strip()
     if p.returncode == 3:

@@ -14,7 +14,8 @@ set -euo pipefail
 bin=$1 cases=$2 work=$3 kernel=$4
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$work"
-work=$(cd "$work" && pwd)
+cd "$work"
+work=$(pwd)
 cache=${PS_QEMU_CACHE:-$work/../kernels}
 mkdir -p "$cache"
 arch=amd64
