@@ -25,7 +25,8 @@ ifeq ($(origin CC),default)
 CC        := $(if $(CROSS_TRIPLE),clang --target=$(CROSS_TRIPLE),gcc)
 endif
 # what clang says that gcc does not, about code gcc builds cleanly
-CLANG_NOWARN := $(if $(findstring clang,$(CC)),-Wno-gnu-variable-sized-type-not-at-end)
+CLANG_NOWARN := $(if $(findstring clang,$(CC)),-Wno-gnu-variable-sized-type-not-at-end \
+	-Wno-unused-but-set-variable)
 BPFTOOL   ?= bpftool
 VERSION   := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
 
@@ -61,6 +62,8 @@ HELPER_BINS := $(patsubst tests/helpers/%.c,$(OUT)/tests/%,$(HELPER_SRCS))
 # 32-bit (i386) fixtures for the compat tests: gcc -m32 -static (gcc-multilib)
 HELPER32_SRCS := $(if $(filter x86_64,$(shell uname -m)),$(if $(CROSS_TRIPLE),,$(wildcard tests/helpers32/*.c)))
 HELPER_BINS += $(patsubst tests/helpers32/%.c,$(OUT)/tests/%,$(HELPER32_SRCS))
+# the probe target, static for the QEMU guests (tests/qemu), which have no C library
+HELPER_BINS += $(OUT)/tests/usdt_demo_static
 
 .DELETE_ON_ERROR:
 # Skeletons and BPF objects are intermediates of the binary: keep them, or
@@ -125,6 +128,11 @@ $(OUT)/tests/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter -o $@ $< -lpthread
+
+$(OUT)/tests/usdt_demo_static: tests/helpers/usdt_demo.c
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -static -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter $(CLANG_NOWARN) -o $@ $< -lpthread
 
 $(OUT)/tests/%: tests/helpers32/%.c
 	@mkdir -p $(dir $@)

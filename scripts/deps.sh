@@ -18,7 +18,7 @@ need_test=(python3 clang-format systemtap-sdt-dev tmux util-linux qemu-system-x8
 # `dpkg --add-architecture arm64` (done here); the arm64 kernel and busybox are fetched by
 # tests/qemu/boot.sh
 need_arm64=(binutils-aarch64-linux-gnu libgcc-12-dev-arm64-cross libc6-dev-arm64-cross
-	libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 qemu-system-arm)
+	libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 systemtap-sdt-dev:arm64 qemu-system-arm)
 want=("${need_build[@]}")
 [ "${1:-}" = "--test" ] && want+=("${need_test[@]}")
 [ "${1:-}" = "--arm64" ] && want+=("${need_test[@]}" "${need_arm64[@]}")

@@ -65,7 +65,8 @@ def arm64_binary():
     for what in ("clang", "aarch64-linux-gnu-ld", "qemu-system-aarch64", lib):
         if not (os.path.exists(what) if what.startswith("/") else shutil.which(what)):
             raise Skip(f"no arm64 toolchain ({what} missing): scripts/deps.sh --arm64")
-    p = subprocess.run(["make", "-s", "-C", ROOT, "ARCH=arm64", f"OUT={ARM64_BUILD}", "all"],
+    p = subprocess.run(["make", "-s", "-C", ROOT, "ARCH=arm64", f"OUT={ARM64_BUILD}", "all",
+                        f"{ARM64_BUILD}/tests/usdt_demo_static"],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=900)
     eq(p.returncode, 0, "make ARCH=arm64: " + p.stdout.decode(errors="replace")[-2000:])
     return os.path.join(ARM64_BUILD, "procsnoop")
@@ -162,9 +163,24 @@ def refused(kernel, name, why):
     eq(err.strip().splitlines()[-1:], [why], f"{name}: the reason")
 
 
-def check_exec_case(kernel, name, want_hooks, compat32="seen", exact=False):
+SCRIPT = ["fexit/load_script"]
+
+
+def script_side(kernel):
+    """fexit on load_script where the kernel has trampolines (as for fentry)."""
+    return SCRIPT if KERNELS[kernel]["fentry"] else []
+
+
+def check_exec_case(kernel, name, want_hooks, compat32="seen", exact=False, script=None,
+                    exec_tp=False):
     """@compat32: how 32-bit execs show: "seen" (with the entry: a success is
-    compat too), "exit" (failures only, seen at sys_exit), "none" (--no-compat)."""
+    compat too), "exit" (failures only, seen at sys_exit), "none" (--no-compat).
+    @script: fexit on load_script attached: a #! script's exe is its own file
+    (default: where the kernel allows it). @exec_tp: the classic exec tracepoint,
+    which has no bprm: without the script side no exe and no interp at all."""
+    if script is None:
+        script = KERNELS[kernel]["fentry"]
+    paths = script or not exec_tp
     recs, err, rc = case_output(kernel, name)
     eq(rc, 0, f"{name}: exit status (stderr: {err.strip()})")
     ready = recs[0]
@@ -180,6 +196,9 @@ def check_exec_case(kernel, name, want_hooks, compat32="seen", exact=False):
     eq(echo["ret"], 0, f"{name}: echo ret")
     eq(echo["comm"], "echo", f"{name}: echo comm")
     eq(echo["args_truncated"], False, f"{name}: echo truncated")
+    # every exec side has the file that ran (exec-tp from the new mm, with the script side)
+    eq((echo.get("exe"), echo.get("exe_ino", 0) > 0), ("/bin/busybox", True) if paths else
+       (None, False), f"{name}: echo exe")
     miss = only([e for e in execs if e["filename"] == "/nonexistent/qemu-missing"],
                 f"{name}: failed exec")
     eq(miss["args"], ["/nonexistent/qemu-missing", "arg1"], f"{name}: failed exec args")
@@ -214,6 +233,14 @@ def check_exec_case(kernel, name, want_hooks, compat32="seen", exact=False):
         eq((ok32["ret"], ok32["filename"], ok32.get("compat")),
            (0, "/bin/echo", True if compat32 == "seen" else None),
            f"{name}: 32-bit caller's exec")
+    sc = only([e for e in execs if e["filename"] == "/tmp/qemu-script.sh"], f"{name}: script")
+    eq((sc["args"], sc["ret"], sc.get("exe"), sc.get("exe_from_name", False), sc.get("interp")),
+       (["/bin/sh", "/tmp/qemu-script.sh", "qemu-script-arg"], 0, "/tmp/qemu-script.sh",
+        not script, "/bin/busybox") if paths else
+       (["/bin/sh", "/tmp/qemu-script.sh", "qemu-script-arg"], 0, None, False, None),
+       f"{name}: #! script exec")
+    # the kernel's own file: its inode (a name-derived exe has none)
+    check((sc.get("exe_ino", 0) > 0) == script, f"{name}: script exe_ino {sc.get('exe_ino')}")
     summary = recs[-1]
     eq(summary["type"], "summary", f"{name}: last line")
     eq(summary["lost"], 0, f"{name}: lost")
@@ -224,7 +251,7 @@ def default_picks_fentry(kernel, name):
     """fentry on both ABIs' execve where the kernel allows it: no program at every syscall
     (arm64 6.1 refuses fentry: the syscall tracepoints)."""
     check_exec_case(kernel, name, syscall_side(kernel) + ["tp_btf/sched_process_exec"] +
-                    compat_side(kernel), exact=True)
+                    compat_side(kernel) + script_side(kernel), exact=True)
 
 
 def fentry_forced(kernel, name):
@@ -238,7 +265,7 @@ def fentry_forced(kernel, name):
 def raw_hooks(kernel, name):
     """raw-sys sees compat syscalls itself: no compat side."""
     check_exec_case(kernel, name, ["raw_tracepoint/sys_enter", "raw_tracepoint/sys_exit",
-                                   "raw_tp/sched_process_exec"], exact=True)
+                                   "raw_tp/sched_process_exec"] + script_side(kernel), exact=True)
 
 
 def compat_raw_forced(kernel, name):
@@ -246,13 +273,19 @@ def compat_raw_forced(kernel, name):
         return refused(kernel, name, "exec: hook 'compat-raw' (forced with --hook) cannot be "
                        "used: AArch32 (compat) execs are not traced on arm64")
     check_exec_case(kernel, name, syscall_side(kernel) + ["tp_btf/sched_process_exec",
-                                                          "raw_tracepoint/sys_exit"],
-                    compat32="exit", exact=True)
+                                                          "raw_tracepoint/sys_exit"] +
+                    script_side(kernel), compat32="exit", exact=True)
 
 
 def no_compat(kernel, name):
-    check_exec_case(kernel, name, syscall_side(kernel) + ["tp_btf/sched_process_exec"],
-                    compat32="none", exact=True)
+    check_exec_case(kernel, name, syscall_side(kernel) + ["tp_btf/sched_process_exec"] +
+                    script_side(kernel), compat32="none", exact=True)
+
+
+def script_off(kernel, name):
+    """script-side off: a #! script's exe is made from its filename, flagged so."""
+    check_exec_case(kernel, name, syscall_side(kernel) + ["tp_btf/sched_process_exec"] +
+                    compat_side(kernel), exact=True, script=False)
 
 
 def perf_transport(kernel, name):
@@ -263,7 +296,7 @@ def perf_transport(kernel, name):
 def tracepoints_mount_tracefs(kernel, name):
     # tracefs is not mounted in the VM: forcing classic tracepoints must mount it
     check_exec_case(kernel, name, ["tracepoint/syscalls/sys_enter_execve",
-                                   "tracepoint/sched/sched_process_exec"])
+                                   "tracepoint/sched/sched_process_exec"], exec_tp=True)
 
 
 def check_exit_case(kernel, name):
@@ -293,9 +326,44 @@ def check_exit_case(kernel, name):
     return recs
 
 
+def exitsnoop_tp_no_cpu(kernel, name):
+    """exit on the classic tracepoint, without the sched_switch side: no final CPU times."""
+    recs = check_exit_case(kernel, name)
+    eq((recs[0]["hooks"], recs[0].get("cpu_final")),
+       (["tracepoint/sched/sched_process_exit"], False), f"{name}: hooks, cpu_final")
+
+
 def exitsnoop_perf_raw(kernel, name):
     recs = check_exit_case(kernel, name)
     eq(recs[0].get("transport"), "perf", f"{name}: transport")
+
+
+PROBE_BIN = "/bin/usdt_demo"
+PROBES = [f"u:{PROBE_BIN}:add:%d:%d", f"ur:{PROBE_BIN}:mul64:%lx",
+          f"usdt:{PROBE_BIN}:demo:order:%d:%s"]
+
+
+def probe_uprobe_usdt(kernel, name):
+    """probe: a uprobe with typed args, a return probe and a USDT probe on the static
+    usdt_demo the workload runs (`usdt_demo 3 qemu-probe`): every hit, in order."""
+    recs, err, rc = case_output(kernel, name)
+    eq(rc, 0, f"{name}: exit status (stderr: {err.strip()})")
+    eq(recs[0]["type"], "ready", f"{name}: first line")
+    eq([p["probe"] for p in recs[0]["probes"]], [p.split(":%")[0] for p in PROBES],
+       f"{name}: ready line probes")
+    hits = [r for r in recs if r["type"] == "probe" and r["comm"] == "usdt_demo"]
+    check(all(h["pid"] == h["tid"] == hits[0]["pid"] for h in hits), f"{name}: one process")
+
+    def of(p):
+        return [h for h in hits if h["probe"] == p]
+    eq([h["args"] for h in of(f"u:{PROBE_BIN}:add")], [[i, 2 * i] for i in range(3)],
+       f"{name}: add args")
+    eq([h["ret"] for h in of(f"ur:{PROBE_BIN}:mul64")], ["0x%x" % (i << 40) for i in range(3)],
+       f"{name}: mul64 returns")
+    eq([h["args"] for h in of(f"usdt:{PROBE_BIN}:demo:order")],
+       [[i, "qemu-probe"] for i in range(3)], f"{name}: USDT demo:order args")
+    eq(len(hits), 9, f"{name}: hits")
+    eq((recs[-1]["type"], recs[-1]["lost"]), ("summary", 0), f"{name}: summary")
 
 
 QEMU_CG = ("/qemu.slice/docker-0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -335,8 +403,11 @@ CASES = [
     ("tracepoints_mount_tracefs", "exec --json --hook sys-tp,exec-tp", tracepoints_mount_tracefs),
     ("compat_raw_forced", "exec --json --hook compat-raw", compat_raw_forced),
     ("no_compat", "exec --json --no-compat", no_compat),
+    ("script_off", "exec --json --hook script-off", script_off),
     ("exitsnoop", "exit --json", check_exit_case),
     ("exitsnoop_perf_raw", "exit --json --transport perf --hook exit-raw", exitsnoop_perf_raw),
+    ("exitsnoop_tp_no_cpu", "exit --json --hook exit-tp,switch-off", exitsnoop_tp_no_cpu),
+    ("probe_uprobe_usdt", "probe --json " + " ".join(PROBES), probe_uprobe_usdt),
     ("cgroup", None, cgroup),
 ]
 

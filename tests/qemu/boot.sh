@@ -66,6 +66,9 @@ cp "$bin" root/bin/procsnoop
 # the 32-bit static fixture (tests/helpers32/exec32.c) for the compat case
 exec32=$(dirname "$bin")/tests/exec32
 [ -x "$exec32" ] && cp "$exec32" root/bin/exec32
+# the probe case's target (tests/helpers/usdt_demo.c, linked static)
+demo=$(dirname "$bin")/tests/usdt_demo_static
+[ -x "$demo" ] && cp "$demo" root/bin/usdt_demo
 cp "$here/init.sh" root/init
 cp "$here/workload.sh" root/workload
 cp "$cases" root/cases

@@ -15,4 +15,6 @@ sh -c "echo \$\$ > $cg/cgroup.procs && exec /bin/echo qemu-cgroup"
 printf '#!/bin/sh\nexit 0\n' > /tmp/qemu-script.sh
 chmod +x /tmp/qemu-script.sh
 /tmp/qemu-script.sh qemu-script-arg
+# uprobe, uretprobe and USDT hits for the probe case: 3 rounds, after its release line
+[ -x /bin/usdt_demo ] && echo go | /bin/usdt_demo 3 qemu-probe
 sh -c 'exit 7'

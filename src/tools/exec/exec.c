@@ -817,7 +817,7 @@ static int probe_script(void *ctx, const struct ps_hook *h, char *why, size_t le
 		snprintf(why, len,
 			 "the kernel refuses fexit on load_script: %s (a #! script's exe is "
 			 "derived from its filename)",
-			 strerror(-err));
+			 ps_bpf_strerror(-err));
 	return err;
 }
 
