@@ -439,13 +439,13 @@ def test_qemu_kernel_not_downloadable_is_a_skip():
             os.chmod(os.path.join(fake, tool), 0o755)
         os.environ["PATH"] = fake + ":" + old["PATH"]
         os.environ["PS_QEMU_CACHE"] = os.path.join(d, "cache")
+        # 6.1: the one kernel the suite inside test_fresh boots too
         try:
-            _boot("612")
+            _boot("61")
             raise Failure("boot without a kernel package did not skip")
         except Skip as e:
-            eq(str(e), "no Debian 6.12 kernel: no package matching "
-               r"^linux-image-6\.12\.[0-9]+\+deb[0-9]+-amd64-unsigned$ known to apt",
-               "skip reason")
+            eq(str(e), "no Debian 6.1 kernel: no package matching "
+               r"^linux-image-6\.1\.0-[0-9]+-amd64$ known to apt", "skip reason")
         with open(os.path.join(fake, "apt-cache"), "w") as f:
             f.write("#!/bin/sh\necho 'linux-image-6.1.0-99-amd64 - Linux 6.1'\n")
         try:
