@@ -16,8 +16,15 @@ need_test=(python3 clang-format systemtap-sdt-dev tmux util-linux qemu-system-x8
 	cpio debootstrap libreadline-dev prometheus libclang-rt-14-dev)
 # the 32-bit test helpers (tests/helpers32, built on x86_64 only): gcc -m32 -static
 [ "$(uname -m)" = x86_64 ] && need_test+=(gcc-multilib)
+# make ARCH=arm64 (a cross build with clang: Debian 12's gcc-aarch64-linux-gnu conflicts with
+# gcc-multilib) and make test-arm64: the arm64 libraries through multiarch, which needs
+# `dpkg --add-architecture arm64` (done here); the arm64 kernel and busybox are fetched by
+# tests/qemu/boot.sh
+need_arm64=(binutils-aarch64-linux-gnu libgcc-12-dev-arm64-cross libc6-dev-arm64-cross
+	libbpf-dev:arm64 libelf-dev:arm64 zlib1g-dev:arm64 systemtap-sdt-dev:arm64 qemu-system-arm)
 want=("${need_build[@]}")
 [ "${1:-}" = "--test" ] && want+=("${need_test[@]}")
+[ "${1:-}" = "--arm64" ] && want+=("${need_test[@]}" "${need_arm64[@]}")
 [ "${1:-}" = "--bench" ] && want+=("${need_test[@]}" libbpf-tools bpftrace)
 missing=()
 for p in "${want[@]}"; do
@@ -38,5 +45,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+if [ "${1:-}" = "--arm64" ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	echo "deps: dpkg --add-architecture arm64" >&2
+	$SUDO dpkg --add-architecture arm64
+fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

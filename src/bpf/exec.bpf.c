@@ -51,6 +51,18 @@ const volatile __s32 nr_execveat = 322;
 #define NR_IA32_EXECVEAT 358
 /* arch/x86/include/asm/thread_info.h */
 #define PS_TS_COMPAT 0x0002
+/* arch/arm64/include/asm/thread_info.h: an AArch32 task */
+#define PS_TIF_32BIT 22
+
+/*
+ * The syscall number at sys_exit, as syscall_get_nr() has it: x86 keeps it
+ * in orig_ax, arm64 in syscallno (the registers hold the return value).
+ */
+#if defined(__TARGET_ARCH_x86)
+#define PS_SYSCALL_NR(regs) BPF_CORE_READ(regs, orig_ax)
+#elif defined(__TARGET_ARCH_arm64)
+#define PS_SYSCALL_NR(regs) BPF_CORE_READ(regs, syscallno)
+#endif
 
 /*
  * Is the current syscall a 32-bit one? x86: syscall_32_enter() (int $0x80,
@@ -60,12 +72,20 @@ const volatile __s32 nr_execveat = 322;
  * is in_ia32_syscall(). It says nothing about the caller at
  * sched_process_exec: set_personality_64bit() / __set_personality_ia32()
  * have rewritten it (and orig_ax) for the new image by then.
+ *
+ * arm64: is_compat_task(), TIF_32BIT in thread_info.flags, set for the
+ * life of an AArch32 image. Its syscalls are numbered by the arm (EABI)
+ * table, so a raw sys_enter/sys_exit number means nothing for them: their
+ * 221 is fcntl64, not execve. procsnoop does not trace AArch32 execs (no
+ * compat side on arm64, README "arm64"); it only must not misread them.
  */
 static __always_inline bool in_compat_syscall(struct task_struct *task)
 {
 #if defined(__TARGET_ARCH_x86)
 	if (bpf_core_field_exists(task->thread_info.status))
 		return BPF_CORE_READ(task, thread_info.status) & PS_TS_COMPAT;
+#elif defined(__TARGET_ARCH_arm64)
+	return BPF_CORE_READ(task, thread_info.flags) & (1ul << PS_TIF_32BIT);
 #endif
 	return false;
 }
@@ -633,15 +653,24 @@ out:
 
 /* ---- hooks: syscall side ---- */
 
-/* fentry/fexit on the syscall wrappers; target names set at run time. */
-SEC("fentry/__x64_sys_execve")
+/*
+ * fentry/fexit on the syscall wrappers; target names set at run time
+ * (ps_syscall_prefix()). The section names say the target too, as the
+ * ready line's "hooks" shows them: the build's architecture's wrapper.
+ */
+#if defined(__TARGET_ARCH_arm64)
+#define PS_SYS_SEC(kind, name) SEC(kind "/__arm64_sys_" name)
+#else
+#define PS_SYS_SEC(kind, name) SEC(kind "/__x64_sys_" name)
+#endif
+PS_SYS_SEC("fentry", "execve")
 int BPF_PROG(fentry_execve, struct pt_regs *regs)
 {
 	return on_enter(PT_REGS_PARM1_CORE_SYSCALL(regs), PT_REGS_PARM2_CORE_SYSCALL(regs), 0, 0,
 			0);
 }
 
-SEC("fentry/__x64_sys_execveat")
+PS_SYS_SEC("fentry", "execveat")
 int BPF_PROG(fentry_execveat, struct pt_regs *regs)
 {
 	return on_enter(PT_REGS_PARM2_CORE_SYSCALL(regs), PT_REGS_PARM3_CORE_SYSCALL(regs),
@@ -649,13 +678,13 @@ int BPF_PROG(fentry_execveat, struct pt_regs *regs)
 			PS_EXEC_EXECVEAT);
 }
 
-SEC("fexit/__x64_sys_execve")
+PS_SYS_SEC("fexit", "execve")
 int BPF_PROG(fexit_execve, struct pt_regs *regs, long ret)
 {
 	return on_exit(ctx, ret);
 }
 
-SEC("fexit/__x64_sys_execveat")
+PS_SYS_SEC("fexit", "execveat")
 int BPF_PROG(fexit_execveat, struct pt_regs *regs, long ret)
 {
 	return on_exit(ctx, ret);
@@ -751,7 +780,7 @@ int raw_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct task_struct *task = (void *)bpf_get_current_task();
 	struct pt_regs *regs = (void *)ctx->args[0];
-	long id = BPF_CORE_READ(regs, orig_ax);
+	long id = PS_SYSCALL_NR(regs);
 
 	if (in_compat_syscall(task)) {
 		if (id != NR_IA32_EXECVE && id != NR_IA32_EXECVEAT)
@@ -789,7 +818,7 @@ int compat_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 #endif
 	regs = (void *)ctx->args[0];
-	if (!compat_args(regs, BPF_CORE_READ(regs, orig_ax), &in) || !pass_filters(task))
+	if (!compat_args(regs, PS_SYSCALL_NR(regs), &in) || !pass_filters(task))
 		return 0;
 	return report_failure(ctx, ret, &in);
 }

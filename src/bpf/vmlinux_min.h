@@ -52,6 +52,7 @@ struct pt_regs {
 		};
 	};
 	__u64 orig_x0;
+	__s32 syscallno; /* little endian: before unused2 */
 } __ps_core;
 #endif
 

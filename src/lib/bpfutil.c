@@ -135,6 +135,15 @@ int ps_kernel_tp_nargs(const char *name)
 	return btf_vlen(t) - 1;
 }
 
+const char *ps_bpf_strerror(int err)
+{
+	/* the kernel's internal ENOTSUPP (include/linux/errno.h), which the bpf
+	 * syscall lets out (e.g. fentry on arm64 before 6.4): libc has no text */
+	if (err == 524)
+		return "not supported by this kernel (ENOTSUPP)";
+	return strerror(err);
+}
+
 int ps_kernel_can_fentry(const char *func)
 {
 	/* r0 = 0; exit: the cheapest program that proves the kernel will load

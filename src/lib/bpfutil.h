@@ -23,6 +23,8 @@ bool ps_kernel_has_ringbuf(void);
 /* Will the kernel load and attach an fentry program on @func? 0, or -errno
  * (-ENOENT: no such function). A cheap probe: two instructions. */
 int ps_kernel_can_fentry(const char *func);
+/* strerror(@err), with a text for the kernel's ENOTSUPP (524) too */
+const char *ps_bpf_strerror(int err);
 /* Is @func a function in the kernel's BTF? */
 bool ps_kernel_has_func(const char *func);
 /* Free the BTF the probes above parsed; call before loading an object. */

@@ -9,7 +9,9 @@
 #   tests/fresh/run.sh BUILD_DIR
 #
 # Cache (reruns skip debootstrap and the downloads): BUILD_DIR/fresh/base is minbase + git,
-# BUILD_DIR/fresh/archives apt's .debs; PS_FRESH_CACHE=DIR keeps both elsewhere. The mirror
+# BUILD_DIR/fresh/archives apt's .debs; PS_FRESH_CACHE=DIR keeps both elsewhere. The QEMU
+# kernels the suite boots (tests/qemu/boot.sh) come from the host's cache (PS_QEMU_CACHE, or
+# BUILD_DIR/qemu/kernels), bound into the chroot: downloaded once for both suites. The mirror
 # is the host apt's (PS_FRESH_MIRROR overrides). Exit status: 0 pass, 1 fail, 77 the Debian
 # mirror is unreachable (a skip: the reason is the last stderr line).
 # Inside the chroot PS_FRESH_INSIDE=1 is set, so the suite does not run this test again.
@@ -29,9 +31,13 @@ cache=${PS_FRESH_CACHE:-$1/fresh}
 mkdir -p "$cache/archives/partial"
 cache=$(cd "$cache" && pwd)
 root=$cache/root
+kernels=${PS_QEMU_CACHE:-$1/qemu/kernels}
+mkdir -p "$kernels"
 # PS_FUZZ_SECONDS: the fuzz targets build and run there too, briefly (CI time: the
-# outer suite fuzzes for real)
+# outer suite fuzzes for real). SAN=0: the whole suite on the static build there
+# (the outer `make check` runs it on the sanitizer build).
 inside_env=(env -i HOME=/root LANG=C.UTF-8 TERM=dumb PS_FRESH_INSIDE=1 SAN=0 PS_FUZZ_SECONDS=3
+	PS_QEMU_CACHE=/var/cache/procsnoop-kernels
 	PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)
 bg=
 
@@ -102,6 +108,8 @@ bind_machine() {
 	mount --rbind /dev "$1/dev"
 	mkdir -p "$1/var/cache/apt/archives"
 	mount --bind "$cache/archives" "$1/var/cache/apt/archives"
+	mkdir -p "$1/var/cache/procsnoop-kernels"
+	mount --bind "$kernels" "$1/var/cache/procsnoop-kernels"
 	cp /etc/resolv.conf "$1/etc/resolv.conf"
 }
 

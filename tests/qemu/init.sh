@@ -10,6 +10,7 @@ mount -t devtmpfs dev /dev
 # cgroup v2, for the cgroup and container_id of records (test_qemu_61_cgroup)
 mount -t cgroup2 none /sys/fs/cgroup
 echo "=== KERNEL $(cat /proc/sys/kernel/osrelease)"
+echo "=== UPTIME boot $(cut -d" " -f1 /proc/uptime)"
 while IFS='|' read -r name args; do
 	[ -n "$name" ] || continue
 	case "$name" in mount-tracefs) mount -t tracefs nodev /sys/kernel/tracing; continue;; esac
@@ -30,5 +31,6 @@ while IFS='|' read -r name args; do
 	echo "=== STDERR $name"
 	grep -v '^libbpf' /tmp/err
 	echo "=== END $name rc=$rc"
+	echo "=== UPTIME $name $(cut -d" " -f1 /proc/uptime)"
 done < /cases
 poweroff -f

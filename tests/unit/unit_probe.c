@@ -104,6 +104,14 @@ static void test_usdt_args(void)
 	      probe_usdt_parse_args("8@-16(%rbp)  -1@$-1 ", &u) == 0 && u.nargs == 2 &&
 		      u.size[1] == 1 && u.is_signed[1],
 	      "nargs %d", u.nargs);
+	/* arm64 (sys/sdt.h there): a memory operand is [REG, OFFSET], with a space */
+	CHECK("usdt_args_arm64",
+	      probe_usdt_parse_args("-4@[sp, 12] 8@x1 -8@[x29, -16] 4@[sp]", &u) == 0 &&
+		      u.nargs == 4 && u.size[0] == 4 && u.is_signed[0] && u.size[1] == 8 &&
+		      !u.is_signed[1] && u.size[2] == 8 && u.size[3] == 4,
+	      "nargs %d", u.nargs);
+	CHECK("usdt_args_arm64_unclosed", probe_usdt_parse_args("-4@[sp, 12 8@x1", &u) == -EINVAL,
+	      "accepted");
 	CHECK("usdt_args_none", probe_usdt_parse_args("", &u) == 0 && u.nargs == 0, "nargs %d",
 	      u.nargs);
 	CHECK("usdt_args_no_operand", probe_usdt_parse_args("4@", &u) == -EINVAL, "accepted");

@@ -761,7 +761,8 @@ static int probe_fentry(void *ctx, const struct ps_hook *h, char *why, size_t le
 	snprintf(name, sizeof(name), "%sexecve", ps_syscall_prefix());
 	err = ps_kernel_can_fentry(name);
 	if (err)
-		snprintf(why, len, "the kernel refuses fentry on %s: %s", name, strerror(-err));
+		snprintf(why, len, "the kernel refuses fentry on %s: %s", name,
+			 ps_bpf_strerror(-err));
 	return err;
 }
 
@@ -802,6 +803,12 @@ static int prepare_fentry(void *ctx, struct bpf_object *obj, const struct ps_hoo
 static const char *const compat_funcs[] = { "__ia32_compat_sys_execve",
 					    "__ia32_compat_sys_execveat" };
 
+#ifdef __aarch64__
+#define PS_NO_COMPAT_WHY "AArch32 (compat) execs are not traced on arm64"
+#else
+#define PS_NO_COMPAT_WHY "32-bit (compat) execs are handled on x86-64 only"
+#endif
+
 /* Does the kernel run 32-bit programs at all? Its ia32 execve says so. */
 static int compat_abi(char *why, size_t len)
 {
@@ -817,7 +824,8 @@ static int compat_abi(char *why, size_t len)
 	}
 	return 0;
 #else
-	snprintf(why, len, "32-bit (compat) execs are handled on x86-64 only");
+	/* AArch32 on arm64: not traced (README "arm64") */
+	snprintf(why, len, "%s", PS_NO_COMPAT_WHY);
 	return -EOPNOTSUPP;
 #endif
 }
@@ -830,7 +838,7 @@ static int probe_compat_fentry(void *ctx, const struct ps_hook *h, char *why, si
 		err = ps_kernel_can_fentry(compat_funcs[i]);
 		if (err)
 			snprintf(why, len, "the kernel refuses fentry on %s: %s", compat_funcs[i],
-				 strerror(-err));
+				 ps_bpf_strerror(-err));
 	}
 	return err;
 }
@@ -849,7 +857,7 @@ static int probe_script(void *ctx, const struct ps_hook *h, char *why, size_t le
 		snprintf(why, len,
 			 "the kernel refuses fexit on load_script: %s (a #! script's exe is "
 			 "derived from its filename)",
-			 strerror(-err));
+			 ps_bpf_strerror(-err));
 	return err;
 }
 

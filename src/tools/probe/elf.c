@@ -262,8 +262,17 @@ int probe_usdt_parse_args(const char *spec, struct probe_usdt *u)
 		p = end + 1;
 		if (!*p || *p == ' ')
 			return -EINVAL; /* no operand */
-		while (*p && *p != ' ')
+		/* arm64's memory operands hold a space: [sp, 12] */
+		while (*p && *p != ' ') {
+			if (*p == '[') {
+				const char *close = strchr(p, ']');
+
+				if (!close)
+					return -EINVAL;
+				p = close;
+			}
 			p++;
+		}
 	}
 	return 0;
 }
