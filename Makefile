@@ -92,7 +92,7 @@ HELPER_BINS += $(OUT)/tests/usdt_demo_static
 # target secondary and stop the version stamp from being remade.)
 .SECONDARY: $(FUZZ_LIB_OBJS) $(SKELS) $(patsubst src/bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
 .PHONY: all deps test-deps clean check run test unit e2e bench helpers format test-fresh fuzz fuzz-build \
-	test-arm64
+	test-arm64 install uninstall deb
 
 all: $(OUT)/procsnoop $(addprefix $(OUT)/,$(TOOLS))
 
@@ -228,6 +228,64 @@ fuzz-build: $(FUZZ_BINS)
 
 fuzz: fuzz-build
 	$(Q)tests/fuzz/run.sh $(abspath $(FUZZ_OUT)) $(FUZZ_SECONDS)
+
+# Install (docs/fleet.md). The binary is the only program in $(SBINDIR): the
+# short names (execsnoop, exitsnoop, bashreadline) are links in $(TOOLDIR),
+# off PATH, so libbpf-tools' /usr/sbin/execsnoop and friends stay theirs.
+# logrotate and the service's environment file live in /etc whatever the
+# prefix: logrotate reads only /etc/logrotate.d, the unit names /etc/default.
+PREFIX      ?= /usr/local
+SBINDIR     ?= $(PREFIX)/sbin
+TOOLDIR     ?= $(PREFIX)/lib/procsnoop/bin
+MANDIR      ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR  ?= /etc
+MANPAGES    := $(wildcard man/*.8)
+INSTALL     ?= install
+
+# The unit names the binary where this install puts it.
+$(OUT)/procsnoop.service: dist/procsnoop.service.in FORCE
+	@mkdir -p $(dir $@)
+	$(Q)sed 's|@SBINDIR@|$(SBINDIR)|g' $< > $@.tmp && \
+		{ cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@; }
+
+install: $(OUT)/procsnoop $(OUT)/procsnoop.service
+	$(INSTALL) -d -m 0755 $(DESTDIR)$(SBINDIR) $(DESTDIR)$(TOOLDIR) $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/default \
+		$(DESTDIR)$(SYSCONFDIR)/logrotate.d
+	$(INSTALL) -m 0755 $(OUT)/procsnoop $(DESTDIR)$(SBINDIR)/procsnoop
+	$(Q)for t in $(TOOLS); do \
+		echo "ln -sfr $(DESTDIR)$(SBINDIR)/procsnoop $(DESTDIR)$(TOOLDIR)/$$t"; \
+		ln -sfr $(DESTDIR)$(SBINDIR)/procsnoop $(DESTDIR)$(TOOLDIR)/$$t || exit 1; \
+	done
+	$(INSTALL) -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man8/
+	$(INSTALL) -m 0644 dist/procsnoop.bash-completion $(DESTDIR)$(COMPLETIONDIR)/procsnoop
+	$(INSTALL) -m 0644 $(OUT)/procsnoop.service $(DESTDIR)$(UNITDIR)/procsnoop.service
+	$(INSTALL) -m 0644 dist/procsnoop.default $(DESTDIR)$(SYSCONFDIR)/default/procsnoop
+	$(INSTALL) -m 0644 dist/procsnoop.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/procsnoop
+
+# Removes what install put there, and the directories only we own; never
+# /var/log/procsnoop (the logs are the operator's).
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/procsnoop $(addprefix $(DESTDIR)$(TOOLDIR)/,$(TOOLS)) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MANPAGES))) \
+		$(DESTDIR)$(COMPLETIONDIR)/procsnoop $(DESTDIR)$(UNITDIR)/procsnoop.service \
+		$(DESTDIR)$(SYSCONFDIR)/default/procsnoop $(DESTDIR)$(SYSCONFDIR)/logrotate.d/procsnoop
+	-rmdir $(DESTDIR)$(TOOLDIR) $(DESTDIR)$(PREFIX)/lib/procsnoop 2>/dev/null
+
+# The Debian package (debian/), with Debian's tools. It reuses $(OUT)'s binary
+# when it is up to date (debian/rules runs `make all`); the .deb, .buildinfo and
+# .changes land in $(OUT)/deb, not in the parent directory.
+DEBOUT = $(abspath $(OUT))/deb
+deb:
+	$(Q)rm -rf $(DEBOUT) && mkdir -p $(DEBOUT)
+	$(Q)PS_OUT=$(abspath $(OUT)) PS_DEBOUT=$(DEBOUT) PS_VERSION_STR='$(VERSION)' \
+		dpkg-buildpackage -b -us -uc -jauto --buildinfo-option=-u$(DEBOUT) \
+		--changes-option=-u$(DEBOUT) --buildinfo-file=$(DEBOUT)/procsnoop.buildinfo \
+		--changes-file=$(DEBOUT)/procsnoop.changes >$(DEBOUT)/build.log 2>&1 || \
+		{ tail -n 30 $(DEBOUT)/build.log; exit 1; }
+	$(Q)ls $(DEBOUT)/*.deb
 
 # Kernel style (.clang-format); tests/e2e/test_style.py checks the tree passes.
 format:
