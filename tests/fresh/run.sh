@@ -13,8 +13,10 @@
 # kernels the suite boots (tests/qemu/boot.sh) come from the host's cache (PS_QEMU_CACHE, or
 # BUILD_DIR/qemu/kernels), bound into the chroot: downloaded once for both suites. The mirror
 # is the host apt's (PS_FRESH_MIRROR overrides). Exit status: 0 pass, 1 fail, 77 the Debian
-# mirror is unreachable (a skip: the reason is the last stderr line).
-# Inside the chroot PS_FRESH_INSIDE=1 is set, so the suite does not run this test again.
+# mirror is unreachable (a skip: the reason is the last stderr line). PS_FRESH_BASE_ONLY=1
+# stops once the cache is made (tests/fresh/deb.sh).
+# Inside the chroot PS_FRESH_INSIDE=1 is set, so the suite does not run this test again, and
+# PS_FRESH_CHROOT=1, so test_pkg does not make a chroot in the chroot.
 set -euo pipefail
 
 # A private mount namespace: the chroot's mounts never reach the host, and they go away
@@ -36,7 +38,7 @@ mkdir -p "$kernels"
 # PS_FUZZ_SECONDS: the fuzz targets build and run there too, briefly (CI time: the
 # outer suite fuzzes for real). SAN=0: the whole suite on the static build there
 # (the outer `make check` runs it on the sanitizer build).
-inside_env=(env -i HOME=/root LANG=C.UTF-8 TERM=dumb PS_FRESH_INSIDE=1 SAN=0 PS_FUZZ_SECONDS=3
+inside_env=(env -i HOME=/root LANG=C.UTF-8 TERM=dumb PS_FRESH_INSIDE=1 PS_FRESH_CHROOT=1 SAN=0 PS_FUZZ_SECONDS=3
 	PS_QEMU_CACHE=/var/cache/procsnoop-kernels
 	PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)
 bg=
@@ -134,6 +136,9 @@ if [ ! -d "$cache/base" ]; then
 	mv "$cache/base.tmp" "$cache/base"
 	say "apt-get install git: $(since "$t") s"
 fi
+
+# PS_FRESH_BASE_ONLY=1: make the cache and stop (tests/fresh/deb.sh reuses it)
+[ -z "${PS_FRESH_BASE_ONLY:-}" ] || exit 0
 
 # 2. a fresh copy of it, this repository's HEAD cloned into /root
 [ -z "$(mounted_under "$root")" ] || fail "$root still has mounts: $(mounted_under "$root" | head -3)"
