@@ -27,7 +27,7 @@ TIMEOUT = 600   # the chroot test: a cold debootstrap when the cache is missing
 # the completion have them already; until they merge they are allowed to be missing from
 # --help, and the ExecStart test drops them. Once a tool's --help has one, it is checked like
 # any other. (Remove this set when both branches are merged.)
-PENDING = {"-o", "--output", "--output-max-size", "--output-keep", "--metrics"}
+PENDING = {"-o", "--output", "--output-max-size", "--output-keep", "--output-queue", "--metrics"}
 
 MAN = os.path.join(ROOT, "man")
 COMPLETION = os.path.join(ROOT, "dist", "procsnoop.bash-completion")
