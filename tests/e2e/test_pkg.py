@@ -457,7 +457,8 @@ def _wait_ready(proc, out, res, timeout=30):
             if ln.startswith(b'{"type":"ready"'):
                 return json.loads(ln)
         with out.cond:
-            if out.eof or time.monotonic() > deadline:
+            # with -o stdout may close while the tool runs: only its exit ends the wait
+            if proc.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"no ready line (exit status {proc.poll()})")
             out.cond.wait(0.05)   # a file has no wakeup: look again soon
 
