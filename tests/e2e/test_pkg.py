@@ -148,7 +148,8 @@ def _cgroup2():
 
 def test_pkg_completion_values():
     """Option values: transports, each tool's hooks as its --help lists them (also after a
-    comma), pids, user names, cgroup paths relative to the cgroup2 mount."""
+    comma; its man page lists the same), pids, user names, cgroup paths relative to the
+    cgroup2 mount."""
     hooks = {}
     for tool in _tools():
         helpo, text = _help_options(tool)
@@ -163,6 +164,10 @@ def test_pkg_completion_values():
                 names += [w.strip() for w in ln.rsplit(":", 1)[-1].split("|")]
         check(names, f"{tool} --help: no hook names after --hook")
         hooks[tool] = names
+        with open(os.path.join(MAN, f"procsnoop-{tool}.8")) as f:
+            para = f.read().split("\\fB\\-\\-hook\\fR", 1)[1].split("\n.TP", 1)[0]
+        inman = [w.replace("\\-", "-") for w in re.findall(r"\\fB([a-z\\-]+)\\fR", para)]
+        eq(sorted(inman), sorted(names), f"procsnoop-{tool}(8): the hooks of --hook")
     check("exec" in hooks and "exit" in hooks, f"hooks parsed: {hooks}")
     mnt = _cgroup2()
     name = f"ps-pkg-{os.getpid()}"
