@@ -241,7 +241,9 @@ MANDIR      ?= $(PREFIX)/share/man
 COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 UNITDIR     ?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR  ?= /etc
-MANPAGES    := $(wildcard man/*.8)
+# procsnoop(8) and one page per tool of tools.def (a tool without its page fails here)
+TOOL_NAMES  := $(shell sed -n 's/^TOOL.\([a-z_]*\),.*/\1/p' src/tools/tools.def)
+MANPAGES    := man/procsnoop.8 $(patsubst %,man/procsnoop-%.8,$(TOOL_NAMES))
 INSTALL     ?= install
 
 # The unit names the binary where this install puts it.

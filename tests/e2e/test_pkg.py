@@ -239,7 +239,7 @@ def test_pkg_install_destdir():
     try:
         _make("install", f"DESTDIR={d}")
         got = _tree(d)
-        pages = sorted(n for n in os.listdir(MAN) if n.endswith(".8"))
+        pages = ["procsnoop.8"] + [f"procsnoop-{t}.8" for t in _tools()]
         want_files = {"usr/local/sbin/procsnoop": "0o755",
                       "usr/local/share/bash-completion/completions/procsnoop": "0o644",
                       "usr/local/lib/systemd/system/procsnoop.service": "0o644",
