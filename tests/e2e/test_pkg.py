@@ -53,8 +53,9 @@ def _help_options(tool):
     opts = {}
     for ln in out.splitlines():
         # option lines are indented 2 (or 6 without a short form); descriptions 26
-        m = re.match(r"^\s{2,8}(?:(-[A-Za-z]), )?(--[a-z][a-z0-9-]*)(?:[ =]([A-Z][A-Z_]*))?(?:\s|$)",
-                     ln)
+        # --hist[=exit]: an optional value, given with '=' only: a flag for the next word
+        m = re.match(r"^\s{2,8}(?:(-[A-Za-z]), )?(--[a-z][a-z0-9-]*)(?:\[=[a-z|]+\])?"
+                     r"(?:[ =]([A-Z][A-Z_]*))?(?:\s|$)", ln)
         if m:
             for o in (m.group(1), m.group(2)):
                 if o:
@@ -73,7 +74,7 @@ def _man_options(page):
     for i in range(start, end - 1):
         if lines[i] != ".TP":
             continue
-        tag = lines[i + 1]
+        tag = re.sub(r"\[=.*?\]", "", lines[i + 1])   # an optional value: [=\fIexit\fR]
         value = "\\fI" in tag
         for o in re.findall(r"\\fB((?:\\-){1,2}[A-Za-z0-9\\-]+)\\fR", tag):
             opts[o.replace("\\-", "-")] = value
@@ -88,8 +89,10 @@ def _complete(queries):
         arr = " ".join("'" + w.replace("'", "'\\''") + "'" for w in words)
         script += [f"COMP_WORDS=({arr}); COMP_CWORD={len(words) - 1}; COMPREPLY=()",
                    "_procsnoop", "printf '%s\\n' \"${COMPREPLY[@]}\"", "echo '@@end'"]
+    # the completion asks `procsnoop --help` for the tools: this build's
     p = subprocess.run(["bash", "--norc", "--noprofile", "-c", "\n".join(script)],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60,
+                       env=dict(os.environ, PATH=f"{BUILD}:/usr/sbin:/usr/bin:/bin"))
     eq(p.returncode, 0, f"bash completion: {p.stderr.decode(errors='replace')}")
     check(not p.stderr, f"bash completion printed errors: {p.stderr.decode(errors='replace')}")
     out = p.stdout.decode().split("@@end\n")
@@ -179,7 +182,8 @@ def test_pkg_completion_values():
              ["procsnoop", "exit", "-p", str(os.getpid())], ["procsnoop", "exec", "-P", ""],
              ["procsnoop", "exec", "-u", "roo"], ["procsnoop", "exec", "-c", "ps-pkg-"],
              ["procsnoop", "exec", "--cgroup", f"{mnt}/ps-pkg-"],
-             ["procsnoop", "probe", "usd"], ["execsnoop", "--fails-o"]]
+             ["procsnoop", "probe", "usd"], ["execsnoop", "--fails-o"],
+             ["procsnoop", "exec", "--transport", "=", "r"], ["procsnoop", "exit", "--hook=exit-r"]]
         a = _complete(q)
     finally:
         os.rmdir(os.path.join(mnt, name))
@@ -196,6 +200,8 @@ def test_pkg_completion_values():
     check(f"{mnt}/{name}/" in a[9], f"exec --cgroup {mnt}/ps-pkg-: {a[9]}")
     eq(a[10], ["usdt:"], "probe SPEC kinds")
     eq(a[11], ["--fails-only"], "called as execsnoop: exec's options")
+    eq(a[12], ["ringbuf"], "--transport=r, as bash splits it")
+    eq(a[13], ["--hook=exit-raw"], "--hook=exit-r as one word")
     # the short names get our completion only where they are our links (libbpf-tools'
     # /usr/sbin/execsnoop keeps its own)
     d = tempfile.mkdtemp(prefix="ps-path-")
