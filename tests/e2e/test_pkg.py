@@ -172,6 +172,27 @@ def test_pkg_completion_values():
         inman = [w.replace("\\-", "-") for w in re.findall(r"\\fB([a-z\\-]+)\\fR", para)]
         eq(sorted(inman), sorted(names), f"procsnoop-{tool}(8): the hooks of --hook")
     check("exec" in hooks and "exit" in hooks, f"hooks parsed: {hooks}")
+    # --by KEY (top, and trace if it gets one): the keys its --help lists
+    by = {}
+    for tool in _tools():
+        helpo, text = _help_options(tool)
+        if "--by" not in helpo:
+            continue
+        lines = text.split("--by", 1)[1].split("\n")
+        block = [lines[0]]
+        for ln in lines[1:]:
+            if not re.match(r"^\s{20,}\S", ln):   # its description's continuation lines
+                break
+            block.append(ln)
+        # "KEY  group by comm (default) | exe | ... | uid": the word before the first |,
+        # the first word after each
+        pieces = re.sub(r"\([^)]*\)", "", " ".join(block)).split("|")
+        check(len(pieces) > 1, f"{tool} --help: no keys after --by")
+        by[tool] = [pieces[0].split()[-1]] + [p.split()[0] for p in pieces[1:]]
+    if by:
+        ans = _complete([["procsnoop", t, "--by", ""] for t in by])
+        for t, a in zip(by, ans):
+            eq(sorted(a), sorted(by[t]), f"{t} --by values (from its --help)")
     mnt = _cgroup2()
     name = f"ps-pkg-{os.getpid()}"
     os.mkdir(os.path.join(mnt, name))
