@@ -11,11 +11,11 @@ need_build=(make gcc libc6-dev clang llvm libbpf-dev bpftool libelf-dev zlib1g-d
 # libreadline-dev: test_probe builds a readline shell;
 # prometheus: test_metrics scrapes the tools with a real one (and runs promtool);
 # libclang-rt-14-dev: libFuzzer (make fuzz, tests/e2e/test_fuzz.py), a Recommends of
-# clang that --no-install-recommends skips; test_pkg: debhelper and dpkg-dev
-# (make deb), lintian, systemd (systemd-analyze verify), man-db and bash-completion (what
+# clang that --no-install-recommends skips; test_pkg: debhelper, dpkg-dev and
+# build-essential (make deb: dpkg-checkbuilddeps wants it), lintian, systemd (systemd-analyze verify), man-db and bash-completion (what
 # the package's man pages and completion are for), util-linux (setpriv)
 need_test=(python3 clang-format systemtap-sdt-dev tmux util-linux qemu-system-x86 busybox-static
-	cpio debootstrap libreadline-dev prometheus libclang-rt-14-dev debhelper dpkg-dev lintian
+	cpio debootstrap libreadline-dev prometheus libclang-rt-14-dev debhelper dpkg-dev build-essential lintian
 	systemd man-db bash-completion)
 # the 32-bit test helpers (tests/helpers32, built on x86_64 only): gcc -m32 -static
 [ "$(uname -m)" = x86_64 ] && need_test+=(gcc-multilib)

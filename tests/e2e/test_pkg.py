@@ -10,6 +10,7 @@ import json
 import os
 import re
 import resource
+import shlex
 import shutil
 import signal
 import socket
@@ -520,6 +521,14 @@ def test_pkg_unit_execstart_caps():
                 eq(int(st["CapEff"], 16), want, "its effective capabilities (CapEff)")
                 eq(st["NoNewPrivs"].strip(), "1", "NoNewPrivs")
                 marker = f"ps-unit-{os.getpid()}-{time.monotonic_ns()}"
+                if "output" in res:
+                    # logrotate's move, then `systemctl reload` (ExecReload, $MAINPID
+                    # expanded as systemd does): the tool reopens the name
+                    os.rename(res["output"], res["output"] + ".1")
+                    reload = only(_unit(i.unit)["ExecReload"], "ExecReload")
+                    reload = reload.replace("$MAINPID", str(ready["pid"]))
+                    eq(subprocess.run(shlex.split(reload), timeout=30).returncode, 0,
+                       f"ExecReload {reload}")
                 child = subprocess.Popen(["/bin/echo", marker], stdout=subprocess.DEVNULL)
                 child.wait()
                 if "metrics" in res:
@@ -535,10 +544,16 @@ def test_pkg_unit_execstart_caps():
             eq(rc, 0, f"exit status after SIGTERM; stderr: {err.buf.decode(errors='replace')}")
             data = out.buf
             if "output" in res:
-                st = os.stat(res["output"])
-                eq(oct(st.st_mode & 0o777), "0o600", "the -o file's mode")
-                with open(res["output"], "rb") as f:
+                # the reload made the tool open the name again (a new file, 0600); records
+                # are in the moved file, then in the new one (where the reopen cut them)
+                check(os.path.exists(res["output"]), "ExecReload: the -o file reopened")
+                for p in (res["output"], res["output"] + ".1"):
+                    eq(oct(os.stat(p).st_mode & 0o777), "0o600", f"{p}: mode")
+                with open(res["output"] + ".1", "rb") as f:
                     data = f.read()
+                check(data.startswith(b'{"type":"ready"'), "the moved file has the start")
+                with open(res["output"], "rb") as f:
+                    data += f.read()
             recs = [json.loads(ln) for ln in data.splitlines() if ln.strip()]
             ev = only([r for r in recs if r.get("type") == "exec" and r.get("pid") == child.pid
                        and r.get("args") == ["/bin/echo", marker]], "exec record of the marker")
