@@ -113,8 +113,7 @@ static void json_missing(struct jw *w, uint32_t m)
 	jw_arr_end(w);
 }
 
-void process_print_json(const struct trace_life *l, const struct trace_table *t,
-			uint64_t page_size)
+void process_print_json(const struct trace_life *l, const struct trace_table *t, uint64_t page_size)
 {
 	struct ps_ident id;
 	struct jw w;

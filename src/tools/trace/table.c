@@ -16,8 +16,8 @@
 #include "print/ident.h"
 #include "tools/trace/table.h"
 
-#define TT_HASH 4096	 /* buckets, by pid */
-#define TT_RECENT 8192	 /* lives printed lately: their late events are dropped */
+#define TT_HASH 4096   /* buckets, by pid */
+#define TT_RECENT 8192 /* lives printed lately: their late events are dropped */
 
 struct recent_key {
 	uint32_t pid;
@@ -276,8 +276,7 @@ static void account(struct trace_table *t, struct trace_life *l, size_t n)
 	t->bytes += n;
 }
 
-static struct trace_life *create(struct trace_table *t, uint32_t pid, uint64_t start_ns,
-				 bool exact)
+static struct trace_life *create(struct trace_table *t, uint32_t pid, uint64_t start_ns, bool exact)
 {
 	struct trace_life *l;
 
@@ -483,7 +482,8 @@ static void apply_exit(struct trace_table *t, const struct tt_event *q)
 
 		memcpy(pc, l->pcomm, sizeof(pc));
 		/* a new name and no exec seen, while records were lost: one was */
-		if (strncmp(l->id.comm, e->id.comm, sizeof(e->id.comm)) && t->lost > l->lost_at_start)
+		if (strncmp(l->id.comm, e->id.comm, sizeof(e->id.comm)) &&
+		    t->lost > l->lost_at_start)
 			l->missing |= TL_MISS_EXEC;
 		l->id = e->id;
 		l->id.ppid = ppid;
@@ -854,7 +854,8 @@ void tt_finish(struct trace_table *t, uint64_t now, bool ended_only)
 		 * during its life; else it ended after the final read (running
 		 * when tracing stopped).
 		 */
-		if (!proc_process(l->pid, &st) || !same_tick(ticks_ns(st.start_ticks), l->start_ns)) {
+		if (!proc_process(l->pid, &st) ||
+		    !same_tick(ticks_ns(st.start_ticks), l->start_ns)) {
 			if (t->lost > l->lost_at_start)
 				l->missing |= TL_MISS_EXIT;
 			else if (ended_only)
@@ -865,8 +866,7 @@ void tt_finish(struct trace_table *t, uint64_t now, bool ended_only)
 			if (ended_only)
 				l->report = false;
 		}
-		if (!l->have_fork && !l->seeded && t->fork_since &&
-		    l->start_ns > t->fork_since)
+		if (!l->have_fork && !l->seeded && t->fork_since && l->start_ns > t->fork_since)
 			l->missing |= TL_MISS_FORK;
 		retire(t, l);
 	}
@@ -925,7 +925,8 @@ bool tt_exec_folds(const struct exec_view *a, const struct exec_view *b)
 	size_t la, lb;
 
 	if (a->e->ret >= 0 || !search_err(a->e->ret) || a->incomplete ||
-	    a->e->id.tid != b->e->id.tid || (a->eflags & (PS_EXEC_EXECVEAT | PS_EXEC_FNAME_TRUNC)) ||
+	    a->e->id.tid != b->e->id.tid ||
+	    (a->eflags & (PS_EXEC_EXECVEAT | PS_EXEC_FNAME_TRUNC)) ||
 	    !memchr(a->fname, '/', a->fname_len))
 		return false;
 	ba = base_of(a->fname, a->fname_len, &la);

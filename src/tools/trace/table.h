@@ -27,10 +27,10 @@
 #define TT_HOLD_NS 150000000ull
 
 /* trace_life.missing: what a lost record took away */
-#define TL_MISS_FORK 0x1	/* started while tracing, its fork record was lost */
-#define TL_MISS_EXIT 0x2	/* gone at the end, its exit record was lost */
-#define TL_MISS_EXEC 0x4	/* its name changed with no exec seen while records were lost */
-#define TL_MISS_EXEC_ARGS 0x8	/* an exec record arrived with some of its records lost */
+#define TL_MISS_FORK 0x1      /* started while tracing, its fork record was lost */
+#define TL_MISS_EXIT 0x2      /* gone at the end, its exit record was lost */
+#define TL_MISS_EXEC 0x4      /* its name changed with no exec seen while records were lost */
+#define TL_MISS_EXEC_ARGS 0x8 /* an exec record arrived with some of its records lost */
 
 /* A copy of one event (the first record's struct, then its data). */
 struct tt_event {
@@ -53,7 +53,7 @@ struct tt_prog {
 };
 
 struct trace_life {
-	struct trace_life *hnext;	 /* hash chain (by pid) */
+	struct trace_life *hnext;	  /* hash chain (by pid) */
 	struct trace_life *older, *newer; /* creation order: eviction */
 	uint32_t pid;
 	uint64_t start_ns; /* start_boottime; from /proc ticks until a kernel event says */
@@ -75,7 +75,7 @@ struct trace_life {
 	bool anc_truncated;
 	struct tt_prog prog;
 	uint64_t proc_user_ns, proc_sys_ns; /* still running at the end: from /proc */
-	uint64_t end_ns;      /* still running: the time of the end */
+	uint64_t end_ns;		    /* still running: the time of the end */
 	uint64_t lost_at_start;
 	size_t bytes;
 };
@@ -86,7 +86,7 @@ struct tt_cfg {
 	size_t max_processes;
 	uint64_t max_bytes;
 	uint64_t page_size;
-	bool keep_views;      /* keep a view_life of each printed life (--tree ...) */
+	bool keep_views; /* keep a view_life of each printed life (--tree ...) */
 	/* a life to print (false: filtered out) */
 	bool (*filter)(void *ctx, const struct trace_life *l);
 	void (*emit)(void *ctx, const struct trace_life *l);

@@ -119,25 +119,23 @@ static void parse_args(struct trace_cfg *c, int argc, char **argv)
 		O_MAXPROC,
 		O_ENDCMD,
 	};
-	static const struct option lo[] = {
-		{ "uid", required_argument, NULL, 'u' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "cgroup", required_argument, NULL, 'c' },
-		{ "container", required_argument, NULL, O_CONTAINER },
-		{ "min-duration", required_argument, NULL, O_MIN },
-		{ "max-duration", required_argument, NULL, O_MAX },
-		{ "failed", no_argument, NULL, O_FAILED },
-		{ "ended-only", no_argument, NULL, O_ENDED },
-		{ "descendants-of", required_argument, NULL, O_DESC },
-		{ "max-processes", required_argument, NULL, O_MAXPROC },
-		{ "end-with-cmd", no_argument, NULL, O_ENDCMD },
-		{ "json", no_argument, NULL, O_JSON },
-		{ "buffer-size", required_argument, NULL, O_BUFSIZE },
-		{ "transport", required_argument, NULL, O_TRANSPORT },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{}
-	};
+	static const struct option lo[] = { { "uid", required_argument, NULL, 'u' },
+					    { "name", required_argument, NULL, 'n' },
+					    { "cgroup", required_argument, NULL, 'c' },
+					    { "container", required_argument, NULL, O_CONTAINER },
+					    { "min-duration", required_argument, NULL, O_MIN },
+					    { "max-duration", required_argument, NULL, O_MAX },
+					    { "failed", no_argument, NULL, O_FAILED },
+					    { "ended-only", no_argument, NULL, O_ENDED },
+					    { "descendants-of", required_argument, NULL, O_DESC },
+					    { "max-processes", required_argument, NULL, O_MAXPROC },
+					    { "end-with-cmd", no_argument, NULL, O_ENDCMD },
+					    { "json", no_argument, NULL, O_JSON },
+					    { "buffer-size", required_argument, NULL, O_BUFSIZE },
+					    { "transport", required_argument, NULL, O_TRANSPORT },
+					    { "verbose", no_argument, NULL, 'v' },
+					    { "help", no_argument, NULL, 'h' },
+					    {} };
 	const char *p = c->prog;
 	uint64_t v;
 	int opt;
@@ -811,8 +809,7 @@ static int run_cmd(struct trace_run *r, int cmd_stdout)
 		int e;
 
 		memcpy(&e, buf, sizeof(e));
-		fprintf(stderr, "%s: cannot run '%s': %s\n", r->c->prog, r->c->cmd[0],
-			strerror(e));
+		fprintf(stderr, "%s: cannot run '%s': %s\n", r->c->prog, r->c->cmd[0], strerror(e));
 	}
 	return 0;
 }
@@ -905,11 +902,9 @@ int cmd_trace(int argc, char **argv, const char *prog)
 	struct tt_cfg tc;
 	int cmd_stdout = -1, ret = 1;
 
-	r.t = (struct ps_tool){ .prog = prog,
-				.cgfd = -1,
-				.rec_len = rec_len,
-				.on_event = on_event,
-				.ev_ctx = &r };
+	r.t = (struct ps_tool){
+		.prog = prog, .cgfd = -1, .rec_len = rec_len, .on_event = on_event, .ev_ctx = &r
+	};
 	parse_args(&c, argc, argv);
 	ps_libbpf_setup(c.verbose);
 	ps_require_bpf(prog);
@@ -974,18 +969,17 @@ int cmd_trace(int argc, char **argv, const char *prog)
 	cmd_stdout = -1;
 	ps_tool_sinks(&r.t, c.json, &(struct ps_sink){ .ctx = &r },
 		      &(struct ps_sink){ .header = table_header, .ctx = &r });
-	ret = ps_session_run(r.t.sess, &(struct ps_session_hooks){ .ready = ready,
-								   .tick = on_tick,
-								   .end = on_end,
-								   .ctx = &r }) ?
+	ret = ps_session_run(r.t.sess,
+			     &(struct ps_session_hooks){
+				     .ready = ready, .tick = on_tick, .end = on_end, .ctx = &r }) ?
 		      1 :
 		      0;
 	if (c.cmd && !ret) {
 		if (!r.reaped && waitpid(r.child, &r.status, WNOHANG) == r.child)
 			r.reaped = true;
 		if (!r.reaped) {
-			fprintf(stderr, "%s: tracing stopped; %s (pid %d) is still running\n",
-				prog, c.cmd[0], r.child);
+			fprintf(stderr, "%s: tracing stopped; %s (pid %d) is still running\n", prog,
+				c.cmd[0], r.child);
 			ret = 1;
 		} else if (WIFSIGNALED(r.status)) {
 			ret = 128 + WTERMSIG(r.status);
