@@ -15,21 +15,37 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/*
- * @child: the new task; @btf: a trusted BTF pointer (tp_btf), which task
- * storage needs: only that hook carries the scope.
- */
-static __always_inline int on_fork(void *ctx, struct task_struct *child, bool btf)
+/* The record's header, and the caller-versus-parent flag. */
+static __always_inline int fork_send(void *ctx, struct ps_fork *e)
 {
-	struct task_struct *cur = (void *)bpf_get_current_task();
-	struct task_struct *parent, *pleader;
+	if (e->id.ppid != e->caller_pid)
+		e->fflags |= PS_FORK_CLONE_PARENT;
+	e->hdr.type = PS_REC_FORK;
+	e->hdr.flags = PS_F_FIRST | PS_F_LAST;
+	e->hdr.size = sizeof(*e);
+	e->hdr.id = ps_record_id();
+	ps_emit_event(ctx, e, sizeof(*e));
+	return 0;
+}
+
+/*
+ * tp_btf: @child is a trusted BTF pointer, which task storage needs (so only
+ * this hook carries the scope), and the fields below are plain loads, not a
+ * helper call each: this runs at every fork of the machine, a third of a
+ * process life's hooks, and costs about what one exit record does.
+ */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(btf_fork, struct task_struct *parent, struct task_struct *child)
+{
+	struct task_struct *cur = bpf_get_current_task_btf();
+	struct task_struct *pl;
 	struct ps_fork e = {};
-	bool thread;
+	bool thread = child->pid != child->tgid;
+	__u64 ug;
 
 	if (!ps_in_scope())
 		return 0;
-	thread = BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid);
-	if (btf && scope_on) {
+	if (scope_on) {
 		/* threads too: one of them may exec and become the leader */
 		if (!bpf_task_storage_get(&scope, child, 0, BPF_LOCAL_STORAGE_GET_F_CREATE))
 			ps_stat_inc(PS_STAT_SCOPE_FULL);
@@ -38,37 +54,51 @@ static __always_inline int on_fork(void *ctx, struct task_struct *child, bool bt
 	}
 	if (thread || !ps_cgroup_match())
 		return 0;
-	ps_ident_fill(&e.id, cur);
-	parent = BPF_CORE_READ(child, real_parent);
-	pleader = BPF_CORE_READ(parent, group_leader);
-	e.caller_pid = e.id.pid;
-	e.id.pid = BPF_CORE_READ(child, tgid);
-	e.id.tid = e.id.pid;
-	e.id.start_ns = BPF_CORE_READ(child, start_boottime);
-	e.id.ppid = BPF_CORE_READ(pleader, tgid);
-	e.id.pstart_ns = BPF_CORE_READ(pleader, start_boottime);
-	BPF_CORE_READ_STR_INTO(&e.id.comm, child, comm);
-	BPF_CORE_READ_STR_INTO(&e.id.tcomm, child, comm);
-	BPF_CORE_READ_STR_INTO(&e.id.pcomm, pleader, comm);
+	pl = child->real_parent->group_leader;
+	ug = bpf_get_current_uid_gid();
+	e.id.ktime_ns = ps_now();
+	e.id.start_ns = child->start_boottime;
+	e.id.pstart_ns = pl->start_boottime;
+	e.id.cgroup_id = bpf_get_current_cgroup_id();
+	e.id.pid = e.id.tid = child->tgid;
+	e.id.ppid = pl->tgid;
+	e.id.uid = (__u32)ug;
+	e.id.gid = ug >> 32;
+	e.id.euid = cur->cred->euid.val;
+	bpf_probe_read_kernel(e.id.comm, sizeof(e.id.comm), child->comm);
+	__builtin_memcpy(e.id.tcomm, e.id.comm, sizeof(e.id.comm));
+	bpf_probe_read_kernel(e.id.pcomm, sizeof(e.id.pcomm), pl->comm);
 	ps_ident_ns(&e.id, child, child);
-	if (e.id.ppid != e.caller_pid)
-		e.fflags |= PS_FORK_CLONE_PARENT;
-	e.hdr.type = PS_REC_FORK;
-	e.hdr.flags = PS_F_FIRST | PS_F_LAST;
-	e.hdr.size = sizeof(e);
-	e.hdr.id = ps_record_id();
-	ps_emit_event(ctx, &e, sizeof(e));
-	return 0;
+	e.id.auid = e.id.sessionid = PS_AUDIT_UNSET;
+	if (bpf_core_field_exists(cur->loginuid)) {
+		e.id.auid = cur->loginuid.val;
+		e.id.sessionid = cur->sessionid;
+	}
+	e.caller_pid = cur->tgid;
+	return fork_send(ctx, &e);
 }
 
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(btf_fork, struct task_struct *parent, struct task_struct *child)
-{
-	return on_fork(ctx, child, true);
-}
-
+/* raw_tp, where tp_btf cannot load: no scope (user space refuses it then). */
 SEC("raw_tp/sched_process_fork")
 int BPF_PROG(raw_fork, struct task_struct *parent, struct task_struct *child)
 {
-	return on_fork(ctx, child, false);
+	struct task_struct *cur = (void *)bpf_get_current_task();
+	struct task_struct *pl;
+	struct ps_fork e = {};
+
+	if (scope_on || BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid) ||
+	    !ps_cgroup_match())
+		return 0;
+	ps_ident_fill(&e.id, cur);
+	pl = BPF_CORE_READ(child, real_parent, group_leader);
+	e.caller_pid = e.id.pid;
+	e.id.pid = e.id.tid = BPF_CORE_READ(child, tgid);
+	e.id.start_ns = BPF_CORE_READ(child, start_boottime);
+	e.id.ppid = BPF_CORE_READ(pl, tgid);
+	e.id.pstart_ns = BPF_CORE_READ(pl, start_boottime);
+	BPF_CORE_READ_STR_INTO(&e.id.comm, child, comm);
+	BPF_CORE_READ_STR_INTO(&e.id.tcomm, child, comm);
+	BPF_CORE_READ_STR_INTO(&e.id.pcomm, pl, comm);
+	ps_ident_ns(&e.id, child, child);
+	return fork_send(ctx, &e);
 }

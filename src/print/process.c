@@ -10,6 +10,9 @@
 #include "print/ident.h"
 #include "print/process.h"
 
+/* bytes of each ancestor's command line in a record */
+#define PROC_ANC_ARGS 256
+
 /* The identity of the life as printed: its parent is the one at fork. */
 static void life_ident(const struct trace_life *l, struct ps_ident *id)
 {
@@ -38,6 +41,32 @@ static void json_args(struct jw *w, const char *name, const struct tt_prog *p)
 	jw_arr_end(w);
 }
 
+/* "args" up to @max bytes (whole arguments; the one that crosses it is cut),
+ * and "args_truncated" when that left something out */
+static void json_args_cut(struct jw *w, const struct tt_prog *p, size_t max)
+{
+	const char *a = p->args;
+	size_t used = 0;
+	bool cut = p->args_truncated;
+
+	jw_arr(w, "args");
+	for (unsigned i = 0; a && i < p->argc; i++) {
+		size_t n = strlen(a);
+
+		if (used + n > max) {
+			jw_str(w, NULL, a, max - used);
+			cut = true;
+			break;
+		}
+		jw_str(w, NULL, a, n);
+		used += n;
+		a += n + 1;
+	}
+	jw_arr_end(w);
+	if (cut)
+		jw_bool(w, "args_truncated", true);
+}
+
 static void json_ancestors(struct jw *w, const struct trace_life *l, const struct trace_table *t)
 {
 	char eid[PS_ENTITY_ID_LEN];
@@ -52,9 +81,13 @@ static void json_ancestors(struct jw *w, const struct trace_life *l, const struc
 		jw_u64(w, "pid", a->pid);
 		jw_strn(w, "comm", a->comm, sizeof(a->comm));
 		jw_cstr(w, "entity_id", eid);
-		/* its command line, while the table still has it */
+		/*
+		 * Its command line, while the table still has it: the first
+		 * PROC_ANC_ARGS bytes (every record repeats its ancestors: a
+		 * service with a long command line would dominate the output).
+		 */
 		if (al && al->prog.args)
-			json_args(w, "args", &al->prog);
+			json_args_cut(w, &al->prog, PROC_ANC_ARGS);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
