@@ -11,7 +11,7 @@
 #include "print/process.h"
 
 /* bytes of each ancestor's command line in a record */
-#define PROC_ANC_ARGS 256
+#define PROC_ANC_ARGS 128
 
 /* The identity of the life as printed: its parent is the one at fork. */
 static void life_ident(const struct trace_life *l, struct ps_ident *id)

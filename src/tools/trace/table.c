@@ -16,8 +16,8 @@
 #include "print/ident.h"
 #include "tools/trace/table.h"
 
-#define TT_HASH 4096   /* buckets, by pid */
-#define TT_RECENT 8192 /* lives printed lately: their late events are dropped */
+#define TT_HASH 4096 /* buckets, by pid */
+#define TT_RECENT 8  /* per bucket: lives printed lately, whose late events are dropped */
 
 struct recent_key {
 	uint32_t pid;
@@ -35,8 +35,9 @@ struct trace_table {
 	uint64_t seq;
 	uint64_t evicted, late, lost;
 	uint64_t fork_since;
-	struct recent_key recent[TT_RECENT];
-	size_t nrecent;
+	/* by pid bucket, the last TT_RECENT lives printed (a ring each) */
+	struct recent_key recent[TT_HASH][TT_RECENT];
+	uint8_t nrecent[TT_HASH];
 	struct view_life *views;
 	size_t nviews, capviews;
 };
@@ -231,15 +232,17 @@ static void keep_view(struct trace_table *t, const struct trace_life *l)
 
 static void remember(struct trace_table *t, const struct trace_life *l)
 {
-	t->recent[t->nrecent++ % TT_RECENT] = (struct recent_key){ l->pid, l->start_ns };
+	unsigned b = l->pid % TT_HASH;
+
+	t->recent[b][t->nrecent[b]++ % TT_RECENT] = (struct recent_key){ l->pid, l->start_ns };
 }
 
 static bool recent(const struct trace_table *t, uint32_t pid, uint64_t start_ns)
 {
-	size_t n = t->nrecent < TT_RECENT ? t->nrecent : TT_RECENT;
+	const struct recent_key *r = t->recent[pid % TT_HASH];
 
-	for (size_t i = 0; i < n; i++)
-		if (t->recent[i].pid == pid && t->recent[i].start_ns == start_ns)
+	for (size_t i = 0; i < TT_RECENT; i++)
+		if (r[i].pid == pid && r[i].start_ns == start_ns)
 			return true;
 	return false;
 }
