@@ -419,14 +419,15 @@ class Bench:
         want = ["".join(chr(ord("a") + (k + j) % 26) for j in range(arglen)) for k in range(nargs)]
         ok = set()
         for r in ps_records(out):
-            a = r.get("args")
-            # a trace record: the life's final program at the top level
+            # a trace record: the whole argv is in the exec that ran the final program
+            src = r["execs"][-1] if r.get("type") == "process" and r.get("execs") else r
+            a = src.get("args")
             if r.get("type") not in ("exec", "process") or not isinstance(a, list) or len(a) < 2:
                 continue
             m = a[1]
             if not isinstance(m, str) or not m.startswith(prefix):
                 continue
-            if a[2:] == want and not r.get("args_truncated") and not r.get("incomplete"):
+            if a[2:] == want and not src.get("args_truncated") and not r.get("incomplete"):
                 try:
                     ok.add(int(m[len(prefix):]))
                 except ValueError:

@@ -12,6 +12,8 @@
 
 /* bytes of each ancestor's command line in a record */
 #define PROC_ANC_ARGS 128
+/* bytes of the top-level copy of the final program's args */
+#define PROC_TOP_ARGS 4096
 
 /* The identity of the life as printed: its parent is the one at fork. */
 static void life_ident(const struct trace_life *l, struct ps_ident *id)
@@ -25,20 +27,6 @@ static void life_ident(const struct trace_life *l, struct ps_ident *id)
 		id->pstart_ns = l->pstart_ns;
 		memcpy(id->pcomm, l->pcomm, sizeof(id->pcomm));
 	}
-}
-
-static void json_args(struct jw *w, const char *name, const struct tt_prog *p)
-{
-	const char *a = p->args;
-
-	jw_arr(w, name);
-	for (unsigned i = 0; a && i < p->argc; i++) {
-		size_t n = strlen(a);
-
-		jw_str(w, NULL, a, n);
-		a += n + 1;
-	}
-	jw_arr_end(w);
 }
 
 /* "args" up to @max bytes (whole arguments; the one that crosses it is cut),
@@ -164,9 +152,8 @@ void process_print_json(const struct trace_life *l, const struct trace_table *t,
 		jw_strn(&w, "exe", l->prog.exe, SIZE_MAX);
 	else
 		jw_null(&w, "exe");
-	json_args(&w, "args", &l->prog);
-	if (l->prog.args_truncated)
-		jw_bool(&w, "args_truncated", true);
+	/* a copy for jq, bounded: the whole argv is in the exec that ran it */
+	json_args_cut(&w, &l->prog, PROC_TOP_ARGS);
 	if (l->have_exit) {
 		struct ps_event ev = { .rec = &l->exit, .rec_len = sizeof(l->exit) };
 		struct exit_view v;
