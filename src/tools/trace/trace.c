@@ -399,7 +399,7 @@ static int share_scope(struct trace_run *r, struct bpf_object *obj)
 
 /* ---- the exec object: the exec tool's hooks, in its order ---- */
 
-enum { XSIDE_SYS, XSIDE_EXEC, XSIDE_COMPAT, XSIDE_NR };
+enum { XSIDE_SYS, XSIDE_EXEC, XSIDE_COMPAT, XSIDE_SCRIPT, XSIDE_NR };
 
 static int probe_tracefs(void *ctx, const struct ps_hook *h, char *why, size_t len)
 {
@@ -468,10 +468,21 @@ static int probe_compat_fentry(void *ctx, const struct ps_hook *h, char *why, si
 	return err;
 }
 
+/* fexit on load_script(): a #! script's own file for exe (exec.bpf.c) */
+static int probe_script(void *ctx, const struct ps_hook *h, char *why, size_t len)
+{
+	int err = ps_kernel_can_fentry("load_script");
+
+	if (err)
+		snprintf(why, len, "the kernel refuses fexit on load_script: %s", strerror(-err));
+	return err;
+}
+
 static const struct ps_hook_side exec_sides[XSIDE_NR] = {
 	[XSIDE_SYS] = { "syscall-side", true },
 	[XSIDE_EXEC] = { "exec-side", true },
 	[XSIDE_COMPAT] = { "compat-side", true },
+	[XSIDE_SCRIPT] = { "script-side", true },
 };
 
 static const struct ps_hook exec_hooks[] = {
@@ -500,6 +511,8 @@ static const struct ps_hook exec_hooks[] = {
 	  "raw-sys" },
 	{ "compat-raw", XSIDE_COMPAT, { "compat_sys_exit" }, 0, probe_compat, NULL, "raw-sys" },
 	{ "compat-off", XSIDE_COMPAT, {} },
+	{ "script-fexit", XSIDE_SCRIPT, { "fexit_script" }, 0, probe_script },
+	{ "script-off", XSIDE_SCRIPT, {} },
 };
 
 static const struct ps_hookset exec_hookset = {
@@ -532,6 +545,7 @@ static int x_configure(void *ctx, struct bpf_object *obj, const struct ps_hook *
 	s->rodata->filter_cg = r->t.cgfd >= 0;
 	s->rodata->scope_on = r->scoped;
 	s->rodata->max_args_bytes = PS_ARGS_DEFAULT;
+	s->rodata->script_side = picked[XSIDE_SCRIPT] && picked[XSIDE_SCRIPT]->progs[0];
 	s->rodata->ps_fast_read = ps_kernel_has_func("bpf_rdonly_cast");
 	s->rodata->nr_execve = SYS_execve;
 	s->rodata->nr_execveat = SYS_execveat;
