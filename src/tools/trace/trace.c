@@ -989,8 +989,13 @@ int cmd_trace(int argc, char **argv, const char *prog)
 		      1 :
 		      0;
 	if (c.cmd && !ret) {
-		if (!r.reaped && waitpid(r.child, &r.status, WNOHANG) == r.child)
-			r.reaped = true;
+		/* stopped by a signal: a ^C reached CMD too, give it a second to end */
+		for (int i = 0; !r.reaped && i < 100; i++) {
+			if (waitpid(r.child, &r.status, WNOHANG) == r.child)
+				r.reaped = true;
+			else
+				usleep(10000);
+		}
 		if (!r.reaped) {
 			fprintf(stderr, "%s: tracing stopped; %s (pid %d) is still running\n", prog,
 				c.cmd[0], r.child);
