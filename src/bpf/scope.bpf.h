@@ -7,8 +7,8 @@
  * double-forks and is reparented to init stays in scope. Decided in the
  * kernel at the event, never from a pid user space saw earlier.
  *
- * The map is created by trace.bpf.c and shared (bpf_map__reuse_fd) with
- * the exec and exit objects; with scope_on false (every other tool) the
+ * The map is created with the exec object (trace loads it first) and
+ * shared (bpf_map__reuse_fd) with the exit and fork (trace.bpf.c) objects; with scope_on false (every other tool) the
  * verifier drops the lookups and the map stays empty.
  */
 #ifndef PROCSNOOP_SCOPE_BPF_H

@@ -329,6 +329,8 @@ static const struct ps_hookset fork_hookset = {
 	.nhooks = sizeof(fork_hooks) / sizeof(fork_hooks[0]),
 };
 
+static int share_scope(struct trace_run *r, struct bpf_object *obj);
+
 static bool boottime(void)
 {
 	return ps_kernel_has_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_ktime_get_boot_ns);
@@ -348,7 +350,7 @@ static int f_configure(void *ctx, struct bpf_object *obj, const struct ps_hook *
 	struct trace_bpf *s = r->tskel;
 	int err = ps_session_prepare(r->t.sess, obj);
 
-	if (err)
+	if (err || (err = share_scope(r, obj)))
 		return err;
 	s->rodata->ps_use_perf = ps_session_kind(r->t.sess) == PS_TRANSPORT_PERF;
 	s->rodata->ps_boottime = boottime();
@@ -378,14 +380,14 @@ static const struct ps_loader_ops fork_loader = {
 	.close = f_close,
 };
 
-/* The exec and exit objects use the fork object's scope maps. */
+/* The exit and fork objects use the exec object's scope maps (loaded first). */
 static int share_scope(struct trace_run *r, struct bpf_object *obj)
 {
 	static const char *const maps[] = { "scope", "scope_live" };
 
 	for (int i = 0; i < 2; i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(obj, maps[i]);
-		struct bpf_map *src = bpf_object__find_map_by_name(r->tskel->obj, maps[i]);
+		struct bpf_map *src = bpf_object__find_map_by_name(r->xskel->obj, maps[i]);
 		int err = m && src ? bpf_map__reuse_fd(m, bpf_map__fd(src)) : -ENOENT;
 
 		if (err) {
@@ -538,7 +540,7 @@ static int x_configure(void *ctx, struct bpf_object *obj, const struct ps_hook *
 	struct exec_bpf *s = r->xskel;
 	int err = ps_session_prepare(r->t.sess, obj);
 
-	if (err || (err = share_scope(r, obj)))
+	if (err)
 		return err;
 	s->rodata->ps_use_perf = ps_session_kind(r->t.sess) == PS_TRANSPORT_PERF;
 	s->rodata->ps_boottime = boottime();
@@ -660,7 +662,7 @@ static const struct ps_loader_ops exit_loader = {
 
 static int scope_fd(struct trace_run *r)
 {
-	return bpf_map__fd(r->tskel->maps.scope);
+	return bpf_map__fd(r->xskel->maps.scope);
 }
 
 /* Put task @tid (a pidfd of it) in scope, or take it out. 0 or -errno. */
@@ -833,7 +835,7 @@ static int64_t scope_live(struct trace_run *r)
 	__u32 zero = 0;
 	__s64 v = 0;
 
-	bpf_map_lookup_elem(bpf_map__fd(r->tskel->maps.scope_live), &zero, &v);
+	bpf_map_lookup_elem(bpf_map__fd(r->xskel->maps.scope_live), &zero, &v);
 	return v;
 }
 
@@ -874,7 +876,7 @@ static void ready(void *ctx, struct jw *w)
 {
 	struct trace_run *r = ctx;
 
-	const struct ps_loaded *l[3] = { &r->t.loaded, &r->xloaded, &r->eloaded };
+	const struct ps_loaded *l[3] = { &r->xloaded, &r->eloaded, &r->t.loaded };
 
 	/* the three objects' attached programs, as one list */
 	jw_arr(w, "hooks");
@@ -958,15 +960,20 @@ int cmd_trace(int argc, char **argv, const char *prog)
 		fprintf(stderr, "%s: out of memory\n", prog);
 		goto out;
 	}
-	/* fork first: from its attach on, a process that starts has a fork record */
-	if (ps_hooks_load(&fork_hookset, none, &fork_loader, &r, c.verbose, &r.t.loaded))
-		goto out;
-	ps_clock_init(r.tskel->rodata->ps_boottime);
-	tt_set_fork_since(r.table, ps_ktime_now());
+	/*
+	 * exec and exit first, fork last: a life whose fork is seen has its
+	 * exec and exit seen too (a fork hook attached first saw lives end
+	 * before the exit hook came, which then looked like lost exits). From
+	 * the fork hook's attach on, a process that starts has a fork record.
+	 */
 	if (ps_hooks_load(&exec_hookset, none, &exec_loader, &r, c.verbose, &r.xloaded))
 		goto out;
 	if (ps_hooks_load(&exit_hookset, none, &exit_loader, &r, c.verbose, &r.eloaded))
 		goto out;
+	if (ps_hooks_load(&fork_hookset, none, &fork_loader, &r, c.verbose, &r.t.loaded))
+		goto out;
+	ps_clock_init(r.tskel->rodata->ps_boottime);
+	tt_set_fork_since(r.table, ps_ktime_now());
 	/* attached: now /proc (a live event wins over what it says) */
 	if (c.cmd) {
 		tt_seed(r.table, getpid(), false, true);
