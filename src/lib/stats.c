@@ -39,7 +39,7 @@ const struct ps_counter_info ps_counters[PS_C_NR] = {
 			      "trace: new tasks whose scope flag could not be stored (out of "
 			      "memory): their events are not traced",
 			      PS_STAT_SCOPE_FULL },
-	[PS_C_PROC_EVICTED] = { "processes_evicted",
+	[PS_C_PROC_EVICTED] = { "lives_evicted",
 				"trace: process lives reported early because the table was full "
 				"(--max-processes)",
 				-1 },

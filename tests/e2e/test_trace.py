@@ -117,7 +117,7 @@ def check_tree(transport):
     eq(ready["transport"], transport, "transport")
     summary = only([r for r in recs if r.get("type") == "summary"], "summary")
     eq(summary["lost"], 0, "records lost")
-    eq(summary["stats"]["processes_evicted"], 0, "evictions")
+    eq(summary["stats"]["lives_evicted"], 0, "evictions")
     got = by_eid(recs, shared=set(t.other))
     reused = "reuse2" in t.starts
     if not reused:
@@ -373,7 +373,7 @@ def test_trace_max_processes():
     eq(p.returncode, 0, "status")
     s = only([r for r in recs if r.get("type") == "summary"], "summary")
     ev = [r for r in procs(recs) if r.get("evicted")]
-    check(s["stats"]["processes_evicted"] >= 24, f"evictions counted: {s['stats']}")
+    check(s["stats"]["lives_evicted"] >= 24, f"evictions counted: {s['stats']}")
     check(len(ev) >= 1, "evicted records are flagged")
     kids = {r["pid"] for r in procs(recs) if r["ppid"] == t.starts["main"]["pid"]}
     eq(len(kids), 40, "every child has a record")
