@@ -7,6 +7,8 @@ own accounting (BPF_ENABLE_STATS, held by an fd for the run so a concurrent
   python3 bench/bpfcost.py [BINARY] [N]     (root; default build/procsnoop, 2000)
   ARGS='--no-compat' python3 bench/bpfcost.py
   TOOL=exit python3 bench/bpfcost.py        (exec by default)
+  TOOL=exec+exit python3 bench/bpfcost.py   (both at once: what trace replaces; no -P)
+  TOOL=trace python3 bench/bpfcost.py       (the whole machine, like exec+exit)
 
 `make bench` runs the same measurement (measure()) for every procsnoop tracer
 it runs and puts it in its report.
@@ -23,6 +25,8 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NR_BPF, BPF_ENABLE_STATS, BPF_STATS_RUN_TIME = 321, 32, 0
@@ -46,18 +50,45 @@ def enable_stats():
     return fd
 
 
+def cpu_ns(pid):
+    """CPU of a process so far: the scheduler's ns of each of its threads."""
+    total = 0
+    for t in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{t}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except OSError:
+            pass
+    return total
+
+
 def measure(argv, n):
     """Run the tracer argv ([binary, tool, options...]), do n execs of
     /bin/true, return {"n", "programs": [{name, runs, ns_per_run,
-    ns_per_exec}], "ns_per_exec"} (the total leaves PER_SYSCALL out)."""
+    ns_per_exec}], "ns_per_exec", "cpu_ns_per_exec"} (the total leaves
+    PER_SYSCALL out; cpu: the tracer process's own)."""
+    return measure_all([argv], n)
+
+
+def measure_all(argvs, n):
+    """measure() of several tracers running at once (exec and exit: what
+    trace replaces), their programs and CPU summed."""
     fd = enable_stats()
+    ts = []
     try:
-        extra = ["-P", str(os.getpid())] if argv[1] in TAKES_P else []
-        t = subprocess.Popen(argv + extra, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        try:
-            if not t.stdout.readline():  # the ready line: every program is attached
-                raise RuntimeError(f"{' '.join(argv)}: exited before its ready line")
-            mine = set()
+        for argv in argvs:
+            extra = ["-P", str(os.getpid())] if argv[1] in TAKES_P and len(argvs) == 1 else []
+            # into a file: a pipe nobody reads would stall the tracer (and its CPU)
+            out = tempfile.TemporaryFile()
+            t = subprocess.Popen(argv + extra, stdout=out, stderr=subprocess.DEVNULL)
+            t.out = out
+            ts.append(t)
+            while os.pread(out.fileno(), 1 << 16, 0).find(b"\n") < 0:  # the ready line
+                if t.poll() is not None:
+                    raise RuntimeError(f"{' '.join(argv)}: exited before its ready line")
+                time.sleep(0.01)
+        mine = set()
+        for t in ts:
             for f in os.listdir(f"/proc/{t.pid}/fdinfo"):
                 try:
                     with open(f"/proc/{t.pid}/fdinfo/{f}") as fi:
@@ -66,16 +97,19 @@ def measure(argv, n):
                                 mine.add(int(ln.split()[1]))
                 except OSError:
                     pass
-            s0 = {i: p for i, p in progs().items() if i in mine}
-            for _ in range(n):
-                subprocess.run(["/bin/true"])
-            s1 = progs()
-        finally:
-            t.send_signal(2)
-            t.communicate()
+        s0 = {i: p for i, p in progs().items() if i in mine}
+        c0 = sum(cpu_ns(t.pid) for t in ts)
+        for _ in range(n):
+            subprocess.run(["/bin/true"])
+        s1 = progs()
+        c1 = sum(cpu_ns(t.pid) for t in ts)
     finally:
+        for t in ts:
+            t.send_signal(2)
+            t.wait()
+            t.out.close()
         os.close(fd)
-    res = {"n": n, "programs": [], "ns_per_exec": 0.0}
+    res = {"n": n, "programs": [], "ns_per_exec": 0.0, "cpu_ns_per_exec": (c1 - c0) / n}
     for i, p in sorted(s0.items()):
         q = s1.get(i, p)
         dt = q.get("run_time_ns", 0) - p.get("run_time_ns", 0)
@@ -92,15 +126,17 @@ def measure(argv, n):
 def main():
     binary = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "procsnoop")
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
-    tool = os.environ.get("TOOL", "exec")
+    tools = os.environ.get("TOOL", "exec").split("+")
     try:
-        r = measure([binary, tool, "--json", *os.environ.get("ARGS", "").split()], n)
+        r = measure_all([[binary, t, "--json", *os.environ.get("ARGS", "").split()]
+                         for t in tools], n)
     except (OSError, RuntimeError) as e:
         sys.exit(f"bpfcost: {e}")
     for p in r["programs"]:
         print(f"{p['name']:24s} runs {p['runs']:8d} {p['ns_per_run']:8.0f} ns/run "
               f"{p['ns_per_exec']:8.0f} ns/exec")
     print(f"BPF run time per exec (without {', '.join(PER_SYSCALL)}): {r['ns_per_exec']:.0f} ns")
+    print(f"tracer CPU per exec (its own process): {r['cpu_ns_per_exec']:.0f} ns")
 
 
 if __name__ == "__main__":

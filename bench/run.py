@@ -67,7 +67,7 @@ def make_tracers(build):
         # storm's children (grouped by their parent, the storm)
         "ps-top": Tracer("ps-top", [ps, "top", "--json", "--by", "parent"], "top", "ps-json",
                          "procsnoop top --json --by parent > file"),
-        "ps-trace": Tracer("ps-trace", [ps, "trace", "--json"], "exec", "ps-json",
+        "ps-trace": Tracer("ps-trace", [ps, "trace", "--json"], "process", "ps-json",
                            "procsnoop trace --json > file"),
         "execsnoop": Tracer("execsnoop", ["/usr/sbin/execsnoop"], "exec", "text",
                             "libbpf-tools execsnoop > file"),
@@ -287,7 +287,7 @@ class Bench:
                         rows = [ln.split() for ln in f if ln.endswith("\n")]
                 except OSError:
                     pass
-                if tr.kind == "exec":
+                if tr.kind in ("exec", "process"):
                     got = markers(cprefix, data)
                 else:
                     pairs = exit_pairs(tr, data)
@@ -397,7 +397,7 @@ class Bench:
         run["tracer_cpu_ms"] = cpu / 1e6
         run["tracer_cpu_us_per_event"] = cpu / 1e3 / events if events else None
         run["lost_reported"] = reported_lost(tr, out, err)
-        if tr.kind == "exec":
+        if tr.kind in ("exec", "process"):
             got = markers(prefix, out)
             run["captured"] = len({i for i in got if i < n})
         elif tr.kind == "top":
@@ -408,7 +408,7 @@ class Bench:
             run["captured"] = sum(1 for p in s["truth_pids"]
                                   if (p, spid) in pairs or (p, None) in pairs)
         run["captured_pct"] = 100.0 * run["captured"] / n
-        if tr.fmt == "ps-json" and tr.kind == "exec":
+        if tr.fmt == "ps-json" and tr.kind in ("exec", "process"):
             run["argv_complete_pct"] = self.argv_complete(out, prefix, cfg, n)
         self.cleanup(tag, keep_out=self.a.keep)
         return run
@@ -419,13 +419,15 @@ class Bench:
         want = ["".join(chr(ord("a") + (k + j) % 26) for j in range(arglen)) for k in range(nargs)]
         ok = set()
         for r in ps_records(out):
-            a = r.get("args")
-            if r.get("type") != "exec" or not isinstance(a, list) or len(a) < 2:
+            # a trace record: the whole argv is in the exec that ran the final program
+            src = r["execs"][-1] if r.get("type") == "process" and r.get("execs") else r
+            a = src.get("args")
+            if r.get("type") not in ("exec", "process") or not isinstance(a, list) or len(a) < 2:
                 continue
             m = a[1]
             if not isinstance(m, str) or not m.startswith(prefix):
                 continue
-            if a[2:] == want and not r.get("args_truncated") and not r.get("incomplete"):
+            if a[2:] == want and not src.get("args_truncated") and not r.get("incomplete"):
                 try:
                     ok.add(int(m[len(prefix):]))
                 except ValueError:

@@ -45,6 +45,7 @@ enum ps_rec_type {
 	PS_REC_PROBE = 3,
 	PS_REC_CHUNK = 4,
 	PS_REC_TOP = 5, /* struct ps_top_exit */
+	PS_REC_FORK = 6,
 	PS_REC_NR,
 };
 
@@ -188,6 +189,7 @@ enum ps_stat {
 	PS_STAT_EXEC_KILLED,  /* failed execs not reported: the caller was killed (SIGKILL
 				 * pending, e.g. by a sibling thread's exec) and never saw it */
 	PS_STAT_LIFE_NOMEM,   /* no task storage (life.bpf.h): failed execs uncounted */
+	PS_STAT_SCOPE_FULL,   /* trace: a new task's scope flag could not be stored */
 	PS_STAT_NR = 8,
 };
 
@@ -345,5 +347,25 @@ struct ps_top_exit {
 };
 PS_ASSERT(sizeof(struct ps_top_exit) == 640, "ps_top_exit layout");
 PS_ASSERT(__builtin_offsetof(struct ps_top_exit, cmd) == 384, "ps_top_exit.cmd offset");
+/* ---- procsnoop trace: fork (exec and exit are the records above) ---- */
+
+/* ps_fork.fflags */
+#define PS_FORK_CLONE_PARENT 0x1 /* the parent is not the caller (CLONE_PARENT, or a thread's) */
+
+/*
+ * A new process (not a thread) at sched_process_fork. @id describes the
+ * child as it starts: pid/tid/start_ns are the child's, ppid/pstart_ns
+ * its real_parent's (the one wait() reports to), comm/tcomm the name it
+ * inherited (the forking thread's), pcomm the parent's; credentials,
+ * cgroup and audit ids are the caller's, which the child inherits;
+ * nspid/pidns the child's. ktime_ns: the fork. Fixed size.
+ */
+struct ps_fork {
+	struct ps_hdr hdr;
+	struct ps_ident id;
+	__u32 caller_pid; /* tgid that called fork/clone */
+	__u32 fflags;	  /* PS_FORK_* */
+};
+PS_ASSERT(sizeof(struct ps_fork) == 152, "ps_fork layout");
 
 #endif /* PROCSNOOP_ABI_H */

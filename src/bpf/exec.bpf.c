@@ -34,6 +34,7 @@
 #include "ident.bpf.h"
 #include "ancestors.bpf.h"
 #include "path.bpf.h"
+#include "scope.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -150,7 +151,7 @@ static __always_inline bool pass_filters(struct task_struct *task)
 		return false;
 	if (!ps_cgroup_match())
 		return false;
-	return true;
+	return ps_in_scope();
 }
 
 /* What the syscall was called with; @eflags: PS_EXEC_EXECVEAT, PS_EXEC_COMPAT. */

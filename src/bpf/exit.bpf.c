@@ -34,6 +34,7 @@
  */
 #include "ident.bpf.h"
 #include "rusage.bpf.h"
+#include "scope.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -247,6 +248,8 @@ static __always_inline int on_exit(void *ctx, int group_dead)
 
 	if (targ_tgid && tgid != targ_tgid)
 		return 0;
+	if (!ps_in_scope())
+		return 0;
 	sig = BPF_CORE_READ(task, signal);
 	if (group_dead < 0)
 		group_dead = BPF_CORE_READ(sig, live.counter) == 0;
@@ -257,6 +260,9 @@ static __always_inline int on_exit(void *ctx, int group_dead)
 	deferred = exit_record(ctx, task, sig, group_dead);
 	if (targ_tgid && group_dead && !deferred)
 		targ_done = 1;
+	/* trace: its record is out (or will never be): one fewer in scope */
+	if (group_dead && !deferred)
+		ps_scope_live_add(-1);
 	return 0;
 }
 
@@ -312,6 +318,8 @@ send:
 done:
 	if (targ_tgid && (p->rec.xflags & PS_EXIT_GROUP_DEAD))
 		targ_done = 1;
+	if (p->rec.xflags & PS_EXIT_GROUP_DEAD)
+		ps_scope_live_add(-1);
 	bpf_map_delete_elem(&pending, &tid);
 	return 0;
 }

@@ -35,4 +35,12 @@ const struct ps_counter_info ps_counters[PS_C_NR] = {
 	[PS_C_GROUPS_FOLDED] = { "groups_folded",
 				 "processes counted in \"other\" because the group table was full",
 				 -1 },
+	[PS_C_SCOPE_FULL] = { "scope_full",
+			      "trace: new tasks whose scope flag could not be stored (out of "
+			      "memory): their events are not traced",
+			      PS_STAT_SCOPE_FULL },
+	[PS_C_PROC_EVICTED] = { "lives_evicted",
+				"trace: process lives reported early because the table was full "
+				"(--max-processes)",
+				-1 },
 };

@@ -25,6 +25,8 @@ enum ps_counter {
 	PS_C_RECORDS_LATE,	/* records of an event already delivered incomplete */
 	PS_C_LIFE_NOMEM,	/* processes with no task storage: their failed execs not counted */
 	PS_C_GROUPS_FOLDED,	/* aggregates: processes folded into "other" (group table full) */
+	PS_C_SCOPE_FULL,	/* trace: tasks whose scope flag could not be stored */
+	PS_C_PROC_EVICTED,	/* trace: process lives evicted from a full table */
 	PS_C_NR
 };
 

@@ -140,58 +140,65 @@ static void json_what_ran(struct jw *w, const struct exec_view *v)
 
 void exec_print_json(const struct exec_view *v)
 {
-	const struct ps_exec *e = v->e;
-	const uint8_t *a;
-	size_t pos = 0, len;
 	struct jw w;
 
 	jw_begin(&w, "exec");
-	ps_ident_json(&w, &e->id);
-	jw_str(&w, "filename", v->fname, v->fname_len);
-	jw_arr(&w, "args");
+	ps_ident_json(&w, &v->e->id);
+	exec_json_attempt(&w, v, true);
+	jw_end(&w);
+}
+
+void exec_json_attempt(struct jw *w, const struct exec_view *v, bool ancestors)
+{
+	const struct ps_exec *e = v->e;
+	const uint8_t *a;
+	size_t pos = 0, len;
+
+	jw_str(w, "filename", v->fname, v->fname_len);
+	jw_arr(w, "args");
 	while (exec_view_next_arg(v, &pos, &a, &len))
-		jw_str(&w, NULL, a, len);
-	jw_arr_end(&w);
-	jw_u64(&w, "argc", v->argc);
-	jw_bool(&w, "args_truncated", v->truncated);
-	jw_u64(&w, "args_cut_bytes", v->args_cut);
-	jw_s64(&w, "ret", e->ret);
-	ps_ancestors_json(&w, v);
+		jw_str(w, NULL, a, len);
+	jw_arr_end(w);
+	jw_u64(w, "argc", v->argc);
+	jw_bool(w, "args_truncated", v->truncated);
+	jw_u64(w, "args_cut_bytes", v->args_cut);
+	jw_s64(w, "ret", e->ret);
+	if (ancestors)
+		ps_ancestors_json(w, v);
 	/* every flag the kernel side sets reaches the output */
-	jw_bool(&w, "args_cut_bytes_exact", !(v->eflags & PS_EXEC_CUT_LOWER));
-	jw_bool(&w, "args_unreadable", v->eflags & PS_EXEC_ARGS_FAULT);
+	jw_bool(w, "args_cut_bytes_exact", !(v->eflags & PS_EXEC_CUT_LOWER));
+	jw_bool(w, "args_unreadable", v->eflags & PS_EXEC_ARGS_FAULT);
 	/* absent when unknown: a success whose syscall entry no hook saw */
 	if (v->eflags & PS_EXEC_ABI_KNOWN)
-		jw_bool(&w, "compat", v->eflags & PS_EXEC_COMPAT);
+		jw_bool(w, "compat", v->eflags & PS_EXEC_COMPAT);
 	if (v->eflags & PS_EXEC_FNAME_TRUNC)
-		jw_bool(&w, "filename_truncated", true);
+		jw_bool(w, "filename_truncated", true);
 	if (e->ret < 0 && errno_name(-e->ret))
-		jw_cstr(&w, "error", errno_name(-e->ret));
+		jw_cstr(w, "error", errno_name(-e->ret));
 	if (v->eflags & PS_EXEC_EXECVEAT) {
-		jw_obj(&w, "execveat");
-		jw_s64(&w, "fd", e->fd);
-		jw_u64(&w, "flags", e->at_flags);
-		jw_obj_end(&w);
+		jw_obj(w, "execveat");
+		jw_s64(w, "fd", e->fd);
+		jw_u64(w, "flags", e->at_flags);
+		jw_obj_end(w);
 	}
 	if (v->nmisses) {
 		bool other = false;
 
-		jw_arr(&w, "path_tried");
+		jw_arr(w, "path_tried");
 		for (size_t i = 0; i < v->nmisses; i++) {
-			jw_str(&w, NULL, v->misses[i].path, v->misses[i].len);
+			jw_str(w, NULL, v->misses[i].path, v->misses[i].len);
 			other |= v->misses[i].err != ENOENT;
 		}
-		jw_arr_end(&w);
+		jw_arr_end(w);
 		/* the errors only when one is not ENOENT: the common case stays short */
 		if (other) {
-			jw_arr(&w, "path_tried_errors");
+			jw_arr(w, "path_tried_errors");
 			for (size_t i = 0; i < v->nmisses; i++)
-				json_errno(&w, NULL, v->misses[i].err);
-			jw_arr_end(&w);
+				json_errno(w, NULL, v->misses[i].err);
+			jw_arr_end(w);
 		}
 	}
-	json_what_ran(&w, v);
+	json_what_ran(w, v);
 	if (v->incomplete)
-		jw_bool(&w, "incomplete", true);
-	jw_end(&w);
+		jw_bool(w, "incomplete", true);
 }

@@ -19,5 +19,9 @@ struct exec_print_opts {
 void exec_print_header(const struct exec_print_opts *o);
 void exec_print_table(const struct exec_view *v, const struct exec_print_opts *o);
 void exec_print_json(const struct exec_view *v);
+struct jw;
+/* The members of an exec record after the identity (filename, args, ret,
+ * ..., exe, cwd), into an open object; trace prints one per exec of a life. */
+void exec_json_attempt(struct jw *w, const struct exec_view *v, bool ancestors);
 
 #endif
