@@ -22,6 +22,7 @@ static int write_errno;	   /* first failed write to stdout; then output is disca
 static uint64_t unwritten; /* lines not written since (whole or cut) */
 static size_t tail;	   /* bytes written to stdout after the last '\n' written */
 static int msg_errno;	   /* first failed write of a message to stderr */
+static FILE *divert;	   /* out_divert(): the buffer goes to this file, not stdout */
 
 void out_set_linebuf(bool on)
 {
@@ -135,6 +136,13 @@ void out_flush(void)
 	size_t done;
 	int err;
 
+	if (divert) {
+		/* a file of our own (trace --timeline): its errors are ferror()'s */
+		if (olen)
+			fwrite(obuf, 1, olen, divert);
+		olen = 0;
+		return;
+	}
 	if (write_errno) {
 		/* stdout is broken: count what could not be written */
 		unwritten += count_lines(obuf, olen);
@@ -199,6 +207,12 @@ bool out_closed(void)
 		return true;
 	write_failed(err, NULL, 0);
 	return false;
+}
+
+void out_divert(FILE *f)
+{
+	out_flush();
+	divert = f;
 }
 
 void out_maybe_flush(void)
@@ -334,9 +348,57 @@ struct sink {
 	char *dst;
 	size_t cap, len;
 	bool full;
+	bool xml; /* enc_xml(): the terminal encoding, then XML's five entities */
 };
 
+static void sink_raw(struct sink *s, const char *p, size_t n);
+
+/* Whatever the terminal encoder puts out, with & < > " ' as entities. */
+static void sink_xml(struct sink *s, const char *p, size_t n)
+{
+	size_t i = 0, run = 0;
+
+	for (; i < n; i++) {
+		const char *ent = NULL;
+
+		switch (p[i]) {
+		case '&':
+			ent = "&amp;";
+			break;
+		case '<':
+			ent = "&lt;";
+			break;
+		case '>':
+			ent = "&gt;";
+			break;
+		case '"':
+			ent = "&quot;";
+			break;
+		case '\'':
+			ent = "&apos;";
+			break;
+		default:
+			run++;
+			continue;
+		}
+		if (run)
+			sink_raw(s, p + i - run, run);
+		run = 0;
+		sink_raw(s, ent, strlen(ent));
+	}
+	if (run)
+		sink_raw(s, p + i - run, run);
+}
+
 static void sink_put(struct sink *s, const char *p, size_t n)
+{
+	if (s->xml)
+		sink_xml(s, p, n);
+	else
+		sink_raw(s, p, n);
+}
+
+static void sink_raw(struct sink *s, const char *p, size_t n)
 {
 	if (s->full)
 		return;
@@ -379,7 +441,8 @@ static void term_enc(struct sink *s, const void *src, size_t n, bool quote)
 			run = 0;
 		}
 		if (b >= 0x80 && (l = utf8_seq_len(p + i, n - i, &cp)) > 0) {
-			if (cp_dangerous(cp)) {
+			/* U+FFFE and U+FFFF are not characters to XML */
+			if (cp_dangerous(cp) || (s->xml && (cp == 0xfffe || cp == 0xffff))) {
 				snprintf(esc, sizeof(esc), "\\u%04x", cp);
 				sink_put(s, esc, strlen(esc));
 			} else {
@@ -538,6 +601,14 @@ void out_json_cstr(const char *s, size_t max)
 size_t enc_term(char *dst, size_t cap, const void *p, size_t n, bool quote)
 {
 	struct sink s = { .dst = dst, .cap = cap };
+
+	term_enc(&s, p, n, quote);
+	return s.len;
+}
+
+size_t enc_xml(char *dst, size_t cap, const void *p, size_t n, bool quote)
+{
+	struct sink s = { .dst = dst, .cap = cap, .xml = true };
 
 	term_enc(&s, p, n, quote);
 	return s.len;

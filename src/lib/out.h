@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 void out_bytes(const void *p, size_t n);
 void out_str(const char *s);
@@ -39,6 +40,13 @@ void out_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void out_flush(void);
 /* Flush when the buffer holds more than a little (call after each event). */
 void out_maybe_flush(void);
+/*
+ * Send what the out_* writers (and so the JSON writer) put out to @f instead
+ * of stdout, for a file of our own (trace --timeline FILE); NULL: back to
+ * stdout. What is pending is flushed first, to where it was going. Write
+ * errors on @f are ferror(@f)'s, not out_error()'s.
+ */
+void out_divert(FILE *f);
 /* Line-buffered mode for interactive terminals (default when stdout is a tty). */
 void out_set_linebuf(bool on);
 /* The name that starts out's own messages ("exec"). */
@@ -75,6 +83,9 @@ void out_json_cstr(const char *s, size_t max);
  * return bytes written, never more than @cap (output is cut safely). */
 size_t enc_term(char *dst, size_t cap, const void *p, size_t n, bool quote);
 size_t enc_json(char *dst, size_t cap, const void *p, size_t n);
+/* The terminal encoding (what a table shows), safe as XML text and attribute
+ * values: & < > " ' become entities, U+FFFE/U+FFFF (no XML characters) \uNNNN. */
+size_t enc_xml(char *dst, size_t cap, const void *p, size_t n, bool quote);
 
 /* Length of the valid UTF-8 sequence at p (1..4), or 0 if invalid. */
 int utf8_seq_len(const unsigned char *p, size_t n, uint32_t *cp);

@@ -77,6 +77,30 @@ static void test_term(void)
 	term("term_quote_esc", S("\n"), true, "\"\\n\"");
 }
 
+static void xml(const char *name, const char *in, size_t n, bool quote, const char *want)
+{
+	size_t w = enc_xml(buf, sizeof(buf), in, n, quote);
+
+	CHECK_STR(name, buf, w, want);
+}
+
+/* enc_xml(): the terminal encoding, safe in XML text and attributes (trace --svg) */
+static void test_xml(void)
+{
+	xml("xml_entities", S("<a href='x'>&amp;\"</a>"), false,
+	    "&lt;a href=&apos;x&apos;&gt;&amp;amp;&quot;&lt;/a&gt;");
+	xml("xml_controls", S("\033]0;t\a\n\x01"), false, "\\e]0;t\\x07\\n\\x01");
+	xml("xml_invalid_utf8", S("a\xff\xc0\xaf"), false, "a\\xff\\xc0\\xaf");
+	/* no XML characters: escaped, although a terminal gets them as they are */
+	xml("xml_nonchars", S("\xef\xbf\xbe\xef\xbf\xbf"), false, "\\ufffe\\uffff");
+	xml("xml_utf8_kept", S("caf\xc3\xa9 \xf0\x9f\x98\x80"), false,
+	    "caf\xc3\xa9 \xf0\x9f\x98\x80");
+	xml("xml_bidi", S("\xe2\x80\xae"), false, "\\u202e");
+	xml("xml_quote", S("say \"hi\""), true, "&quot;say \\&quot;hi\\&quot;&quot;");
+	/* cut to the buffer: never half an entity */
+	CHECK("xml_cut", enc_xml(buf, 5, S("ab<cd"), false) == 2, "cut inside an entity");
+}
+
 static void test_json(void)
 {
 	json("json_ascii", S("ls -l"), "\"ls -l\"");
@@ -291,6 +315,7 @@ int main(void)
 {
 	test_word_scan();
 	test_term();
+	test_xml();
 	test_json();
 	test_dangerous_code_points();
 	test_bounds();
