@@ -890,6 +890,7 @@ static const char svg_style[] =
 	".ok{fill:#43a047}.failed{fill:#fb8c00}.signal{fill:#e53935}.running{fill:#1e88e5}\n"
 	".incomplete{fill-opacity:.45;stroke:#000;stroke-dasharray:2 2}\n"
 	".tick{stroke:#0002}.axis text,.note{fill:#555}\n"
+	".edges path{fill:none;stroke:#9aa3ad;stroke-width:1}\n"
 	".row:hover .stripe{fill:#fff3c4}\n"
 	"</style>\n";
 
@@ -912,13 +913,20 @@ int view_svg(FILE *f, const struct view_life *lv, size_t n)
 	uint64_t t0 = UINT64_MAX, t1 = 0, span, step;
 	size_t rows = n < VIEW_SVG_MAX_ROWS ? n : VIEW_SVG_MAX_ROWS;
 	size_t height = SVG_TOP + rows * SVG_ROW_H + 48 + (rows < n ? SVG_ROW_H : 0);
-	size_t width = SVG_LABEL_W + SVG_CHART_W + 20;
+	size_t width = SVG_LABEL_W + SVG_CHART_W + 60, *row;
 	char d[24], cpu[24], status[96];
 	int err;
 
 	err = forest_build(&fo, lv, n);
 	if (err)
 		return err;
+	row = malloc((n ? n : 1) * sizeof(size_t));
+	if (!row) {
+		forest_free(&fo);
+		return -ENOMEM;
+	}
+	for (size_t k = 0; k < n; k++)
+		row[fo.order[k]] = k;
 	for (size_t i = 0; i < n; i++) {
 		if (lv[i].start_ns < t0)
 			t0 = lv[i].start_ns;
@@ -983,7 +991,7 @@ int view_svg(FILE *f, const struct view_life *lv, size_t n)
 		/* the label: as much of the command line as its column holds */
 		chars = (SVG_LABEL_W - 12 - depth * SVG_INDENT) / SVG_CHAR_W;
 		keep = fit(cmd.buf, cmd.len, true, chars, &cc);
-		fprintf(f, "<text x=\"%d\" y=\"%.0f\">", 6 + depth * SVG_INDENT, y + 12);
+		fprintf(f, "<text x=\"%d\" y=\"%.0f\">", 8 + depth * SVG_INDENT, y + 12);
 		if (keep < cmd.len || cmd.cut) {
 			keep = fit(cmd.buf, cmd.len, true, chars - 1, &cc);
 			fwrite(cmd.buf, 1, keep, f);
@@ -997,6 +1005,22 @@ int view_svg(FILE *f, const struct view_life *lv, size_t n)
 			oc_name[oc], l->incomplete ? " incomplete" : "", x, y + 2, bw < 1 ? 1 : bw,
 			SVG_ROW_H - 4);
 	}
+	fprintf(f, "<g class=\"edges\">\n");
+	/* over the rows, the tree in the label column: from a parent's row down to its child's */
+	for (size_t k = 0; k < rows; k++) {
+		const struct node *c = &fo.nd[fo.order[k]];
+		unsigned pd;
+		double x;
+
+		if (c->parent == NONE || c->depth > SVG_MAX_INDENT)
+			continue;
+		pd = fo.nd[c->parent].depth;
+		x = 9 + pd * SVG_INDENT;
+		fprintf(f, "<path d=\"M%.0f %zu V%zu H%.0f\"/>\n", x,
+			SVG_TOP + row[c->parent] * SVG_ROW_H + 14, SVG_TOP + k * SVG_ROW_H + 8,
+			x + SVG_INDENT - 4);
+	}
+	fprintf(f, "</g>\n");
 	if (rows < n)
 		fprintf(f,
 			"<text class=\"note\" x=\"6\" y=\"%zu\">%zu more processes not drawn "
@@ -1015,6 +1039,7 @@ int view_svg(FILE *f, const struct view_life *lv, size_t n)
 		}
 	}
 	fprintf(f, "</svg>\n");
+	free(row);
 	forest_free(&fo);
 	return finish(f);
 }
