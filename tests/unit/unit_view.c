@@ -257,6 +257,25 @@ static void test_tree_loop(void)
 	CHECK("empty_tree", r == 0 && nlines() == 2, "%d %d", r, nlines());
 }
 
+static void test_tree_deep(void)
+{
+	char want[512];
+	size_t w;
+	int r;
+
+	/* a chain 3000 deep: the indentation stops at 32 levels, and says how deep */
+	nl = 0;
+	for (uint32_t i = 1; i <= 3000; i++)
+		life(i, i - 1, i, 6000 - i, "sh", NULL, NULL);
+	r = run_tree(100);
+	CHECK("deep_ret", r == 0 && nlines() == 3002, "%d, %d lines", r, nlines());
+	w = snprintf(want, sizeof(want), "%s", "     100     5.90s    2.95s  ok      ");
+	for (int k = 0; k < 32; k++)
+		w += snprintf(want + w, sizeof(want) - w, "   ");
+	snprintf(want + w, sizeof(want) - w, "[depth 99] \u2514\u2500 sh");
+	CHECK_STR("deep_line", line(100), strlen(line(100)), want);
+}
+
 static size_t count(const char *hay, const char *needle)
 {
 	size_t k = 0;
@@ -390,6 +409,7 @@ int main(int argc, char **argv)
 	test_tree_width();
 	test_tree_fold();
 	test_tree_loop();
+	test_tree_deep();
 	test_timeline();
 	test_svg();
 	test_svg_bound();
