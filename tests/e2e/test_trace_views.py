@@ -8,13 +8,19 @@ those lives with a JSON parser and an XML parser: every life one complete
 event with ts/dur in microseconds, one bar per life, nothing that makes the
 XML invalid.
 """
+import fcntl
 import json
 import os
+import pty
+import re
 import shutil
+import struct
+import subprocess
 import tempfile
+import termios
 import xml.etree.ElementTree as ET
 
-from lib import HELPERS, Failure, check, eq, run
+from lib import BIN, HELPERS, Failure, check, eq, helper, run, wait_exit
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -120,3 +126,128 @@ def test_unit_svg_parsed():
                    "the --timeline file has them all"], "the limit's note")
     finally:
         shutil.rmtree(d)
+
+
+# ---------------------------------------------------------------- the real tool
+
+def _trace_known_tree(transport, extra=(), pty_cols=None):
+    """Run `procsnoop trace --tree ... -- views_tree PIDS`; returns (rc, stderr text, roles).
+
+    roles: ROLE -> [pids] as the helper itself wrote them (the ground truth).
+    With pty_cols, stderr (where the tree goes with -- CMD) is a terminal that wide.
+    """
+    d = tempfile.mkdtemp(prefix="ps-views-")
+    pids = os.path.join(d, "pids")
+    argv = [BIN, "trace", "--transport", transport, "--tree",
+            "--timeline", os.path.join(d, "timeline.json"), "--svg", os.path.join(d, "view.svg"),
+            *extra, "--", helper("views_tree"), pids]
+    try:
+        if pty_cols:
+            master, slave = pty.openpty()
+            fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, pty_cols, 0, 0))
+            p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=slave)
+            os.close(slave)
+            chunks = []
+            while True:
+                try:
+                    b = os.read(master, 65536)
+                except OSError:  # EIO: the last holder of the terminal closed it
+                    break
+                if not b:
+                    break
+                chunks.append(b)
+            os.close(master)
+            rc = wait_exit(p)
+            err = b"".join(chunks).replace(b"\r\n", b"\n")
+        else:
+            r = run(argv, timeout=120)
+            rc, err = r.returncode, r.stderr
+        roles = {}
+        with open(pids) as f:
+            for ln in f:
+                role, pid = ln.split()
+                roles.setdefault(role, []).append(int(pid))
+        return rc, err.decode("utf-8", "replace"), roles, d
+    except BaseException:
+        shutil.rmtree(d, ignore_errors=True)
+        raise
+
+
+def _tree_lines(err):
+    """The tree in the tool's stderr: [(mark, pid, status, command)], the header, the footer."""
+    lines = err.split("\n")
+    hdr = [i for i, ln in enumerate(lines) if ln.startswith("     PID  DURATION      CPU  STATUS")]
+    check(len(hdr) == 1, f"one tree header in:\n{err}")
+    h = lines[hdr[0]]
+    st, cmd = h.index("STATUS"), h.index("COMMAND")
+    rows = []
+    i = hdr[0] + 1
+    while i < len(lines) and not re.match(r"^\d+ processes, ", lines[i]):
+        ln = lines[i]
+        rows.append((ln[0], int(ln[1:8]), ln[st:cmd].rstrip(), ln[cmd:]))
+        i += 1
+    check(i < len(lines), f"tree footer in:\n{err}")
+    return rows, h, lines[i]
+
+
+def _expected(roles):
+    exe = helper("views_tree")
+    r = roles
+    return [
+        (" ", r["root"][0], "ok", f"{exe} {{pids}}"),
+        (" ", r["mid"][0], "ok", f"\u251c\u2500 {exe} --mid {{pids}}"),
+        (" ", r["grandchild"][0], "ok", f"\u2502  \u2514\u2500 {exe} --leaf 0 grandchild"),
+        (" ", r["same"][0], "ok", f"\u251c\u2500 {exe} --leaf 0 same  x3"),
+        ("!", r["three"][0], "exit 3", f"\u251c\u2500 {exe} --leaf 3 three"),
+        ("!", r["killed"][0], "SIGKILL", f"\u251c\u2500 {exe} --sleep"),
+        ("!", r["noexec"][0], "exit 127", "\u251c\u2500 [views_tree]  [1 exec failed]"),
+        (" ", r["forkonly"][0], "ok", "\u251c\u2500 [views_tree]"),
+        (" ", r["hostile"][0], "ok", f"\u2514\u2500 {exe} --leaf 0 \\e]0;x\\x07 \\xff"),
+    ]
+
+
+def _check_tree(transport):
+    rc, err, roles, d = _trace_known_tree(transport)
+    try:
+        eq(rc, 0, f"{transport}: trace's exit status (the command's)")
+        rows, _, footer = _tree_lines(err)
+        want = [(m, p, s, c.replace("{pids}", os.path.join(d, "pids")))
+                for m, p, s, c in _expected(roles)]
+        eq(len(rows), len(want), f"{transport}: tree lines:\n{err}")
+        for got, exp in zip(rows, want):
+            eq(got, exp, f"{transport}: tree line of pid {exp[1]}")
+        eq(footer, "11 processes, 3 failed, 0 running (9 lines: identical siblings folded, xN)",
+           f"{transport}: footer")
+        # the folded line is the first of the three, in order of start
+        eq(rows[3][1], min(roles["same"]), f"{transport}: the group's first member leads it")
+        allpids = sorted(p for ps in roles.values() for p in ps)
+        with open(os.path.join(d, "timeline.json"), "rb") as f:
+            doc = json.loads(f.read())
+        xs = [e for e in doc["traceEvents"] if e["ph"] == "X"]
+        eq(sorted(e["args"]["pid"] for e in xs), allpids, f"{transport}: one event per life")
+        for e in xs:
+            check(e["dur"] >= 0 and e["ts"] >= 0, f"{transport}: ts/dur: {e}")
+        g = only_pid(xs, roles["grandchild"][0])
+        eq([p["pid"] for p in g["args"]["parents"]], [roles["mid"][0], roles["root"][0]],
+           f"{transport}: the grandchild's parent chain")
+        eq(len({e["pid"] for e in xs}), 1, f"{transport}: one tree, one track group")
+        eq(only_pid(xs, roles["killed"][0])["args"]["signal"], "KILL", f"{transport}: signal")
+        eq(only_pid(xs, roles["hostile"][0])["args"]["args"][3].encode("utf-8", "surrogateescape"),
+           b"\xff", f"{transport}: hostile byte")
+        # the tree's order is the timeline's: a track per life, in tree order
+        order = [e["args"]["pid"] for e in sorted(xs, key=lambda e: e["tid"])]
+        eq(order[:4], [roles["root"][0], roles["mid"][0], roles["grandchild"][0],
+                       roles["same"][0]], f"{transport}: tracks in tree order")
+        _, bars = check_svg(os.path.join(d, "view.svg"), len(allpids))
+        eq(sorted(b.get("class") for b in bars).count("life signal"), 1,
+           f"{transport}: one bar of a killed life")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_tree_ringbuf():
+    _check_tree("ringbuf")
+
+
+def test_tree_perf():
+    _check_tree("perf")

@@ -285,6 +285,52 @@ static size_t count(const char *hay, const char *needle)
 	return k;
 }
 
+/* Every '&' in @s starts one of XML's five entities. */
+static bool entities_whole(const char *s)
+{
+	static const char *const ents[] = { "&amp;", "&lt;", "&gt;", "&quot;", "&apos;" };
+
+	for (const char *p = s; (p = strchr(p, '&')); p++) {
+		bool ok = false;
+
+		for (int k = 0; k < 5; k++)
+			ok |= !strncmp(p, ents[k], strlen(ents[k]));
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+static void test_long_args(void)
+{
+	static char big[100000];
+	FILE *f;
+	char *l;
+
+	/* 100 KB of '"' and '<' in one argument (quoted: it has a space): every byte
+	 * an escape or an entity, far past the 8 KiB bound of a command line */
+	for (size_t i = 0; i < sizeof(big) - 1; i++)
+		big[i] = i == 50 ? ' ' : i % 2 ? '"' : '<';
+	nl = 0;
+	life(1, 0, 0, 1, "echo", big, NULL);
+	run_tree(0);
+	l = (char *)line(1);
+	CHECK("long_tree_bounded", strlen(l) < 8192 + 100, "%zu bytes", strlen(l));
+	CHECK("long_tree_marked", strlen(l) > 8000 && !strcmp(l + strlen(l) - 3, "\u2026"),
+	      "not cut with a mark: ...%s", l + (strlen(l) > 20 ? strlen(l) - 20 : 0));
+	/* the cut is between escapes: the text before the mark ends in whole \" or < */
+	CHECK("long_tree_whole_escape",
+	      !strncmp(l + strlen(l) - 5, "\\\"", 2) || l[strlen(l) - 4] == '<', "%s",
+	      l + strlen(l) - 12);
+	free(out);
+	out = NULL;
+	f = open_memstream(&out, &outlen);
+	view_svg(f, L, nl);
+	fclose(f);
+	CHECK("long_svg_entities_whole", entities_whole(out), "an entity was cut");
+	CHECK("long_svg_bounded", outlen < 40000, "%zu bytes", outlen);
+}
+
 static void test_timeline(void)
 {
 	FILE *f;
@@ -410,6 +456,7 @@ int main(int argc, char **argv)
 	test_tree_fold();
 	test_tree_loop();
 	test_tree_deep();
+	test_long_args();
 	test_timeline();
 	test_svg();
 	test_svg_bound();

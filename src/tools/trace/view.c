@@ -435,15 +435,21 @@ struct cmd {
 
 static void cmd_put(struct cmd *c, const char *p, size_t n)
 {
-	size_t room = sizeof(c->buf) - 1 - c->len, cols;
+	size_t room = sizeof(c->buf) - 1 - c->len, i = 0;
 
 	if (c->cut)
 		return;
 	if (n > room) {
-		n = fit(p, room, c->xml, SIZE_MAX, &cols);
-		/* fit() may end inside a unit that went past room: back to its start */
-		while (n > room)
-			n--;
+		/* whole units only: never half an escape or a character */
+		while (i < n) {
+			unsigned uc;
+			size_t l = unit(p + i, n - i, c->xml, &uc);
+
+			if (i + l > room)
+				break;
+			i += l;
+		}
+		n = i;
 		c->cut = true;
 	}
 	memcpy(c->buf + c->len, p, n);
@@ -453,12 +459,12 @@ static void cmd_put(struct cmd *c, const char *p, size_t n)
 
 /*
  * Encode @s in pieces small enough that the encoding always fits the
- * scratch buffer (6 bytes per input byte at worst, "&quot;" twice), cut
+ * scratch buffer (7 bytes per input byte at worst: '"' is \&quot;), cut
  * at UTF-8 boundaries so a character is never split into escapes.
  */
 static void cmd_enc(struct cmd *c, const char *s, size_t n, bool quote)
 {
-	char tmp[256 * 6 + 16];
+	char tmp[256 * 8 + 16];
 	size_t q = c->xml ? 6 : 1; /* '"' or "&quot;": the quote the encoder adds */
 
 	if (quote)
