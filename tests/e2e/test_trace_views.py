@@ -200,7 +200,8 @@ def _expected(roles):
         (" ", r["same"][0], "ok", f"\u251c\u2500 {exe} --leaf 0 same  x3"),
         ("!", r["three"][0], "exit 3", f"\u251c\u2500 {exe} --leaf 3 three"),
         ("!", r["killed"][0], "SIGKILL", f"\u251c\u2500 {exe} --sleep"),
-        ("!", r["noexec"][0], "exit 127", "\u251c\u2500 [views_tree]  [1 exec failed]"),
+        ("!", r["noexec"][0], "exit 127",
+         "\u251c\u2500 [views_tree] -> /nonexistent/views-nope  [1 exec failed]"),
         (" ", r["forkonly"][0], "ok", "\u251c\u2500 [views_tree]"),
         (" ", r["hostile"][0], "ok", f"\u2514\u2500 {exe} --leaf 0 \\e]0;x\\x07 \\xff"),
     ]
@@ -232,8 +233,11 @@ def _check_tree(transport):
            f"{transport}: the grandchild's parent chain")
         eq(len({e["pid"] for e in xs}), 1, f"{transport}: one tree, one track group")
         eq(only_pid(xs, roles["killed"][0])["args"]["signal"], "KILL", f"{transport}: signal")
-        eq(only_pid(xs, roles["hostile"][0])["args"]["args"][3].encode("utf-8", "surrogateescape"),
-           b"\xff", f"{transport}: hostile byte")
+        eq([a.encode("utf-8", "surrogateescape")
+            for a in only_pid(xs, roles["hostile"][0])["args"]["args"][1:]],
+           [b"--leaf", b"0", b"\033]0;x\a", b"\xff"], f"{transport}: hostile bytes")
+        eq(only_pid(xs, roles["noexec"][0])["args"]["failed_exec"], "/nonexistent/views-nope",
+           f"{transport}: the failed exec")
         # the tree's order is the timeline's: a track per life, in tree order
         order = [e["args"]["pid"] for e in sorted(xs, key=lambda e: e["tid"])]
         eq(order[:4], [roles["root"][0], roles["mid"][0], roles["grandchild"][0],
@@ -251,3 +255,58 @@ def test_tree_ringbuf():
 
 def test_tree_perf():
     _check_tree("perf")
+
+
+def _cols(s):
+    return len(s)  # the tree's text here is ASCII, box drawing and "…": a column each
+
+
+def _check_tree_tty(transport):
+    rc, err, roles, d = _trace_known_tree(transport, pty_cols=70)
+    try:
+        eq(rc, 0, f"{transport}: exit status")
+        rows, h, footer = _tree_lines(err)
+        want = [(m, p, s, c.replace("{pids}", os.path.join(d, "pids")))
+                for m, p, s, c in _expected(roles)]
+        eq([r[:3] for r in rows], [w[:3] for w in want], f"{transport}: the same lines")
+        cmd = h.index("COMMAND")
+        for (m, p, s, got), (_, _, _, full) in zip(rows, want):
+            line = err.split("\n")[[i for i, ln in enumerate(err.split("\n"))
+                                    if ln[1:8].strip() == str(p)][0]]
+            check(_cols(line) <= 70, f"{transport}: wider than the terminal: {line!r}")
+            if got == full:
+                continue
+            # cut: the command only, marked; the tree glyphs, xN and notes whole
+            keep, _, tail = got.partition("\u2026")
+            check(keep and full.startswith(keep), f"{transport}: {got!r} cut from {full!r}")
+            check(full.endswith(tail), f"{transport}: {got!r}: the end ({tail!r}) kept")
+            check(cmd + len(got) >= 60, f"{transport}: cut although there was room: {got!r}")
+        check(any("\u2026" in r[3] for r in rows), f"{transport}: nothing was cut at 70 columns")
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_tree_tty_width_ringbuf():
+    _check_tree_tty("ringbuf")
+
+
+def test_tree_tty_width_perf():
+    _check_tree_tty("perf")
+
+
+def test_views_usage():
+    r = run([BIN, "trace", "--tree", "--json", "--", "true"])
+    eq(r.returncode, 2, "--tree with --json: a usage error")
+    check(b"--tree and --json" in r.stderr, f"says why: {r.stderr!r}")
+    r = run([BIN, "trace", "--timeline", "/nonexistent/dir/t.json", "--", "true"])
+    eq(r.returncode, 1, "--timeline into a missing directory: a runtime failure")
+    eq(r.stderr.decode().strip(),
+       "procsnoop trace: cannot create /nonexistent/dir/t.json: No such file or directory",
+       "the reason, before tracing")
+    # a write error at the end is said, and trace fails (not a silently empty file)
+    r = run([BIN, "trace", "--svg", "/dev/full", "--", "true"])
+    eq(r.returncode, 1, "--svg /dev/full: a runtime failure")
+    check(b"procsnoop trace: cannot write /dev/full: No space left on device" in r.stderr,
+          f"says why: {r.stderr!r}")
+    r = run([BIN, "trace", "--svg"])
+    eq(r.returncode, 2, "--svg without FILE")

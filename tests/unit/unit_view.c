@@ -119,10 +119,13 @@ static void known_tree(void)
 	l->exit_code = 1;
 	l = life(111, 100, 1100, 50, "sleep", "10", NULL);
 	l->signal = 9;
-	l = life(112, 100, 1200, 1, "./nosuch", NULL, NULL);
+	/* its exec failed: it still runs make, which it inherited */
+	l = life(112, 100, 1200, 1, "make", "-j2", NULL);
 	l->exit_code = 127;
 	l->nexec_failed = 1;
-	life(113, 100, 1300, 2, NULL, NULL, NULL); /* a subshell: fork only */
+	l->failed_exec = "./nosuch";
+	/* a subshell: fork only */
+	life(113, 100, 1300, 2, "make", "-j2", NULL)->nexecs = 0;
 	life(114, 100, 1400, 2, "echo", hostile, NULL);
 	/* forked by 114, reparented to init: still under 114 */
 	l = life(115, 114, 1401, 20, "daemon", NULL, NULL);
@@ -156,10 +159,11 @@ static void test_tree(void)
 		  "!    110     3.0ms    1.5ms  exit 1    \u251c\u2500 false");
 	CHECK_STR("tree_signal", line(6), strlen(line(6)),
 		  "!    111    50.0ms   25.0ms  SIGKILL   \u251c\u2500 sleep 10");
-	CHECK_STR("tree_exec_failed", line(7), strlen(line(7)),
-		  "!    112     1.0ms  500.0us  exit 127  \u251c\u2500 ./nosuch  [1 exec failed]");
+	CHECK_STR(
+		"tree_exec_failed", line(7), strlen(line(7)),
+		"!    112     1.0ms  500.0us  exit 127  \u251c\u2500 [make] -> ./nosuch  [1 exec failed]");
 	CHECK_STR("tree_fork_only", line(8), strlen(line(8)),
-		  "     113     2.0ms    1.0ms  ok        \u251c\u2500 [sh]");
+		  "     113     2.0ms    1.0ms  ok        \u251c\u2500 [make]");
 	/* the terminal encoder's escapes, nothing raw */
 	CHECK_STR("tree_escaped", line(9), strlen(line(9)),
 		  "     114     2.0ms    1.0ms  ok        \u2514\u2500 echo "
@@ -198,8 +202,9 @@ static void test_tree_width(void)
 	CHECK_STR("width_uncut", line(10), strlen(line(10)),
 		  "     115    20.0ms   10.0ms  ok           \u2514\u2500 daemon");
 	/* past the width, a command still keeps 8 columns; notes are never cut */
-	CHECK_STR("width_min_command", line(7), strlen(line(7)),
-		  "!    112     1.0ms  500.0us  exit 127  \u251c\u2500 ./nosuch  [1 exec failed]");
+	CHECK_STR(
+		"width_min_command", line(7), strlen(line(7)),
+		"!    112     1.0ms  500.0us  exit 127  \u251c\u2500 [make] \u2026  [1 exec failed]");
 	run_tree(20);
 	CHECK_STR("width_tiny", line(3), strlen(line(3)),
 		  "     102   790.0ms  395.0ms  ok        \u2502  \u2514\u2500 cc -c a\u2026");

@@ -82,6 +82,7 @@ static void views_free(struct trace_table *t)
 		free((void *)v->parent_entity_id);
 		free((void *)v->comm);
 		free((void *)v->exe);
+		free((void *)v->failed_exec);
 		for (unsigned k = 0; k < v->argc; k++)
 			free((void *)v->argv[k]);
 		free((void *)v->argv);
@@ -227,6 +228,14 @@ static void keep_view(struct trace_table *t, const struct trace_life *l)
 		v->argc = i + 1;
 	}
 	v->argv = (const char *const *)argv;
+	for (unsigned i = l->nexecs; l->nexec_failed && i-- > 0;) {
+		static struct exec_view xv;
+
+		if (tt_exec_view(l, i, &xv) && xv.e->ret < 0) {
+			v->failed_exec = strndup((const char *)xv.fname, xv.fname_len);
+			break;
+		}
+	}
 	t->nviews++;
 }
 

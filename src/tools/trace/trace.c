@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <bpf/bpf.h>
@@ -33,6 +34,7 @@
 #include "lib/transport.h"
 #include "print/process.h"
 #include "tools/trace/table.h"
+#include "tools/trace/view.h"
 #include "trace.skel.h"
 #include "exec.skel.h"
 #include "exit.skel.h"
@@ -54,6 +56,8 @@ struct trace_cfg {
 	size_t bufsize;
 	int transport;
 	char **cmd; /* -- CMD [ARGS...], or NULL */
+	bool tree;  /* --tree, --timeline FILE, --svg FILE: the views, at the end */
+	const char *timeline, *svg;
 };
 
 static void usage(FILE *f, const char *prog)
@@ -77,6 +81,11 @@ static void usage(FILE *f, const char *prog)
 		"Output:\n"
 		"      --json              JSON Lines ({\"type\":\"process\",...}, README)\n"
 		"      --ended-only        do not report processes still running at the end\n"
+		"      --tree              at the end, the tree of what ran instead of a line per\n"
+		"                          life: duration, CPU, status; identical siblings folded\n"
+		"      --timeline FILE     at the end, the lives as a Chrome trace-event JSON file\n"
+		"                          (open it in ui.perfetto.dev or chrome://tracing)\n"
+		"      --svg FILE          at the end, the lives as an SVG Gantt chart\n"
 		"Filters (which lives are printed):\n"
 		"  -u, --uid UID           only lives of this user (its uid at the end)\n"
 		"  -n, --name NAME         only if the process name (comm) contains NAME\n"
@@ -118,6 +127,9 @@ static void parse_args(struct trace_cfg *c, int argc, char **argv)
 		O_DESC,
 		O_MAXPROC,
 		O_ENDCMD,
+		O_TREE,
+		O_TIMELINE,
+		O_SVG,
 	};
 	static const struct option lo[] = { { "uid", required_argument, NULL, 'u' },
 					    { "name", required_argument, NULL, 'n' },
@@ -130,6 +142,9 @@ static void parse_args(struct trace_cfg *c, int argc, char **argv)
 					    { "descendants-of", required_argument, NULL, O_DESC },
 					    { "max-processes", required_argument, NULL, O_MAXPROC },
 					    { "end-with-cmd", no_argument, NULL, O_ENDCMD },
+					    { "tree", no_argument, NULL, O_TREE },
+					    { "timeline", required_argument, NULL, O_TIMELINE },
+					    { "svg", required_argument, NULL, O_SVG },
 					    { "json", no_argument, NULL, O_JSON },
 					    { "buffer-size", required_argument, NULL, O_BUFSIZE },
 					    { "transport", required_argument, NULL, O_TRANSPORT },
@@ -183,6 +198,15 @@ static void parse_args(struct trace_cfg *c, int argc, char **argv)
 			break;
 		case O_ENDCMD:
 			c->end_with_cmd = true;
+			break;
+		case O_TREE:
+			c->tree = true;
+			break;
+		case O_TIMELINE:
+			c->timeline = opt_once(p, "--timeline", c->timeline, optarg, "FILE");
+			break;
+		case O_SVG:
+			c->svg = opt_once(p, "--svg", c->svg, optarg, "FILE");
 			break;
 		case O_DESC:
 			c->desc_arg = opt_once(p, "--descendants-of", c->desc_arg, optarg, "PID");
@@ -238,6 +262,8 @@ static void parse_args(struct trace_cfg *c, int argc, char **argv)
 		usage_error(p, "--min-duration is longer than --max-duration: nothing can match");
 	if (c->cgroup && c->container)
 		usage_error(p, "--cgroup and --container are exclusive: give one of them");
+	if (c->tree && c->json)
+		usage_error(p, "--tree and --json would share one stream: give one of them");
 }
 
 /* ---- the run ---- */
@@ -253,6 +279,8 @@ struct trace_run {
 	uint64_t page_size;
 	bool scoped;
 	int exit_tp_nargs, switch_tp_nargs;
+	FILE *timeline, *svg; /* --timeline, --svg: created before tracing */
+	bool views_failed;
 	/* -- CMD */
 	pid_t child;
 	bool reaped;
@@ -287,7 +315,7 @@ static void life_emit(void *ctx, const struct trace_life *l)
 
 	if (r->c->json)
 		process_print_json(l, r->table, r->page_size);
-	else
+	else if (!r->c->tree)
 		process_print_table(l, r->page_size);
 	out_maybe_flush();
 }
@@ -863,6 +891,38 @@ static void on_tick(void *ctx, uint64_t now)
 		ps_exiting = 1;
 }
 
+/* One view into @f (closed unless stdout); a failure is said, and makes trace fail. */
+static void view_write(struct trace_run *r, const char *what, FILE *f, int err)
+{
+	if (f != stdout && fclose(f) && !err)
+		err = -(errno ? errno : EIO);
+	if (err) {
+		fprintf(stderr, "%s: cannot write %s: %s\n", r->c->prog, what, strerror(-err));
+		r->views_failed = true;
+	}
+}
+
+/* The views, from every life printed: before the summary, after the last record. */
+static void views(struct trace_run *r)
+{
+	struct winsize ws;
+	size_t n;
+	const struct view_life *v = tt_views(r->table, &n);
+
+	if (r->c->tree) {
+		out_flush();
+		ws.ws_col = 0;
+		if (!isatty(STDOUT_FILENO) || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws))
+			ws.ws_col = 0;
+		view_write(r, "the tree", stdout, view_tree(stdout, v, n, ws.ws_col));
+	}
+	if (r->timeline)
+		view_write(r, r->c->timeline, r->timeline, view_timeline(r->timeline, v, n));
+	if (r->svg)
+		view_write(r, r->c->svg, r->svg, view_svg(r->svg, v, n));
+	r->timeline = r->svg = NULL;
+}
+
 static void on_end(void *ctx)
 {
 	struct trace_run *r = ctx;
@@ -870,6 +930,7 @@ static void on_end(void *ctx)
 	tt_finish(r->table, ps_ktime_now(), r->c->ended_only);
 	ps_session_count(r->t.sess, PS_C_PROC_EVICTED, tt_evicted(r->table));
 	ps_session_count(r->t.sess, PS_C_RECORDS_LATE, tt_late(r->table));
+	views(r);
 }
 
 static void ready(void *ctx, struct jw *w)
@@ -901,7 +962,26 @@ static void ready(void *ctx, struct jw *w)
 
 static void table_header(void *ctx)
 {
-	process_print_header();
+	struct trace_run *r = ctx;
+
+	if (!r->c->tree)
+		process_print_header();
+}
+
+/* Create the views' files before tracing: a bad path fails now, not at the end. */
+static int views_open(struct trace_run *r)
+{
+	if (r->c->timeline && !(r->timeline = fopen(r->c->timeline, "w"))) {
+		fprintf(stderr, "%s: cannot create %s: %s\n", r->c->prog, r->c->timeline,
+			strerror(errno));
+		return -1;
+	}
+	if (r->c->svg && !(r->svg = fopen(r->c->svg, "w"))) {
+		fprintf(stderr, "%s: cannot create %s: %s\n", r->c->prog, r->c->svg,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 int cmd_trace(int argc, char **argv, const char *prog)
@@ -925,6 +1005,8 @@ int cmd_trace(int argc, char **argv, const char *prog)
 	ps_libbpf_setup(c.verbose);
 	ps_require_bpf(prog);
 	r.page_size = sysconf(_SC_PAGESIZE);
+	if (views_open(&r))
+		return 1;
 	r.scoped = c.cmd || c.desc_arg;
 	/* like strace: CMD owns stdout, the records go to stderr */
 	if (c.cmd) {
@@ -954,6 +1036,7 @@ int cmd_trace(int argc, char **argv, const char *prog)
 			      .page_size = r.page_size,
 			      .filter = life_filter,
 			      .emit = life_emit,
+			      .keep_views = c.tree || c.timeline || c.svg,
 			      .ctx = &r };
 	r.table = tt_new(&tc);
 	if (!r.table) {
@@ -1013,7 +1096,13 @@ int cmd_trace(int argc, char **argv, const char *prog)
 			ret = WEXITSTATUS(r.status);
 		}
 	}
+	if (r.views_failed && !ret)
+		ret = 1;
 out:
+	if (r.timeline)
+		fclose(r.timeline);
+	if (r.svg)
+		fclose(r.svg);
 	if (cmd_stdout >= 0)
 		close(cmd_stdout);
 	ps_loaded_detach(&r.eloaded);

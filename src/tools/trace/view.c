@@ -91,19 +91,23 @@ static bool failed(const struct view_life *l)
 	return l->nexec_failed || (!l->running && (l->signal || l->exit_code));
 }
 
+static bool never_execd(const struct view_life *l);
+
 /* What makes two lives the same line of the tree: command and outcome. */
 static uint64_t own_sig(const struct view_life *l)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
-	int o[6] = { l->running,     l->signal,		  l->exit_code,
-		     l->core_dumped, l->nexec_failed > 0, l->incomplete };
+	int o[7] = { l->running,	  l->signal,	 l->exit_code,	l->core_dumped,
+		     l->nexec_failed > 0, l->incomplete, never_execd(l) };
 
 	h = fnv(h, o, sizeof(o));
 	h = fnv(h, &l->argc, sizeof(l->argc));
 	for (unsigned i = 0; i < l->argc; i++)
 		h = fnv(h, l->argv[i], strlen(l->argv[i]) + 1);
-	if (!l->argc && l->comm)
-		h = fnv(h, l->comm, strlen(l->comm));
+	if (l->comm)
+		h = fnv(h, l->comm, strlen(l->comm) + 1);
+	if (l->failed_exec)
+		h = fnv(h, l->failed_exec, strlen(l->failed_exec));
 	return h;
 }
 
@@ -116,12 +120,13 @@ static bool same_own(const struct view_life *a, const struct view_life *b)
 {
 	if (a->running != b->running || a->signal != b->signal || a->exit_code != b->exit_code ||
 	    a->core_dumped != b->core_dumped || !a->nexec_failed != !b->nexec_failed ||
-	    a->incomplete != b->incomplete || a->argc != b->argc)
+	    a->incomplete != b->incomplete || a->argc != b->argc ||
+	    never_execd(a) != never_execd(b))
 		return false;
 	for (unsigned i = 0; i < a->argc; i++)
 		if (strcmp(a->argv[i], b->argv[i]))
 			return false;
-	return a->argc || same_str(a->comm, b->comm);
+	return same_str(a->comm, b->comm) && same_str(a->failed_exec, b->failed_exec);
 }
 
 static size_t lookup(const size_t *tab, size_t mask, const struct view_life *lv, const char *id)
@@ -488,20 +493,32 @@ static void cmd_enc(struct cmd *c, const char *s, size_t n, bool quote)
 		cmd_put(c, c->xml ? "&quot;" : "\"", q);
 }
 
+/* A life seen from its fork that no exec succeeded in runs the program it
+ * inherited: its command line would be its parent's, which misleads. */
+static bool never_execd(const struct view_life *l)
+{
+	return !l->argc || (l->start_observed && l->nexecs <= l->nexec_failed);
+}
+
 /* The command line as a table shows it: args with a space (or empty) quoted;
- * a life that never exec'd shows its comm in brackets, as ps does. */
+ * a life that never exec'd shows its comm in brackets, as ps does, and
+ * what it failed to exec: "[sh] -> ./nosuch". */
 static void cmd_build(struct cmd *c, const struct view_life *l, bool xml)
 {
 	c->len = 0;
 	c->cut = false;
 	c->xml = xml;
 	c->buf[0] = 0;
-	if (!l->argc) {
+	if (never_execd(l)) {
 		const char *comm = l->comm ? l->comm : "?";
 
 		cmd_put(c, "[", 1);
 		cmd_enc(c, comm, strlen(comm), false);
 		cmd_put(c, "]", 1);
+		if (l->failed_exec) {
+			cmd_put(c, xml ? " -&gt; " : " -> ", xml ? 7 : 4);
+			cmd_enc(c, l->failed_exec, strlen(l->failed_exec), false);
+		}
 		return;
 	}
 	for (unsigned i = 0; i < l->argc && !c->cut; i++) {
@@ -694,8 +711,9 @@ static size_t raw_cmd(char *b, size_t cap, const struct view_life *l)
 {
 	size_t len = 0;
 
-	if (!l->argc) {
-		snprintf(b, cap, "[%.*s]", 64, l->comm ? l->comm : "?");
+	if (never_execd(l)) {
+		snprintf(b, cap, "[%.*s]%s%.*s", 64, l->comm ? l->comm : "?",
+			 l->failed_exec ? " -> " : "", 256, l->failed_exec ? l->failed_exec : "");
 		return strlen(b);
 	}
 	for (unsigned i = 0; i < l->argc && len + 1 < cap; i++) {
@@ -748,6 +766,8 @@ static void life_args(struct jw *w, const struct forest *fo, size_t i)
 		jw_cstr(w, "comm", l->comm);
 	if (l->exe)
 		jw_cstr(w, "exe", l->exe);
+	if (l->failed_exec)
+		jw_cstr(w, "failed_exec", l->failed_exec);
 	jw_arr(w, "args");
 	for (unsigned a = 0; a < l->argc; a++)
 		jw_cstr(w, NULL, l->argv[a]);

@@ -37,6 +37,8 @@ struct view_life {
 	const char *const *argv; /* the final program's args: hostile bytes */
 	unsigned argc;
 	const char *exe;
+	/* added by the views: the filename of the last failed exec, or NULL */
+	const char *failed_exec;
 };
 
 /* The SVG draws at most this many rows (one per life, in tree order); past
