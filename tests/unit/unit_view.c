@@ -333,6 +333,20 @@ static void test_long_args(void)
 	view_svg(f, L, nl);
 	fclose(f);
 	CHECK("long_svg_entities_whole", entities_whole(out), "an entity was cut");
+	/* a label too long for its column is cut in the middle: its end says which file */
+	memset(big, 'W', 200);
+	big[200] = 0;
+	nl = 0;
+	life(1, 0, 0, 1, "gcc", big, "src/lib/x.c");
+	free(out);
+	out = NULL;
+	f = open_memstream(&out, &outlen);
+	view_svg(f, L, nl);
+	fclose(f);
+	CHECK("svg_label_middle_cut",
+	      strstr(out, "\">gcc WWWWWWWW") && strstr(out, "WW\u2026WW") &&
+		      strstr(out, "WWWW src/lib/x.c</text>"),
+	      "label not cut in the middle");
 	CHECK("long_svg_bounded", outlen < 40000, "%zu bytes", outlen);
 }
 

@@ -431,6 +431,21 @@ static size_t fit(const char *p, size_t n, bool xml, size_t maxcols, size_t *col
 	return i;
 }
 
+/* Where the last units of @p that take at most @maxcols columns start. */
+static size_t fit_tail(const char *p, size_t n, bool xml, size_t maxcols)
+{
+	size_t total, i = 0;
+
+	fit(p, n, xml, SIZE_MAX, &total);
+	while (i < n && total > maxcols) {
+		unsigned uc;
+
+		i += unit(p + i, n - i, xml, &uc);
+		total -= uc;
+	}
+	return i;
+}
+
 /* An encoded command line, bounded: cut marks that something is missing. */
 struct cmd {
 	char buf[8192];
@@ -1014,14 +1029,22 @@ int view_svg(FILE *f, const struct view_life *lv, size_t n)
 				"<rect class=\"stripe\" x=\"0\" y=\"%.0f\" width=\"%zu\" "
 				"height=\"%d\"/>",
 				y, width, SVG_ROW_H);
-		/* the label: as much of the command line as its column holds */
+		/* the label: the command line, cut in the middle if its column is
+		 * too narrow: a build's commands differ at their end (the file) */
 		chars = (SVG_LABEL_W - 12 - depth * SVG_INDENT) / SVG_CHAR_W;
 		keep = fit(cmd.buf, cmd.len, true, chars, &cc);
 		fprintf(f, "<text x=\"%d\" y=\"%.0f\">", 8 + depth * SVG_INDENT, y + 12);
 		if (keep < cmd.len || cmd.cut) {
-			keep = fit(cmd.buf, cmd.len, true, chars - 1, &cc);
-			fwrite(cmd.buf, 1, keep, f);
+			size_t head = fit(cmd.buf, cmd.len, true, (chars - 1) * 2 / 5, &cc);
+
+			fwrite(cmd.buf, 1, head, f);
 			fputs("\u2026", f);
+			if (!cmd.cut) {
+				size_t from = fit_tail(cmd.buf + head, cmd.len - head, true,
+						       chars - 1 - cc);
+
+				fwrite(cmd.buf + head + from, 1, cmd.len - head - from, f);
+			}
 		} else {
 			fwrite(cmd.buf, 1, keep, f);
 		}
