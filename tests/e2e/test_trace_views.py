@@ -20,7 +20,7 @@ import tempfile
 import termios
 import xml.etree.ElementTree as ET
 
-from lib import BIN, HELPERS, Failure, check, eq, helper, run, wait_exit
+from lib import BIN, HELPERS, Failure, Tracer, check, eq, helper, run, wait_exit
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -310,3 +310,44 @@ def test_views_usage():
           f"says why: {r.stderr!r}")
     r = run([BIN, "trace", "--svg"])
     eq(r.returncode, 2, "--svg without FILE")
+
+
+def _check_sigint(transport):
+    """--descendants-of a running shell, stopped by SIGINT: the files have the lives
+    ended so far and the shell, still running, whose start was before the tracer."""
+    d = tempfile.mkdtemp(prefix="ps-views-")
+    sh = subprocess.Popen(["sh", "-c", "read x; /bin/true views-sigint; echo done; read y"],
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        tl, svg = os.path.join(d, "t.json"), os.path.join(d, "t.svg")
+        with Tracer(["trace", "--transport", transport, "--timeline", tl, "--svg", svg,
+                     "--descendants-of", str(sh.pid)]) as t:
+            sh.stdin.write(b"go\n")
+            sh.stdin.flush()
+            eq(sh.stdout.readline(), b"done\n", "the shell ran /bin/true")
+            t.stop()
+        with open(tl) as f:
+            xs = [e for e in json.load(f)["traceEvents"] if e["ph"] == "X"]
+        eq(sorted(e["args"]["pid"] for e in xs)[:1], [sh.pid], f"{transport}: the shell")
+        s = only_pid(xs, sh.pid)["args"]
+        eq((s["running"], s["start_observed"]), (True, False), f"{transport}: shell running")
+        tr = [e["args"] for e in xs if e["args"]["args"][1:] == ["views-sigint"]]
+        eq(len(tr), 1, f"{transport}: one life of /bin/true")
+        eq((tr[0]["outcome"], tr[0]["parents"][0]["pid"]), ("ok", sh.pid),
+           f"{transport}: /bin/true ended, under the shell")
+        eq(len(xs), 2, f"{transport}: the shell and /bin/true: {[e['args']['args'] for e in xs]}")
+        _, bars = check_svg(svg, 2)
+        eq(sorted(b.get("class") for b in bars), ["life ok", "life running"],
+           f"{transport}: bars")
+    finally:
+        sh.kill()
+        sh.wait()
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def test_sigint_views_ringbuf():
+    _check_sigint("ringbuf")
+
+
+def test_sigint_views_perf():
+    _check_sigint("perf")
