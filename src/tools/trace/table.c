@@ -40,6 +40,7 @@ struct trace_table {
 	uint8_t nrecent[TT_HASH];
 	struct view_life *views;
 	size_t nviews, capviews;
+	uint64_t views_dropped;
 };
 
 struct trace_table *tt_new(const struct tt_cfg *cfg)
@@ -174,12 +175,18 @@ static void keep_view(struct trace_table *t, const struct trace_life *l)
 
 	if (!t->cfg.keep_views)
 		return;
+	if (t->nviews == TT_VIEWS_MAX) {
+		t->views_dropped++;
+		return;
+	}
 	if (t->nviews == t->capviews) {
 		size_t cap = t->capviews ? t->capviews * 2 : 256;
 		struct view_life *nv = realloc(t->views, cap * sizeof(*nv));
 
-		if (!nv)
+		if (!nv) {
+			t->views_dropped++;
 			return;
+		}
 		t->views = nv;
 		t->capviews = cap;
 	}
@@ -898,6 +905,11 @@ const struct view_life *tt_views(const struct trace_table *t, size_t *n)
 {
 	*n = t->nviews;
 	return t->views;
+}
+
+uint64_t tt_views_dropped(const struct trace_table *t)
+{
+	return t->views_dropped;
 }
 
 bool tt_exec_view(const struct trace_life *l, unsigned i, struct exec_view *v)

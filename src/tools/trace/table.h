@@ -124,8 +124,11 @@ const struct trace_life *tt_find(const struct trace_table *t, uint32_t pid, uint
 
 uint64_t tt_evicted(const struct trace_table *t);
 uint64_t tt_late(const struct trace_table *t);
-/* The printed lives (cfg.keep_views), in the order printed. */
+/* The printed lives (cfg.keep_views), in the order printed: at most
+ * TT_VIEWS_MAX; the lives left out (past it, or out of memory) are counted. */
+#define TT_VIEWS_MAX 200000
 const struct view_life *tt_views(const struct trace_table *t, size_t *n);
+uint64_t tt_views_dropped(const struct trace_table *t);
 
 /* Helpers for printers: the life's exec attempt @i decoded, and its outcome. */
 struct exec_view;

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -909,6 +910,9 @@ static void views(struct trace_run *r)
 	size_t n;
 	const struct view_life *v = tt_views(r->table, &n);
 
+	if (tt_views_dropped(r->table))
+		fprintf(stderr, "%s: the views leave out %" PRIu64 " lives (at most %d are kept)\n",
+			r->c->prog, tt_views_dropped(r->table), TT_VIEWS_MAX);
 	if (r->c->tree) {
 		out_flush();
 		ws.ws_col = 0;
