@@ -37,8 +37,8 @@ struct forest {
 	struct node *nd;
 	size_t n;
 	size_t *order; /* pre-order: roots, then each node's children, in order of start */
-	size_t nroots; /* the first child of the virtual root is roots[0] */
-	size_t *roots; /* roots in order of start */
+	size_t nroots;
+	size_t *roots; /* roots in order of start (the children of a virtual root) */
 	const struct view_life *lv;
 };
 
