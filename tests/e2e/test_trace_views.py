@@ -220,7 +220,7 @@ def _check_tree(transport):
         eq(footer, "11 processes, 3 failed, 0 running (9 lines: identical siblings folded, xN)",
            f"{transport}: footer")
         # the folded line is the first of the three, in order of start
-        eq(rows[3][1], min(roles["same"]), f"{transport}: the group's first member leads it")
+        eq(rows[3][1], roles["same"][0], f"{transport}: the group's first member leads it")
         allpids = sorted(p for ps in roles.values() for p in ps)
         with open(os.path.join(d, "timeline.json"), "rb") as f:
             doc = json.loads(f.read())
@@ -328,7 +328,7 @@ def _check_sigint(transport):
             t.stop()
         with open(tl) as f:
             xs = [e for e in json.load(f)["traceEvents"] if e["ph"] == "X"]
-        eq(sorted(e["args"]["pid"] for e in xs)[:1], [sh.pid], f"{transport}: the shell")
+        check(sh.pid in [e["args"]["pid"] for e in xs], f"{transport}: the shell's life")
         s = only_pid(xs, sh.pid)["args"]
         eq((s["running"], s["start_observed"]), (True, False), f"{transport}: shell running")
         tr = [e["args"] for e in xs if e["args"]["args"][1:] == ["views-sigint"]]

@@ -348,6 +348,12 @@ static void test_long_args(void)
 		      strstr(out, "WWWW src/lib/x.c</text>"),
 	      "label not cut in the middle");
 	CHECK("long_svg_bounded", outlen < 40000, "%zu bytes", outlen);
+	/* argv the tracer cut (it keeps 4 KiB): marked, even with room to spare */
+	nl = 0;
+	life(1, 0, 0, 1, "echo", "abc", NULL)->args_truncated = true;
+	run_tree(0);
+	CHECK_STR("args_truncated_marked", line(1), strlen(line(1)),
+		  "       1     1.0ms  500.0us  ok      echo abc\u2026");
 }
 
 static void test_timeline(void)

@@ -235,6 +235,7 @@ static void keep_view(struct trace_table *t, const struct trace_life *l)
 		v->argc = i + 1;
 	}
 	v->argv = (const char *const *)argv;
+	v->args_truncated = l->prog.args_truncated;
 	for (unsigned i = l->nexecs; l->nexec_failed && i-- > 0;) {
 		static struct exec_view xv;
 

@@ -544,6 +544,8 @@ static void cmd_build(struct cmd *c, const struct view_life *l, bool xml)
 			cmd_put(c, " ", 1);
 		cmd_enc(c, a, n, !n || memchr(a, ' ', n));
 	}
+	/* what the tracer kept of argv was cut: the line is marked as cut */
+	c->cut |= l->args_truncated;
 }
 
 static void fmt_dur(char *b, size_t cap, uint64_t ns)
@@ -787,6 +789,8 @@ static void life_args(struct jw *w, const struct forest *fo, size_t i)
 	for (unsigned a = 0; a < l->argc; a++)
 		jw_cstr(w, NULL, l->argv[a]);
 	jw_arr_end(w);
+	if (l->args_truncated)
+		jw_bool(w, "args_truncated", true);
 	jw_cstr(w, "outcome", oc_name[outcome(l)]);
 	if (l->running) {
 		jw_bool(w, "running", true);

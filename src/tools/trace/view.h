@@ -39,6 +39,7 @@ struct view_life {
 	const char *exe;
 	/* added by the views: the filename of the last failed exec, or NULL */
 	const char *failed_exec;
+	bool args_truncated; /* argv is cut (the table keeps 4 KiB of it) */
 };
 
 /* The SVG draws at most this many rows (one per life, in tree order); past
