@@ -35,4 +35,8 @@ const struct ps_counter_info ps_counters[PS_C_NR] = {
 	[PS_C_GROUPS_FOLDED] = { "groups_folded",
 				 "processes counted in \"other\" because the group table was full",
 				 -1 },
+	[PS_C_OUTPUT_DROPPED] = { "output_dropped",
+				  "lines dropped in user space: the output (disk, pipe, reader) "
+				  "did not keep up and the writer's queue was full",
+				  -1 },
 };

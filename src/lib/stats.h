@@ -25,6 +25,7 @@ enum ps_counter {
 	PS_C_RECORDS_LATE,	/* records of an event already delivered incomplete */
 	PS_C_LIFE_NOMEM,	/* processes with no task storage: their failed execs not counted */
 	PS_C_GROUPS_FOLDED,	/* aggregates: processes folded into "other" (group table full) */
+	PS_C_OUTPUT_DROPPED,	/* lines dropped in user space: the writer's queue was full */
 	PS_C_NR
 };
 

@@ -63,8 +63,8 @@ static void usage(FILE *f, const char *prog)
 		"  -q, --quote             quote each argument (\"...\")\n"
 		"      --ancestors         print an ANCESTORS column: init(1)>sshd(812)>bash(9981)\n"
 		"                          (JSON records always have \"ancestors\")\n"
-		"      --json              JSON Lines on stdout (schema in the README)\n" PS_METRICS_HELP
-		"Filters:\n"
+		"      --json              JSON Lines on stdout (schema in the README)\n" PS_OUTPUT_HELP
+			PS_METRICS_HELP "Filters:\n"
 		"  -x, --fails             failed execs too (the default; as in libbpf-tools)\n"
 		"      --fails-only        only failed execs (a PATH search that succeeded is none)\n"
 		"      --all-attempts      each attempt of a PATH search (execvp) on its own line;\n"
@@ -153,6 +153,7 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 					    { "hook", required_argument, NULL, O_HOOK },
 					    { "no-compat", no_argument, NULL, O_NO_COMPAT },
 					    { "ancestors", no_argument, NULL, O_ANCESTORS },
+					    PS_OUTPUT_LONGOPTS,
 					    PS_METRICS_LONGOPT,
 					    {} };
 	const char *p = c->prog;
@@ -160,7 +161,7 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 	int opt;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":TtxUu:n:l:qP:c:vh", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":TtxUu:n:l:qP:c:o:vh", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'T':
 			c->po.time = true;
@@ -259,6 +260,8 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 		case ':':
 			usage_error(p, "option '%s' needs a value", argv[optind - 1]);
 		default:
+			if (ps_output_opt(p, opt, optarg))
+				break;
 			usage_error(p, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
