@@ -302,7 +302,7 @@ static void write_chunk(const char *p, size_t n)
 		if (tail && (ohup || (omax && !orotate_failed && ofsize >= omax))) {
 			nl = memchr(p, '\n', n); /* end this line first */
 			k = nl ? (size_t)(nl - p + 1) : n;
-		} else if (!tail && omax && ofsize < omax && n > omax - ofsize) {
+		} else if (omax && !orotate_failed && ofsize < omax && n > omax - ofsize) {
 			nl = memrchr(p, '\n', omax - ofsize);
 			if (!nl)
 				nl = memchr(p + (omax - ofsize), '\n', n - (omax - ofsize));
