@@ -206,20 +206,21 @@ static int open_output(const char *path, bool first)
 }
 
 /* Only at a line boundary (tail == 0): each line whole in one file. */
-static void reopen(void)
+static int reopen(void)
 {
 	int fd = open_output(opath, false);
 
 	if (fd < 0) {
 		out_msg("%s: cannot reopen %s: %s (writing on to the file open before)\n",
 			tool_name, opath, strerror(-fd));
-		return;
+		return fd;
 	}
 	if (fd != STDOUT_FILENO) {
 		dup2(fd, STDOUT_FILENO);
 		close(fd);
 	}
 	tail = 0;
+	return 0;
 }
 
 static void rotate(void)
@@ -240,7 +241,9 @@ static void rotate(void)
 			return;
 		}
 	}
-	reopen();
+	/* the file is gone (renamed): no new one, no more rotation */
+	if (reopen())
+		orotate_failed = true;
 }
 
 int out_output_open(const char *path, uint64_t max_size, unsigned int keep)
@@ -279,7 +282,8 @@ void out_hup(int sig)
 /*
  * Write one chunk to fd 1. A reopen (SIGHUP) or a rotation happens only
  * where a line ends, so no line is ever split between two files; a rotation
- * cuts a chunk at its last line end that fits (a longer line goes whole).
+ * cuts a chunk at its last line end that fits, and a line that does not fit
+ * goes whole into the next file (one longer than the limit alone: whole).
  */
 static void write_chunk(const char *p, size_t n)
 {
@@ -304,6 +308,10 @@ static void write_chunk(const char *p, size_t n)
 			k = nl ? (size_t)(nl - p + 1) : n;
 		} else if (omax && !orotate_failed && ofsize < omax && n > omax - ofsize) {
 			nl = memrchr(p, '\n', omax - ofsize);
+			if (!nl && !tail && ofsize) {
+				rotate(); /* the first line does not fit: into the next file */
+				continue;
+			}
 			if (!nl)
 				nl = memchr(p + (omax - ofsize), '\n', n - (omax - ofsize));
 			k = nl ? (size_t)(nl - p + 1) : n;
@@ -323,6 +331,64 @@ static void write_chunk(const char *p, size_t n)
 		p += k;
 		n -= k;
 	}
+}
+
+/*
+ * The writer hands write_chunk() whole lines only: the start of a line that
+ * a chunk ends with waits here for its end. So every write() ends a line:
+ * the size rotation is exact, and with O_APPEND another writer of the same
+ * file cannot land inside a line (a regular file's write is atomic).
+ */
+static char *carry;
+static size_t clen, ccap;
+
+static bool carry_add(const char *p, size_t n)
+{
+	if (clen + n > ccap) {
+		size_t cap = ccap ? ccap : 4096;
+		char *c;
+
+		while (cap < clen + n)
+			cap *= 2;
+		c = realloc(carry, cap);
+		if (!c)
+			return false;
+		carry = c;
+		ccap = cap;
+	}
+	memcpy(carry + clen, p, n);
+	clen += n;
+	return true;
+}
+
+static void write_lines(const char *p, size_t n)
+{
+	const char *nl;
+	size_t k;
+
+	if (clen) {
+		nl = memchr(p, '\n', n);
+		k = nl ? (size_t)(nl - p + 1) : n;
+		if (!carry_add(p, k)) {
+			/* no memory to hold it: write it as it comes */
+			write_chunk(carry, clen);
+			clen = 0;
+			write_chunk(p, k);
+		} else if (nl) {
+			write_chunk(carry, clen);
+			clen = 0;
+		}
+		p += k;
+		n -= k;
+	}
+	if (!n)
+		return;
+	nl = memrchr(p, '\n', n);
+	k = nl ? (size_t)(nl - p + 1) : 0;
+	if (k)
+		write_chunk(p, k);
+	if (n > k && !carry_add(p + k, n - k))
+		write_chunk(p + k, n - k);
 }
 
 static void *writer_main(void *arg)
@@ -358,7 +424,7 @@ static void *writer_main(void *arg)
 			qtail = NULL;
 		qbusy = true;
 		pthread_mutex_unlock(&qmu);
-		write_chunk(n->data + n->off, n->len);
+		write_lines(n->data + n->off, n->len);
 		pthread_mutex_lock(&qmu);
 		qbusy = false;
 		queued -= n->len;
