@@ -493,6 +493,14 @@ int ps_session_run(struct ps_session *s, const struct ps_session_hooks *h)
 		close(ep);
 		return err;
 	}
+	/* the writer thread (lib/out.c): now, with the reduced privileges */
+	err = out_writer_start();
+	if (err) {
+		fprintf(stderr, "%s: cannot start the writer thread: %s\n", s->cfg.tool,
+			strerror(-err));
+		close(ep);
+		return err;
+	}
 	/* --metrics: a scrape wakes the loop, which publishes a snapshot */
 	mfd = ps_metrics_start(s, s->cfg.tool);
 	if (mfd < -1 || (mfd >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, mfd,

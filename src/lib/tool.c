@@ -29,12 +29,11 @@ int ps_tool_filter(struct ps_tool *t, const char *cgroup, const char *container)
 	return 0;
 }
 
-/* -o and the writer thread, before anything is loaded: a bad FILE fails at once. */
+/* -o FILE, before anything is loaded: a bad FILE fails at once. */
 static int output_setup(struct ps_tool *t)
 {
 	const struct ps_output_opts *o = &ps_output;
 	bool file = o->path && strcmp(o->path, "-");
-	int err;
 
 	if ((o->max_size || o->keep) && !file)
 		usage_error(t->prog, "--output-max-size and --output-keep rotate the file of "
@@ -44,13 +43,8 @@ static int output_setup(struct ps_tool *t)
 				     "logrotate, which sends SIGHUP)");
 	if (o->queue)
 		out_set_queue(o->queue);
-	if (file && out_output_open(o->path, o->max_size, o->keep))
-		return -EIO;
-	err = out_writer_start();
-	if (err)
-		fprintf(stderr, "%s: cannot start the writer thread: %s\n", t->prog,
-			strerror(-err));
-	return err;
+	/* the writer thread starts after the privilege drop (ps_session_run) */
+	return file && out_output_open(o->path, o->max_size, o->keep) ? -EIO : 0;
 }
 
 int ps_tool_session(struct ps_tool *t, const struct ps_session_cfg *cfg)

@@ -146,7 +146,14 @@ def test_output_every_tool():
         for name, args in quiet_tools(bash):
             path = os.path.join(d, f"{name}-{len(os.listdir(d))}.jsonl")
             with FileTool(path, args + ["--json"]) as t:
+                # capabilities are per thread: the writer started after the drop
+                caps = {}
+                for tid in os.listdir(f"/proc/{t.p.pid}/task"):
+                    st = open(f"/proc/{t.p.pid}/task/{tid}/status").read()
+                    caps[tid] = re.search(r"^CapEff:\s*(\S+)", st, re.M).group(1)
                 t.stop()
+            check(len(caps) >= 2 and len(set(caps.values())) == 1,
+                  f"{' '.join(args)}: threads' CapEff differ: {caps}")
             what = " ".join(args)
             eq((t.rc, t.out, t.err), (0, b"", ""), f"{what}: status, stdout, stderr")
             recs = lines_of(path)
