@@ -92,7 +92,7 @@ HELPER_BINS += $(OUT)/tests/usdt_demo_static
 # target secondary and stop the version stamp from being remade.)
 .SECONDARY: $(FUZZ_LIB_OBJS) $(SKELS) $(patsubst src/bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
 .PHONY: all deps test-deps clean check run test unit e2e bench helpers format test-fresh fuzz fuzz-build \
-	test-arm64 install uninstall deb
+	test-arm64 install uninstall deb soak
 
 all: $(OUT)/procsnoop $(addprefix $(OUT)/,$(TOOLS))
 
@@ -288,6 +288,11 @@ deb:
 		--changes-file=$(DEBOUT)/procsnoop.changes >$(DEBOUT)/build.log 2>&1 || \
 		{ tail -n 30 $(DEBOUT)/build.log; exit 1; }
 	$(Q)ls $(DEBOUT)/*.deb
+
+# Not in CI: SOAK_SECONDS (default 600) of storm with every tracer at once (bench/soak.py).
+soak: all
+	$(Q)$(MAKE) -s -C bench OUT=$(abspath $(OUT)) storm
+	$(Q)SOAK_SECONDS=$(or $(SOAK_SECONDS),600) python3 bench/soak.py $(abspath $(OUT))
 
 # Kernel style (.clang-format); tests/e2e/test_style.py checks the tree passes.
 format:

@@ -42,6 +42,8 @@ CONFIGS = {
     # 50 strings of 2048 bytes with their NULs: 100 KiB of argv. Fewer
     # execs: each is 100 KiB of output for a full-argv tracer.
     "argv100k": (2, 50, 2047, 0.25, "2 workers, 100 KiB argv"),
+    # issue 13's "100 KiB-argv storm with 8 workers": the output-path target
+    "argv100k-w8": (8, 50, 2047, 0.25, "8 workers, 100 KiB argv"),
 }
 
 BPFTRACE_EXECSNOOP = r"""

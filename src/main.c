@@ -69,6 +69,7 @@ static void close_stdout(void)
 	int err = fflush(stdout) ? errno : 0;
 
 	out_flush();
+	out_sync();
 	if (err == EPIPE)
 		_exit(0);
 	if (err || ferror(stdout)) {

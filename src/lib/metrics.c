@@ -489,8 +489,11 @@ static void render_stats(struct ps_prom *p, const struct snapshot *sn)
 		    sub0(c[PS_C_EVENTS_LOST], c[PS_C_SCRATCH_BUSY]));
 	l[0] = (struct ps_label){ "cause", "scratch_busy" };
 	ps_prom_u64(p, "procsnoop_events_lost_total", l, 1, c[PS_C_SCRATCH_BUSY]);
+	/* output: lines not written (a write error) or dropped at the writer's bound
+	 * (procsnoop_output_dropped_total has the latter alone) */
 	l[0] = (struct ps_label){ "cause", "output" };
-	ps_prom_u64(p, "procsnoop_events_lost_total", l, 1, c[PS_C_OUTPUT_LOST]);
+	ps_prom_u64(p, "procsnoop_events_lost_total", l, 1,
+		    c[PS_C_OUTPUT_LOST] + c[PS_C_OUTPUT_DROPPED]);
 	ps_prom_family(p, "procsnoop_records_lost_total", "counter",
 		       "records the kernel could not send: the buffer was full, or no scratch "
 		       "slot was free");

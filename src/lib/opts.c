@@ -158,6 +158,43 @@ const char *opt_comm(const char *tool, const char *prev, const char *arg)
 	return opt_once(tool, "--name", prev, arg, "NAME");
 }
 
+struct ps_output_opts ps_output;
+
+bool ps_output_opt(const char *tool, int opt, const char *arg)
+{
+	uint64_t v;
+
+	switch (opt) {
+	case 'o':
+		ps_output.path = opt_once(tool, "--output", ps_output.path, arg, "FILE");
+		return true;
+	case PS_O_OUTPUT_MAX:
+		if (parse_size(arg, 4096, 1ull << 50, &v))
+			usage_error(tool,
+				    "invalid --output-max-size '%s': expected a size of at least "
+				    "4K (e.g. 100M, 1G)",
+				    arg);
+		ps_output.max_size = v;
+		return true;
+	case PS_O_OUTPUT_KEEP:
+		if (parse_u64(arg, 1, 1000, &v))
+			usage_error(tool,
+				    "invalid --output-keep '%s': expected a number from 1 to 1000",
+				    arg);
+		ps_output.keep = v;
+		return true;
+	case PS_O_OUTPUT_QUEUE:
+		if (parse_size(arg, 64 << 10, 1ull << 40, &v))
+			usage_error(tool,
+				    "invalid --output-queue '%s': expected a size of at least 64K "
+				    "(e.g. 64M)",
+				    arg);
+		ps_output.queue = v;
+		return true;
+	}
+	return false;
+}
+
 void usage_error(const char *tool, const char *fmt, ...)
 {
 	va_list ap;

@@ -33,6 +33,40 @@ const char *opt_once(const char *tool, const char *opt, const char *prev, const 
 /* -n/--name: opt_once(), and no longer than a comm (else it never matches). */
 const char *opt_comm(const char *tool, const char *prev, const char *arg);
 
+/*
+ * The output options, every tool's (one parser, one help text):
+ * -o/--output FILE, --output-max-size SIZE, --output-keep N, --output-queue
+ * SIZE. A tool puts PS_OUTPUT_LONGOPTS in its getopt_long() table, "o:" in
+ * its short options and PS_OUTPUT_HELP in its --help, and tries
+ * ps_output_opt() before calling an option unknown. ps_tool_session()
+ * applies them (lib/tool.c).
+ */
+enum { PS_O_OUTPUT_MAX = 0x4f00, PS_O_OUTPUT_KEEP, PS_O_OUTPUT_QUEUE };
+/* clang-format off */
+#define PS_OUTPUT_LONGOPTS						\
+	{ "output", required_argument, NULL, 'o' },			\
+	{ "output-max-size", required_argument, NULL, PS_O_OUTPUT_MAX },	\
+	{ "output-keep", required_argument, NULL, PS_O_OUTPUT_KEEP },	\
+	{ "output-queue", required_argument, NULL, PS_O_OUTPUT_QUEUE }
+/* clang-format on */
+#define PS_OUTPUT_HELP                                                                       \
+	"  -o, --output FILE       write to FILE, not stdout: appended, created with mode\n" \
+	"                          0600; SIGHUP reopens it (logrotate)\n"                    \
+	"      --output-max-size SIZE  rotate FILE when it reaches SIZE (K, M, G)\n"         \
+	"      --output-keep N     rotated files to keep: FILE.1 .. FILE.N (default 5)\n"    \
+	"      --output-queue SIZE output not yet written, at most (default 64M); beyond,\n" \
+	"                          lines are dropped and counted (output_dropped)\n"
+
+struct ps_output_opts {
+	const char *path;  /* -o; NULL: stdout */
+	uint64_t max_size; /* 0: no rotation */
+	unsigned int keep; /* 0: not given */
+	uint64_t queue;	   /* 0: the default */
+};
+extern struct ps_output_opts ps_output;
+/* One of the options above: parse it into ps_output and return true. */
+bool ps_output_opt(const char *tool, int opt, const char *arg);
+
 /* Usage error: "TOOL: MSG\nTry 'TOOL --help'." and exit(2). */
 void usage_error(const char *tool, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3), noreturn));

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,16 +16,59 @@
 #include "lib/out.h"
 
 #define OUT_CAP (256 * 1024)
-static char obuf[OUT_CAP];
+/* A chunk this small is copied onto the last queued one (a tick's lost line,
+ * a line-buffered event) rather than taking a whole buffer of its own. */
+#define OUT_COALESCE (OUT_CAP / 4)
+/* Control lines (lost, summary) may pass the queue's bound by this much:
+ * they say what was dropped, so they must not be dropped themselves. */
+#define OUT_SLACK (1024 * 1024)
+#define OUT_SPARE 8 /* free buffers kept for reuse */
+
+static char sbuf[OUT_CAP]; /* the buffer while there is no writer thread */
+static char *obuf = sbuf;
 static size_t olen;
 static bool linebuf;
 
 static const char *tool_name = "procsnoop";
+/* Written by whoever writes to fd 1 (the writer thread once it runs), read
+ * by the run loop: atomics. */
 static int write_errno;	   /* first failed write to stdout; then output is discarded */
 static uint64_t unwritten; /* lines not written since (whole or cut) */
 static size_t tail;	   /* bytes written to stdout after the last '\n' written */
 static int msg_errno;	   /* first failed write of a message to stderr */
 static FILE *divert;	   /* out_divert(): the buffer goes to this file, not stdout */
+
+/* -o FILE and its rotation (out_output_*); NULL: stdout as given */
+static const char *opath;
+static uint64_t omax, ofsize; /* --output-max-size (0: none), the file's size */
+static unsigned int okeep = 5;
+static bool orotate_failed;
+static volatile sig_atomic_t ohup; /* SIGHUP: reopen at the next line boundary */
+
+/*
+ * The writer thread (issue 13): the run loop encodes into a buffer and
+ * queues it; the thread writes. A slow disk or a reader that stops delays
+ * the thread, never the draining of the kernel's buffer. Past the bound
+ * the run loop drops whole lines, counted (out_dropped()).
+ */
+struct onode {
+	struct onode *next;
+	size_t off, len;
+	char data[OUT_CAP];
+};
+
+static bool writer_on;
+static pthread_t writer;
+static pthread_mutex_t qmu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t qdata = PTHREAD_COND_INITIALIZER, qidle = PTHREAD_COND_INITIALIZER;
+static struct onode *qhead, *qtail, *qfree, *cur;
+static size_t queued, nfree;
+static bool qbusy;		    /* the thread is writing a node */
+static uint64_t qbound = 64u << 20; /* --output-queue */
+static uint64_t dropped;	    /* lines dropped at the bound */
+/* run loop only: the last chunk queued ended inside a line (its rest must
+ * follow, or the line is torn); the last chunk dropped did (its rest goes too) */
+static bool q_partial, d_partial;
 
 void out_set_linebuf(bool on)
 {
@@ -36,12 +82,17 @@ void out_set_tool(const char *name)
 
 int out_error(void)
 {
-	return write_errno;
+	return __atomic_load_n(&write_errno, __ATOMIC_ACQUIRE);
 }
 
 uint64_t out_unwritten(void)
 {
-	return unwritten;
+	return __atomic_load_n(&unwritten, __ATOMIC_RELAXED);
+}
+
+uint64_t out_dropped(void)
+{
+	return __atomic_load_n(&dropped, __ATOMIC_RELAXED);
 }
 
 int out_msg_error(void)
@@ -124,18 +175,417 @@ static bool untear(void)
 
 static void write_failed(int err, const char *rest, size_t n)
 {
-	write_errno = err;
-	unwritten += count_lines(rest, n);
-	out_msg("%s: write error: %s\n", tool_name, strerror(err));
+	__atomic_add_fetch(&unwritten, count_lines(rest, n), __ATOMIC_RELAXED);
+	out_msg("%s: write error%s%s: %s\n", tool_name, opath ? " on " : "", opath ? opath : "",
+		strerror(err));
 	if (!untear())
 		out_msg("%s: the last line written is incomplete\n", tool_name);
+	__atomic_store_n(&write_errno, err, __ATOMIC_RELEASE);
+}
+
+/* ---- -o FILE: open, reopen (SIGHUP), rotate ---- */
+
+/* Records hold command lines, and command lines hold secrets: 0600. */
+static int open_output(const char *path, bool first)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+	struct stat st;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077)) {
+		if (fchmod(fd, st.st_mode & 07700))
+			out_msg("%s: %s has mode %04o and it cannot be changed: %s (records "
+				"hold command lines: anyone in its group or others can read them)\n",
+				tool_name, path, st.st_mode & 07777, strerror(errno));
+		else if (first)
+			out_msg("%s: %s had mode %04o: set to %04o (records hold command lines)\n",
+				tool_name, path, st.st_mode & 07777, st.st_mode & 07700);
+	}
+	ofsize = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+	return fd;
+}
+
+/* Only at a line boundary (tail == 0): each line whole in one file. */
+static int reopen(void)
+{
+	int fd = open_output(opath, false);
+
+	if (fd < 0) {
+		out_msg("%s: cannot reopen %s: %s (writing on to the file open before)\n",
+			tool_name, opath, strerror(-fd));
+		return fd;
+	}
+	if (fd != STDOUT_FILENO) {
+		dup2(fd, STDOUT_FILENO);
+		close(fd);
+	}
+	tail = 0;
+	return 0;
+}
+
+static void rotate(void)
+{
+	char a[PATH_MAX + 16], b[PATH_MAX + 16];
+
+	/* FILE.N-1 -> FILE.N (the oldest goes), ..., FILE -> FILE.1 */
+	for (unsigned int i = okeep; i >= 1; i--) {
+		if (i > 1)
+			snprintf(a, sizeof(a), "%s.%u", opath, i - 1);
+		else
+			snprintf(a, sizeof(a), "%s", opath);
+		snprintf(b, sizeof(b), "%s.%u", opath, i);
+		if (rename(a, b) && errno != ENOENT && i == 1) {
+			out_msg("%s: cannot rotate %s: %s (no more rotation: writing on to it)\n",
+				tool_name, opath, strerror(errno));
+			orotate_failed = true;
+			return;
+		}
+	}
+	/* the file is gone (renamed): no new one, no more rotation */
+	if (reopen())
+		orotate_failed = true;
+}
+
+int out_output_open(const char *path, uint64_t max_size, unsigned int keep)
+{
+	struct sigaction sa = { .sa_handler = out_hup, .sa_flags = SA_RESTART };
+	int fd;
+
+	if (!path || !strcmp(path, "-"))
+		return 0;
+	fd = open_output(path, true);
+	if (fd < 0) {
+		out_msg("%s: cannot open the output file %s: %s\n", tool_name, path, strerror(-fd));
+		return fd;
+	}
+	out_flush(); /* nothing should be there; what is goes where it was meant to */
+	if (fd != STDOUT_FILENO) {
+		dup2(fd, STDOUT_FILENO);
+		close(fd);
+	}
+	opath = path;
+	omax = max_size;
+	okeep = keep ? keep : okeep;
+	linebuf = false;
+	/* logrotate: rename the file, then SIGHUP; the next line goes to a new one */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGHUP, &sa, NULL);
+	return 0;
+}
+
+void out_hup(int sig)
+{
+	(void)sig;
+	ohup = 1;
+}
+
+/*
+ * Write one chunk to fd 1. A reopen (SIGHUP) or a rotation happens only
+ * where a line ends, so no line is ever split between two files; a rotation
+ * cuts a chunk at its last line end that fits, and a line that does not fit
+ * goes whole into the next file (one longer than the limit alone: whole).
+ */
+static void write_chunk(const char *p, size_t n)
+{
+	while (n) {
+		size_t k = n, done;
+		const char *nl;
+		int err;
+
+		if (out_error()) {
+			/* stdout is broken: count what could not be written */
+			__atomic_add_fetch(&unwritten, count_lines(p, n), __ATOMIC_RELAXED);
+			return;
+		}
+		if (!tail && opath && ohup) {
+			ohup = 0;
+			reopen();
+		}
+		if (!tail && omax && !orotate_failed && ofsize >= omax)
+			rotate();
+		if (tail && (ohup || (omax && !orotate_failed && ofsize >= omax))) {
+			nl = memchr(p, '\n', n); /* end this line first */
+			k = nl ? (size_t)(nl - p + 1) : n;
+		} else if (omax && !orotate_failed && ofsize < omax && n > omax - ofsize) {
+			nl = memrchr(p, '\n', omax - ofsize);
+			if (!nl && !tail && ofsize) {
+				rotate(); /* the first line does not fit: into the next file */
+				continue;
+			}
+			if (!nl)
+				nl = memchr(p + (omax - ofsize), '\n', n - (omax - ofsize));
+			k = nl ? (size_t)(nl - p + 1) : n;
+		}
+		err = write_all(STDOUT_FILENO, p, k, &done);
+		if (done) {
+			nl = memrchr(p, '\n', done);
+			tail = nl ? (size_t)(p + done - nl - 1) : tail + done;
+			ofsize += done;
+		}
+		if (err == EPIPE)
+			_exit(0); /* reader gone (| head): nothing more to say */
+		if (err) {
+			write_failed(err, p + done, n - done);
+			return;
+		}
+		p += k;
+		n -= k;
+	}
+}
+
+/*
+ * The writer hands write_chunk() whole lines only: the start of a line that
+ * a chunk ends with waits here for its end. So every write() ends a line:
+ * the size rotation is exact, and with O_APPEND another writer of the same
+ * file cannot land inside a line (a regular file's write is atomic).
+ */
+static char *carry;
+static size_t clen, ccap;
+
+static bool carry_add(const char *p, size_t n)
+{
+	if (clen + n > ccap) {
+		size_t cap = ccap ? ccap : 4096;
+		char *c;
+
+		while (cap < clen + n)
+			cap *= 2;
+		c = realloc(carry, cap);
+		if (!c)
+			return false;
+		carry = c;
+		ccap = cap;
+	}
+	memcpy(carry + clen, p, n);
+	clen += n;
+	return true;
+}
+
+static void write_lines(const char *p, size_t n)
+{
+	const char *nl;
+	size_t k;
+
+	if (clen) {
+		nl = memchr(p, '\n', n);
+		k = nl ? (size_t)(nl - p + 1) : n;
+		if (!carry_add(p, k)) {
+			/* no memory to hold it: write it as it comes */
+			write_chunk(carry, clen);
+			clen = 0;
+			write_chunk(p, k);
+		} else if (nl) {
+			write_chunk(carry, clen);
+			clen = 0;
+		}
+		p += k;
+		n -= k;
+	}
+	if (!n)
+		return;
+	nl = memrchr(p, '\n', n);
+	k = nl ? (size_t)(nl - p + 1) : 0;
+	if (k)
+		write_chunk(p, k);
+	if (n > k && !carry_add(p + k, n - k))
+		write_chunk(p + k, n - k);
+}
+
+static void *writer_main(void *arg)
+{
+	struct timespec ts;
+	struct onode *n;
+
+	(void)arg;
+	pthread_mutex_lock(&qmu);
+	for (;;) {
+		if (!qhead) {
+			pthread_cond_broadcast(&qidle);
+			/* a SIGHUP while idle: reopen now, not at the next line */
+			if (ohup && opath && !tail) {
+				pthread_mutex_unlock(&qmu);
+				ohup = 0;
+				reopen();
+				pthread_mutex_lock(&qmu);
+				continue;
+			}
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 100000000;
+			if (ts.tv_nsec >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&qdata, &qmu, &ts);
+			continue;
+		}
+		n = qhead;
+		qhead = n->next;
+		if (!qhead)
+			qtail = NULL;
+		qbusy = true;
+		pthread_mutex_unlock(&qmu);
+		write_lines(n->data + n->off, n->len);
+		pthread_mutex_lock(&qmu);
+		qbusy = false;
+		queued -= n->len;
+		if (nfree < OUT_SPARE) {
+			n->next = qfree;
+			qfree = n;
+			nfree++;
+		} else {
+			free(n);
+		}
+	}
+	return NULL;
+}
+
+static struct onode *node_get(void)
+{
+	struct onode *n;
+
+	pthread_mutex_lock(&qmu);
+	n = qfree;
+	if (n) {
+		qfree = n->next;
+		nfree--;
+	}
+	pthread_mutex_unlock(&qmu);
+	return n ? n : malloc(sizeof(*n));
+}
+
+void out_set_queue(uint64_t bytes)
+{
+	qbound = bytes;
+}
+
+int out_writer_start(void)
+{
+	sigset_t all, old;
+	int err;
+
+	if (writer_on)
+		return 0;
+	out_flush(); /* what is buffered goes out the old way first */
+	cur = malloc(sizeof(*cur));
+	if (!cur)
+		return -ENOMEM;
+	/* signals are the run loop's (SIGINT, SIGHUP): none for the thread */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	err = pthread_create(&writer, NULL, writer_main, NULL);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		free(cur);
+		cur = NULL;
+		return -err;
+	}
+	pthread_detach(writer);
+	obuf = cur->data;
+	olen = 0;
+	writer_on = true;
+	return 0;
+}
+
+/*
+ * Queue obuf[0..olen). Past the bound (plus OUT_SLACK for @always), whole
+ * lines are dropped and counted; the rest of a line whose start was
+ * queued is queued anyway, the rest of one whose start was dropped is
+ * dropped: never a torn line.
+ */
+static void enqueue(bool always)
+{
+	size_t skip = 0, keep = olen, room, lim;
+	struct onode *n;
+	const char *nl;
+
+	if (d_partial) {
+		nl = memchr(obuf, '\n', olen);
+		if (!nl) {
+			olen = 0; /* all of it is the rest of a dropped line */
+			return;
+		}
+		skip = nl - obuf + 1;
+		d_partial = false; /* counted now, at its end */
+		__atomic_add_fetch(&dropped, 1, __ATOMIC_RELAXED);
+	}
+	pthread_mutex_lock(&qmu);
+	lim = qbound + (always ? OUT_SLACK : 0);
+	room = queued < lim ? lim - queued : 0;
+	if (olen - skip > room) {
+		keep = skip;
+		if (q_partial) {
+			nl = memchr(obuf + skip, '\n', olen - skip);
+			keep = nl ? (size_t)(nl - obuf + 1) : olen;
+		}
+		if (keep < olen) {
+			__atomic_add_fetch(&dropped, count_lines(obuf + keep, olen - keep),
+					   __ATOMIC_RELAXED);
+			d_partial = obuf[olen - 1] != '\n';
+		}
+	}
+	if (keep > skip) {
+		q_partial = obuf[keep - 1] != '\n';
+		queued += keep - skip;
+		if (qtail && keep - skip <= OUT_COALESCE &&
+		    qtail->off + qtail->len + keep - skip <= OUT_CAP) {
+			memcpy(qtail->data + qtail->off + qtail->len, obuf + skip, keep - skip);
+			qtail->len += keep - skip;
+			n = NULL;
+		} else {
+			n = cur;
+			n->next = NULL;
+			n->off = skip;
+			n->len = keep - skip;
+			if (qtail)
+				qtail->next = n;
+			else
+				qhead = n;
+			qtail = n;
+		}
+		pthread_cond_signal(&qdata);
+		pthread_mutex_unlock(&qmu);
+		if (n) {
+			struct onode *c = node_get();
+
+			if (!c) {
+				/* no memory for a new buffer: wait for this one */
+				out_sync();
+				pthread_mutex_lock(&qmu);
+				c = qfree;
+				qfree = c->next;
+				nfree--;
+				pthread_mutex_unlock(&qmu);
+			}
+			cur = c;
+			obuf = cur->data;
+		}
+	} else {
+		pthread_mutex_unlock(&qmu);
+	}
+	olen = 0;
+}
+
+void out_sync(void)
+{
+	if (!writer_on)
+		return;
+	pthread_mutex_lock(&qmu);
+	while (qhead || qbusy)
+		pthread_cond_wait(&qidle, &qmu);
+	pthread_mutex_unlock(&qmu);
+}
+
+void out_flush_always(void)
+{
+	if (!writer_on || divert)
+		out_flush();
+	else if (olen)
+		enqueue(true);
 }
 
 void out_flush(void)
 {
-	size_t done;
-	int err;
-
 	if (divert) {
 		/* a file of our own (trace --timeline): its errors are ferror()'s */
 		if (olen)
@@ -143,22 +593,12 @@ void out_flush(void)
 		olen = 0;
 		return;
 	}
-	if (write_errno) {
-		/* stdout is broken: count what could not be written */
-		unwritten += count_lines(obuf, olen);
-		olen = 0;
+	if (writer_on) {
+		if (olen)
+			enqueue(false);
 		return;
 	}
-	err = write_all(STDOUT_FILENO, obuf, olen, &done);
-	if (done) {
-		const char *nl = memrchr(obuf, '\n', done);
-
-		tail = nl ? (size_t)(obuf + done - nl - 1) : tail + done;
-	}
-	if (err == EPIPE)
-		_exit(0); /* reader gone (| head): nothing more to say */
-	if (err)
-		write_failed(err, obuf + done, olen - done);
+	write_chunk(obuf, olen);
 	olen = 0;
 }
 

@@ -38,6 +38,30 @@ void out_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * line says the last line is incomplete.
  */
 void out_flush(void);
+/*
+ * With the writer thread (out_writer_start()), out_flush() only queues
+ * what is buffered; the thread writes it as above. Past the queue's bound
+ * (out_set_queue()) whole lines are dropped and counted (out_dropped()),
+ * never part of one. out_flush_always() queues past the bound (by at most
+ * 1 MiB): for the lines that report losses. out_sync() waits until all
+ * that was queued is written (or discarded after a write error).
+ */
+int out_writer_start(void);
+void out_set_queue(uint64_t bytes);
+void out_flush_always(void);
+void out_sync(void);
+/* Lines dropped because the writer's queue was full (user space, not the kernel). */
+uint64_t out_dropped(void);
+/*
+ * -o FILE: fd 1 becomes FILE, opened for appending (created with mode 0600;
+ * an existing file with a wider mode is set to 0600, with a message), and
+ * SIGHUP reopens FILE at the next line boundary (logrotate renames, then
+ * signals). @max_size: rotate when FILE reaches it (FILE.1 .. FILE.@keep),
+ * 0: never. NULL or "-": stdout stays. 0, or -errno after a message.
+ */
+int out_output_open(const char *path, uint64_t max_size, unsigned int keep);
+/* The SIGHUP handler out_output_open() installs. */
+void out_hup(int sig);
 /* Flush when the buffer holds more than a little (call after each event). */
 void out_maybe_flush(void);
 /*

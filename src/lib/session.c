@@ -54,6 +54,7 @@ struct ps_session {
 	int nsinks;
 	uint64_t lost_reported;
 	uint64_t counted[PS_C_NR]; /* the tool's own counters (ps_session_count) */
+	uint64_t dropped_reported; /* out_dropped() in the last lost line */
 };
 
 struct ps_session *ps_session_new(const struct ps_session_cfg *cfg)
@@ -278,6 +279,8 @@ void ps_session_stats(struct ps_session *s, uint64_t out[PS_C_NR])
 	memcpy(out, s->counted, PS_C_NR * sizeof(out[0]));
 	/* lines the output could not take (a write error, lib/out.c) */
 	out[PS_C_OUTPUT_LOST] += out_unwritten();
+	/* lines the writer's queue could not take (user space, not the kernel) */
+	out[PS_C_OUTPUT_DROPPED] += out_dropped();
 	/* resolved while printing, not by the tool: the module counts them */
 	out[PS_C_CGROUP_FAILED] += ps_cgroup_failed();
 	for (int i = 0; i < s->nsrc; i++) {
@@ -313,7 +316,15 @@ static void report_lost(struct ps_session *s, const uint64_t c[PS_C_NR])
 	struct jw w;
 
 	lost = c[PS_C_RECORDS_LOST];
-	if (lost <= s->lost_reported)
+	if (c[PS_C_OUTPUT_DROPPED] > s->dropped_reported && !s->cfg.json) {
+		out_flush();
+		out_msg("%s: dropped %llu lines: the output did not keep up (%llu in all)\n",
+			s->cfg.tool,
+			(unsigned long long)(c[PS_C_OUTPUT_DROPPED] - s->dropped_reported),
+			(unsigned long long)c[PS_C_OUTPUT_DROPPED]);
+		s->dropped_reported = c[PS_C_OUTPUT_DROPPED];
+	}
+	if (lost <= s->lost_reported && c[PS_C_OUTPUT_DROPPED] <= s->dropped_reported)
 		return;
 	delta = lost - s->lost_reported;
 	s->lost_reported = lost;
@@ -322,9 +333,13 @@ static void report_lost(struct ps_session *s, const uint64_t c[PS_C_NR])
 		jw_u64(&w, "count", delta);
 		jw_u64(&w, "total", lost);
 		jw_u64(&w, "events_lost", c[PS_C_EVENTS_LOST]);
+		/* user space's own losses, apart from the kernel's */
+		jw_u64(&w, "output_dropped", c[PS_C_OUTPUT_DROPPED]);
 		jw_end(&w);
-		out_flush();
-	} else {
+		s->dropped_reported = c[PS_C_OUTPUT_DROPPED];
+		/* past the queue's bound too: it says what the bound dropped */
+		out_flush_always();
+	} else if (delta) {
 		out_flush();
 		out_msg("%s: lost %llu records: the buffer was full or no scratch slot was free "
 			"(%llu in all)\n",
@@ -350,16 +365,22 @@ static void summary(struct ps_session *s)
 			jw_u64(&w, ps_counters[i].name, c[i]);
 		jw_obj_end(&w);
 		jw_end(&w);
-		out_flush();
+		out_flush_always();
+		out_sync();
 		if (!out_error())
 			return;
 	}
 	out_flush();
+	out_sync();
 	/* that flush may have failed and discarded lines: count them too */
 	ps_session_stats(s, c);
 	snprintf(prefix, sizeof(prefix), "%s:", s->cfg.tool);
 	fprintf(stderr, "%s: %llu events, %llu lost", s->cfg.tool,
 		(unsigned long long)c[PS_C_EVENTS], (unsigned long long)c[PS_C_RECORDS_LOST]);
+	if (c[PS_C_OUTPUT_DROPPED])
+		fprintf(stderr, ", %llu line%s dropped (the output did not keep up)",
+			(unsigned long long)c[PS_C_OUTPUT_DROPPED],
+			c[PS_C_OUTPUT_DROPPED] == 1 ? "" : "s");
 	/* stdout failed (out_flush() said why): what did not reach it */
 	if (out_error())
 		fprintf(stderr, ", %llu line%s not written",
@@ -368,7 +389,7 @@ static void summary(struct ps_session *s)
 	fputc('\n', stderr);
 	/* the other counters only when they say something, on a line of their own */
 	for (int i = PS_C_EVENTS_LOST; i < PS_C_NR; i++) {
-		if (!c[i] || i == PS_C_OUTPUT_LOST)
+		if (!c[i] || i == PS_C_OUTPUT_LOST || i == PS_C_OUTPUT_DROPPED)
 			continue;
 		fprintf(stderr, "%s %s %llu", more ? "," : prefix, ps_counters[i].name,
 			(unsigned long long)c[i]);
@@ -472,6 +493,14 @@ int ps_session_run(struct ps_session *s, const struct ps_session_hooks *h)
 		close(ep);
 		return err;
 	}
+	/* the writer thread (lib/out.c): now, with the reduced privileges */
+	err = out_writer_start();
+	if (err) {
+		fprintf(stderr, "%s: cannot start the writer thread: %s\n", s->cfg.tool,
+			strerror(-err));
+		close(ep);
+		return err;
+	}
 	/* --metrics: a scrape wakes the loop, which publishes a snapshot */
 	mfd = ps_metrics_start(s, s->cfg.tool);
 	if (mfd < -1 || (mfd >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, mfd,
@@ -504,7 +533,7 @@ int ps_session_run(struct ps_session *s, const struct ps_session_hooks *h)
 			if (s->sinks[i].header)
 				s->sinks[i].header(s->sinks[i].ctx);
 	}
-	out_flush();
+	out_flush_always();
 
 	while (!ps_exiting && !out_error()) {
 		/* Producers do not wake us per record: wait, then drain what is there. */

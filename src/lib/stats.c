@@ -43,4 +43,8 @@ const struct ps_counter_info ps_counters[PS_C_NR] = {
 				"trace: process lives reported early because the table was full "
 				"(--max-processes)",
 				-1 },
+	[PS_C_OUTPUT_DROPPED] = { "output_dropped",
+				  "lines dropped in user space: the output (disk, pipe, reader) "
+				  "did not keep up and the writer's queue was full",
+				  -1 },
 };

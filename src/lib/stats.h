@@ -27,6 +27,7 @@ enum ps_counter {
 	PS_C_GROUPS_FOLDED,	/* aggregates: processes folded into "other" (group table full) */
 	PS_C_SCOPE_FULL,	/* trace: tasks whose scope flag could not be stored */
 	PS_C_PROC_EVICTED,	/* trace: process lives evicted from a full table */
+	PS_C_OUTPUT_DROPPED,	/* lines dropped in user space: the writer's queue was full */
 	PS_C_NR
 };
 

@@ -2,11 +2,14 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include "lib/bpfutil.h"
 #include "lib/cgroup.h"
 #include "lib/groups.h"
 #include "lib/metrics.h"
+#include "lib/opts.h"
+#include "lib/out.h"
 #include "lib/tool.h"
 
 int ps_tool_filter(struct ps_tool *t, const char *cgroup, const char *container)
@@ -26,8 +29,30 @@ int ps_tool_filter(struct ps_tool *t, const char *cgroup, const char *container)
 	return 0;
 }
 
+/* -o FILE, before anything is loaded: a bad FILE fails at once. */
+static int output_setup(struct ps_tool *t)
+{
+	const struct ps_output_opts *o = &ps_output;
+	bool file = o->path && strcmp(o->path, "-");
+
+	if ((o->max_size || o->keep) && !file)
+		usage_error(t->prog, "--output-max-size and --output-keep rotate the file of "
+				     "-o FILE: give one");
+	if (o->keep && !o->max_size)
+		usage_error(t->prog, "--output-keep needs --output-max-size (or rotate with "
+				     "logrotate, which sends SIGHUP)");
+	if (o->queue)
+		out_set_queue(o->queue);
+	/* the writer thread starts after the privilege drop (ps_session_run) */
+	return file && out_output_open(o->path, o->max_size, o->keep) ? -EIO : 0;
+}
+
 int ps_tool_session(struct ps_tool *t, const struct ps_session_cfg *cfg)
 {
+	int err = output_setup(t);
+
+	if (err)
+		return err;
 	t->sess = ps_session_new(cfg);
 	if (!t->sess) {
 		fprintf(stderr, "%s: out of memory\n", t->prog);

@@ -28,8 +28,9 @@ struct ps_tool {
 /* -c PATH (absolute, or below the cgroup2 mount) or --container ID: open
  * the filter's cgroup. 0, or 1 after one line on stderr. Either may be NULL. */
 int ps_tool_filter(struct ps_tool *t, const char *cgroup, const char *container);
-/* The session, and --metrics's socket (bound now: before any privilege
- * drop); 0, or -errno after a message. */
+/* -o FILE opened (lib/opts.h), the session, and
+ * --metrics's socket (bound now: before any privilege drop); 0, or -errno
+ * after a message. */
 int ps_tool_session(struct ps_tool *t, const struct ps_session_cfg *cfg);
 /* ps_loader_ops.loaded: point the cgroup filter at cgfd, open the buffers. */
 int ps_tool_loaded(struct ps_tool *t, struct bpf_object *obj);

@@ -112,7 +112,7 @@ def test_probe_after_the_drop():
     try:
         with Tracer(["probe", "--json", "--user", "nobody", "--metrics", "127.0.0.1:0",
                      f"usdt:{D}:demo:tick"]) as t:
-            eq(len(os.listdir(f"/proc/{t.proc.pid}/task")), 2, "probe --metrics: its threads")
+            eq(len(os.listdir(f"/proc/{t.proc.pid}/task")), 3, "probe --metrics: its threads (run loop, writer, metrics)")
             check_dropped(t.proc.pid, "probe --user nobody --metrics", nobody)
             d.release().wait()
         t.stop()

@@ -28,6 +28,14 @@
 
 static const struct ps_hookset exec_hookset;
 
+/*
+ * exec's default buffer: a 100 KiB command line is ~100 KiB of ring, and on
+ * a busy machine the draining thread may not run for a while: 4M (40 such
+ * execs) lost 2% of an 8-worker 100 KiB storm at load 14 on 2 CPUs, 16M
+ * none (issue 13). Other tools' records are small: PS_BUFFER_DEFAULT.
+ */
+#define EXEC_BUFFER_DEFAULT (16u << 20)
+
 struct exec_cfg {
 	const char *prog;
 	bool json, fails, quote, verbose;
@@ -63,8 +71,8 @@ static void usage(FILE *f, const char *prog)
 		"  -q, --quote             quote each argument (\"...\")\n"
 		"      --ancestors         print an ANCESTORS column: init(1)>sshd(812)>bash(9981)\n"
 		"                          (JSON records always have \"ancestors\")\n"
-		"      --json              JSON Lines on stdout (schema in the README)\n" PS_METRICS_HELP
-		"Filters:\n"
+		"      --json              JSON Lines on stdout (schema in the README)\n" PS_OUTPUT_HELP
+			PS_METRICS_HELP "Filters:\n"
 		"  -x, --fails             failed execs too (the default; as in libbpf-tools)\n"
 		"      --fails-only        only failed execs (a PATH search that succeeded is none)\n"
 		"      --all-attempts      each attempt of a PATH search (execvp) on its own line;\n"
@@ -80,7 +88,7 @@ static void usage(FILE *f, const char *prog)
 		"      --max-args N        print at most N arguments (default: all)\n"
 		"      --max-args-bytes N  capture up to N bytes of argv per exec (default 128K,\n"
 		"                          at most 4M); beyond it the event says how much was cut\n"
-		"      --buffer-size SIZE  ring buffer size (default 4M, or what one exec of\n"
+		"      --buffer-size SIZE  ring buffer size (default 16M, or what one exec of\n"
 		"                          --max-args-bytes needs if more)\n"
 		"      --transport KIND    ringbuf | perf | auto (default auto: ringbuf if the\n"
 		"                          kernel has it)\n"
@@ -153,6 +161,7 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 					    { "hook", required_argument, NULL, O_HOOK },
 					    { "no-compat", no_argument, NULL, O_NO_COMPAT },
 					    { "ancestors", no_argument, NULL, O_ANCESTORS },
+					    PS_OUTPUT_LONGOPTS,
 					    PS_METRICS_LONGOPT,
 					    {} };
 	const char *p = c->prog;
@@ -160,7 +169,7 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 	int opt;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":TtxUu:n:l:qP:c:vh", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":TtxUu:n:l:qP:c:o:vh", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'T':
 			c->po.time = true;
@@ -259,6 +268,8 @@ static void parse_args(struct exec_cfg *c, int argc, char **argv)
 		case ':':
 			usage_error(p, "option '%s' needs a value", argv[optind - 1]);
 		default:
+			if (ps_output_opt(p, opt, optarg))
+				break;
 			usage_error(p, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
@@ -1029,7 +1040,7 @@ int cmd_exec(int argc, char **argv, const char *prog)
 	struct exec_cfg c = {
 		.prog = prog,
 		.max_args_bytes = PS_ARGS_DEFAULT,
-		.bufsize = PS_BUFFER_DEFAULT,
+		.bufsize = EXEC_BUFFER_DEFAULT,
 		.forced = { -1, -1, -1, -1 },
 	};
 	static const size_t rec_len[PS_REC_NR] = { [PS_REC_EXEC] = sizeof(struct ps_exec) };

@@ -72,7 +72,8 @@ static void usage(FILE *f, const char *prog)
 		"      --since-start       print a TIME(s) column: seconds since start\n"
 		"      --rusage            print USER(ms) SYS(ms) MAXRSS(KB) columns: CPU time\n"
 		"                          of all threads, peak resident set\n"
-		"      --json              JSON Lines on stdout (schema in docs/exit.md)\n" PS_METRICS_HELP
+		"      --json              JSON Lines on stdout (schema in docs/exit.md)\n" PS_OUTPUT_HELP
+			PS_METRICS_HELP
 		"  -T, --threads           also report each thread's exit (TID column)\n"
 		"Filters (applied in the kernel):\n"
 		"  -x, --failed            only non-zero exits and deaths by signal\n"
@@ -147,6 +148,7 @@ static void parse_args(struct exit_cfg *c, int argc, char **argv)
 		{ "transport", required_argument, NULL, O_TRANSPORT },
 		{ "user", required_argument, NULL, O_USER },
 		{ "hook", required_argument, NULL, O_HOOK },
+		PS_OUTPUT_LONGOPTS,
 		/* not in --help: runs the pre-6.16 way of finding the last thread */
 		{ "test-live-count", no_argument, NULL, O_TEST_LIVE },
 		PS_METRICS_LONGOPT,
@@ -157,7 +159,7 @@ static void parse_args(struct exit_cfg *c, int argc, char **argv)
 	int opt;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":txp:Tc:n:vh", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":txp:Tc:n:o:vh", lo, NULL)) != -1) {
 		switch (opt) {
 		case 't':
 			c->po.timestamp = true;
@@ -236,6 +238,8 @@ static void parse_args(struct exit_cfg *c, int argc, char **argv)
 		case ':':
 			usage_error(p, "option '%s' needs a value", argv[optind - 1]);
 		default:
+			if (ps_output_opt(p, opt, optarg))
+				break;
 			usage_error(p, "unknown option '%s'", argv[optind - 1]);
 		}
 	}

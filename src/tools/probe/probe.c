@@ -97,8 +97,8 @@ static void probe_usage(FILE *f, const char *p)
 		"      --per-pid           with --count: per process too\n"
 		"  -i, --interval DURATION with --count: report every DURATION (default 1s)\n"
 		"  -l, --list BINARY       list the USDT probes and functions of BINARY\n"
-		"      --json              JSON Lines on stdout (schema in docs/probe.md)\n" PS_METRICS_HELP
-		"      --buffer-size SIZE  ring buffer size (default 8M)\n"
+		"      --json              JSON Lines on stdout (schema in docs/probe.md)\n" PS_OUTPUT_HELP
+			PS_METRICS_HELP "      --buffer-size SIZE  ring buffer size (default 8M)\n"
 		"      --transport KIND    ringbuf | perf | auto (default auto)\n"
 		"      --user USER         once attached, run as USER (capabilities are dropped\n"
 		"                          in any case: see docs/privileges.md)\n"
@@ -132,8 +132,8 @@ static void bash_usage(FILE *f, const char *p)
 		"                          of at least 12 hex digits, as docker ps shows)\n"
 		"      --shell PATH        the bash binary (default /bin/bash)\n"
 		"  -s, --str-max SIZE      bytes captured per line (default and maximum 2048)\n"
-		"      --json              JSON Lines on stdout (schema in docs/probe.md)\n" PS_METRICS_HELP
-		"      --buffer-size SIZE  ring buffer size (default 8M)\n"
+		"      --json              JSON Lines on stdout (schema in docs/probe.md)\n" PS_OUTPUT_HELP
+			PS_METRICS_HELP "      --buffer-size SIZE  ring buffer size (default 8M)\n"
 		"      --transport KIND    ringbuf | perf | auto (default auto)\n"
 		"      --user USER         once attached, run as USER (capabilities are dropped\n"
 		"                          in any case: see docs/privileges.md)\n"
@@ -174,6 +174,7 @@ static void parse_args(struct pcfg *c, int argc, char **argv)
 					    { "buffer-size", required_argument, NULL, O_BUFSIZE },
 					    { "transport", required_argument, NULL, O_TRANSPORT },
 					    { "user", required_argument, NULL, O_USER },
+					    PS_OUTPUT_LONGOPTS,
 					    { "verbose", no_argument, NULL, 'v' },
 					    { "help", no_argument, NULL, 'h' },
 					    PS_METRICS_LONGOPT,
@@ -185,8 +186,8 @@ static void parse_args(struct pcfg *c, int argc, char **argv)
 	int opt;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, c->bash ? ":p:s:vh" : ":p:ci:s:l:vh", lo, NULL)) !=
-	       -1) {
+	while ((opt = getopt_long(argc, argv, c->bash ? ":p:s:o:vh" : ":p:ci:s:l:o:vh", lo,
+				  NULL)) != -1) {
 		/* options of the other tool are unknown here */
 		if (c->bash &&
 		    (opt == 'c' || opt == 'i' || opt == 'l' || opt == O_PERPID || opt == O_RETSTR))
@@ -262,6 +263,8 @@ static void parse_args(struct pcfg *c, int argc, char **argv)
 		case ':':
 			usage_error(p, "option '%s' needs a value", argv[optind - 1]);
 		default:
+			if (ps_output_opt(p, opt, optarg))
+				break;
 			usage_error(p, "unknown option '%s'", argv[optind - 1]);
 		}
 	}

@@ -93,7 +93,7 @@ static void usage(FILE *f, const char *prog)
 		"\n"
 		"  -b, --batch             one table per interval, no screen handling (the default\n"
 		"                          when stdout is not a terminal)\n"
-		"      --json              one JSON object per interval (schema in the README)\n"
+		"      --json              one JSON object per interval (schema in the README)\n" PS_OUTPUT_HELP
 		"      --by KEY            group by comm (default) | exe | cmdline | parent |\n"
 		"                          ancestor (nearest ancestor that is not a shell) |\n"
 		"                          cgroup | container | uid\n"
@@ -166,13 +166,14 @@ static void parse_args(struct top_cfg *c, int argc, char **argv)
 					    { "hook", required_argument, NULL, O_HOOK },
 					    { "verbose", no_argument, NULL, 'v' },
 					    { "help", no_argument, NULL, 'h' },
+					    PS_OUTPUT_LONGOPTS,
 					    {} };
 	const char *p = c->prog;
 	uint64_t v;
 	int opt, k;
 
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":bs:c:vh", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, ":bs:c:o:vh", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'b':
 			c->batch = true;
@@ -239,6 +240,8 @@ static void parse_args(struct top_cfg *c, int argc, char **argv)
 		case ':':
 			usage_error(p, "option '%s' needs a value", argv[optind - 1]);
 		default:
+			if (ps_output_opt(p, opt, optarg))
+				break;
 			usage_error(p, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
@@ -1000,7 +1003,8 @@ int cmd_top(int argc, char **argv, const char *prog)
 		.prog = prog, .cgfd = -1, .rec_len = rec_len, .on_event = on_event, .ev_ctx = &r
 	};
 	parse_args(&c, argc, argv);
-	c.term = !c.json && !c.batch && isatty(STDOUT_FILENO);
+	/* -o FILE: tables for a file, never a screen */
+	c.term = !c.json && !c.batch && !ps_output.path && isatty(STDOUT_FILENO);
 	ps_libbpf_setup(c.verbose);
 	ps_require_bpf(prog);
 	r.page_size = sysconf(_SC_PAGESIZE);

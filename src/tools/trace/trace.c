@@ -80,7 +80,7 @@ static void usage(FILE *f, const char *prog)
 		"                          running are reported running)\n"
 		"      --descendants-of PID  trace PID and its descendants (until interrupted)\n"
 		"Output:\n"
-		"      --json              JSON Lines ({\"type\":\"process\",...}, README)\n"
+		"      --json              JSON Lines ({\"type\":\"process\",...}, README)\n" PS_OUTPUT_HELP
 		"      --ended-only        do not report processes still running at the end\n"
 		"      --tree              at the end, the tree of what ran instead of a line per\n"
 		"                          life: duration, CPU, status; identical siblings folded\n"
@@ -151,6 +151,7 @@ static void parse_args(struct trace_cfg *c, int argc, char **argv)
 					    { "transport", required_argument, NULL, O_TRANSPORT },
 					    { "verbose", no_argument, NULL, 'v' },
 					    { "help", no_argument, NULL, 'h' },
+					    PS_OUTPUT_LONGOPTS,
 					    {} };
 	const char *p = c->prog;
 	uint64_t v;
@@ -158,7 +159,7 @@ static void parse_args(struct trace_cfg *c, int argc, char **argv)
 
 	opterr = 0;
 	/* '+': stop at the first non-option, so CMD's own options stay CMD's */
-	while ((opt = getopt_long(argc, argv, "+:u:n:c:vh", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+:u:n:c:o:vh", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'u':
 			c->uid_arg = opt_once(p, "--uid", c->uid_arg, optarg, "UID");
@@ -241,6 +242,8 @@ static void parse_args(struct trace_cfg *c, int argc, char **argv)
 		case ':':
 			usage_error(p, "option '%s' needs a value", argv[optind - 1]);
 		default:
+			if (ps_output_opt(p, opt, optarg))
+				break;
 			usage_error(p, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
@@ -1012,7 +1015,7 @@ int cmd_trace(int argc, char **argv, const char *prog)
 	if (views_open(&r))
 		return 1;
 	r.scoped = c.cmd || c.desc_arg;
-	/* like strace: CMD owns stdout, the records go to stderr */
+	/* like strace: CMD owns stdout, the records go to stderr (or -o FILE) */
 	if (c.cmd) {
 		cmd_stdout = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
 		if (cmd_stdout < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
