@@ -13,10 +13,11 @@ need_build=(make gcc libc6-dev clang llvm libbpf-dev bpftool libelf-dev zlib1g-d
 # libclang-rt-14-dev: libFuzzer (make fuzz, tests/e2e/test_fuzz.py), a Recommends of
 # clang that --no-install-recommends skips; test_pkg: debhelper, dpkg-dev and
 # build-essential (make deb: dpkg-checkbuilddeps wants it), lintian, systemd (systemd-analyze verify), man-db and bash-completion (what
-# the package's man pages and completion are for), util-linux (setpriv)
+# the package's man pages and completion are for), util-linux (setpriv); rsyslog: the
+# shipper of docs/shippers/ (test_shipper reads -o files into ECS documents with it)
 need_test=(python3 clang-format systemtap-sdt-dev tmux util-linux qemu-system-x86 busybox-static
 	cpio debootstrap libreadline-dev prometheus libclang-rt-14-dev debhelper dpkg-dev build-essential lintian
-	systemd man-db bash-completion)
+	systemd man-db bash-completion rsyslog)
 # the 32-bit test helpers (tests/helpers32, built on x86_64 only): gcc -m32 -static
 [ "$(uname -m)" = x86_64 ] && need_test+=(gcc-multilib)
 # make ARCH=arm64 (a cross build with clang: Debian 12's gcc-aarch64-linux-gnu conflicts with
