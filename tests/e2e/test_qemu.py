@@ -26,6 +26,9 @@ import time
 import lib
 from lib import BUILD, ROOT, Failure, Skip, check, eq, only
 
+# tests/run.py skips this module inside test_fresh's chroot, saying why
+FRESH_INSIDE_SKIP = "the kernels under QEMU do not depend on the host, the suite outside boots them"
+
 # key (in test names): what tests/qemu/boot.sh boots, the architecture, whether
 # fentry works there (arm64 has no ftrace direct calls before 6.4: the
 # trampoline cannot attach to kernel functions, ENOTSUPP), and whether the boot
