@@ -23,6 +23,8 @@ endif
 ifeq ($(origin SAN),undefined)
 ifneq ($(filter check test,$(MAKECMDGOALS)),)
 SAN := 1
+# for the sub-makes of check, whose goals are not check
+export SAN
 endif
 endif
 ifeq ($(SAN),1)
