@@ -56,7 +56,7 @@ static size_t outlen;
 
 static int run_tree(int width)
 {
-	FILE *f = open_memstream(&out, &outlen);
+	FILE *f;
 	int r;
 
 	free(out);

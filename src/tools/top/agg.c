@@ -162,7 +162,8 @@ struct top_group *top_table_add(struct top_table *t, const char *key, size_t kle
 	if (p->cmd_len || !g->last_cmd_len) {
 		g->last_cmd_len = p->cmd_len < sizeof(g->last_cmd) ? p->cmd_len :
 								     sizeof(g->last_cmd);
-		memcpy(g->last_cmd, p->cmd, g->last_cmd_len);
+		if (g->last_cmd_len) /* p->cmd may be NULL when empty */
+			memcpy(g->last_cmd, p->cmd, g->last_cmd_len);
 		g->last_cmd_trunc = p->cmd_trunc;
 	}
 	if (p->parent && p->parent[0])
