@@ -763,6 +763,8 @@ static void term_restore(void)
 		static const char leave[] = "\033[?25h\033[?1049l";
 
 		out_flush();
+		/* the writer thread may still hold the last frame: it goes first */
+		out_sync();
 		if (write(STDOUT_FILENO, leave, sizeof(leave) - 1) < 0)
 			r->screen = false;
 		r->screen = false;
