@@ -213,7 +213,7 @@ FUZZ_CFLAGS := -O1 -g -std=gnu11 -D_GNU_SOURCE -Wall -Werror -Wno-unused-paramet
 	-DPS_VERSION='"fuzz"' $(FUZZ_SAN)
 FUZZ_LIB_SRCS := src/lib/transport.c src/lib/opts.c src/lib/out.c src/lib/json.c \
 	src/lib/cgroup.c src/lib/bpfutil.c src/lib/procstat.c src/tools/probe/elf.c \
-	src/tools/probe/spec.c
+	src/tools/probe/spec.c src/tools/trace/procparse.c
 FUZZ_LIB_OBJS := $(patsubst src/%.c,$(FUZZ_OUT)/obj/%.o,$(FUZZ_LIB_SRCS))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_OUT)/%,$(wildcard tests/fuzz/fuzz_*.c))
 

@@ -63,6 +63,10 @@ def test_fuzz_procstat():
     _fuzz("procstat")
 
 
+def test_fuzz_procparse():
+    _fuzz("procparse")
+
+
 def test_every_target_has_a_test_and_a_corpus():
     here = os.path.join(ROOT, "tests", "fuzz")
     targets = sorted(f[5:-2] for f in os.listdir(here)

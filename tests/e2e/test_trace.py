@@ -300,6 +300,36 @@ def test_trace_preexisting_process():
     eq((r["signal"], r["running"]), (9, False), "its end, seen live")
 
 
+def test_trace_descendants_of_comm_faking_a_parent():
+    """--descendants-of reads each process's parent from /proc/PID/stat: a process
+    that is not a descendant, whose comm fakes a stat line end ("x) S ROOT\\n": a
+    line reader stopped there and took ROOT for its parent), is not traced; the
+    real descendant is."""
+    root = subprocess.Popen(["sh", "-c", "sleep 60 & echo x; wait"], stdout=subprocess.PIPE,
+                            start_new_session=True)
+    fake = subprocess.Popen(["python3", "-c", "import ctypes, sys, time\n"
+                             "ctypes.CDLL(None).prctl(15, sys.argv[1].encode())\n"
+                             "print(flush=True)\ntime.sleep(60)\n", f"x) S {root.pid}\n"],
+                            stdout=subprocess.PIPE)
+    try:
+        eq(root.stdout.readline(), b"x\n", "root's child started")
+        eq(fake.stdout.readline(), b"\n", "impostor named")
+        with open(f"/proc/{fake.pid}/comm", "rb") as f:
+            eq(f.read(), f"x) S {root.pid}\n\n".encode(), "impostor's comm")
+        fake_eid = eid(fake.pid, ticks_of(fake.pid))
+        with Tracer(["trace", "--json", "--descendants-of", str(root.pid)]) as tr:
+            pass
+        recs = tr.events("process")
+    finally:
+        os.killpg(root.pid, signal.SIGKILL)
+        fake.kill()
+        for p in (root, fake):
+            p.wait()
+    eq([r for r in recs if r["entity_id"] == fake_eid], [], "the impostor's record")
+    kid = only([r for r in recs if r["ppid"] == root.pid], "the real descendant")
+    eq((kid["comm"], kid["running"]), ("sleep", True), "the real descendant")
+
+
 def test_trace_running_at_stop():
     """--descendants-of: a process still running at the end is reported running: true,
     unless --ended-only."""

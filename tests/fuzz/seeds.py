@@ -80,3 +80,19 @@ put("procstat", "plain",
     "42 (sh) S 1 2 3 0 -1 4194560 100 0 0 0 5 6 0 0 20 0 1 0 987654 1000 200 0 0\n")
 put("procstat", "fake-fields", "x) Z 1 2 3) S")
 put("procstat", "newline", "a\nb c")
+
+# trace's seeding parsers (fuzz_procparse): each input is tried as every file
+os.makedirs(os.path.join(HERE, "procparse"), exist_ok=True)
+put("procparse", "stat",
+    "42 (sh) S 1 2 3 0 -1 4194560 100 0 0 0 5 6 0 0 20 0 1 0 987654 1000 200 0 0\n")
+# a comm that fakes the next fields and a line end (fgets stopped there: ppid 99)
+put("procparse", "stat-fake-ppid", "x) S 99\n")
+put("procparse", "status", "Name:\tsh\nUid:\t0\t1000\t0\t0\nGid:\t0\t0\t0\t0\n"
+    "NSpid:\t42\t7\n")
+put("procparse", "status-overflow", "\nUid:\t99999999999\t-5\nNSpid:\t \n3")
+put("procparse", "ns", "pid:[4026531836]")
+put("procparse", "cgroup", "12:memory:/a\n1:name=systemd:/b\n0::/system.slice/x.scope\n")
+# a v1 path holding "0::" before the v2 line (the v2 line was missed)
+put("procparse", "cgroup-v1-0colons", "a0::b")
+put("procparse", "cmdline", "/bin/sh\0-c\0exit 7\0")
+put("procparse", "cmdline-rewritten", "nginx: worker process")

@@ -14,6 +14,7 @@
 #include "lib/bpfutil.h"
 #include "lib/cgroup.h"
 #include "print/ident.h"
+#include "tools/trace/procparse.h"
 #include "tools/trace/table.h"
 
 #define TT_HASH 4096 /* buckets, by pid */
@@ -598,13 +599,6 @@ void tt_set_lost(struct trace_table *t, uint64_t records_lost)
 
 /* ---- /proc ---- */
 
-struct proc_stat {
-	char comm[PS_TASK_COMM_LEN];
-	char state;
-	uint32_t ppid;
-	uint64_t start_ticks, utime, stime;
-};
-
 static ssize_t read_file(const char *path, char *buf, size_t cap)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -620,9 +614,7 @@ static ssize_t read_file(const char *path, char *buf, size_t cap)
 
 static bool proc_stat(uint32_t pid, struct proc_stat *st)
 {
-	char path[64], buf[1024], *p, *q;
-	unsigned long long ut, stt, start;
-	unsigned ppid;
+	char path[64], buf[1024];
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
@@ -630,26 +622,7 @@ static bool proc_stat(uint32_t pid, struct proc_stat *st)
 	if (n <= 0)
 		return false;
 	buf[n] = 0;
-	p = strchr(buf, '(');
-	q = strrchr(buf, ')');
-	if (!p || !q || q < p)
-		return false;
-	memset(st->comm, 0, sizeof(st->comm));
-	memcpy(st->comm, p + 1,
-	       (size_t)(q - p - 1) < sizeof(st->comm) - 1 ? (size_t)(q - p - 1) :
-							    sizeof(st->comm) - 1);
-	/* state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
-	 * cutime cstime priority nice threads itrealvalue starttime */
-	if (sscanf(q + 1,
-		   " %c %u %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu %llu %*s %*s %*s %*s %*s %*s"
-		   " %llu",
-		   &st->state, &ppid, &ut, &stt, &start) != 5)
-		return false;
-	st->ppid = ppid;
-	st->start_ticks = start;
-	st->utime = ut;
-	st->stime = stt;
-	return true;
+	return tp_parse_stat(buf, st);
 }
 
 static uint64_t ticks_ns(uint64_t ticks)
@@ -659,40 +632,17 @@ static uint64_t ticks_ns(uint64_t ticks)
 	return ticks * (1000000000ull / (hz > 0 ? (uint64_t)hz : 100));
 }
 
-/* Value @idx of the "Name:" line of /proc/PID/status (-1: the last one). */
-static unsigned status_field(const char *status, const char *name, int idx, unsigned dflt)
-{
-	const char *p = strstr(status, name);
-	unsigned v = dflt, x;
-	int i = 0, k;
-
-	if (!p)
-		return dflt;
-	p += strlen(name);
-	while (*p && *p != '\n' && sscanf(p, " %u%n", &x, &k) == 1) {
-		if (idx < 0 || i == idx)
-			v = x;
-		if (i++ == idx)
-			break;
-		p += k;
-	}
-	return v;
-}
-
 static unsigned ns_inode(uint32_t pid, const char *ns)
 {
 	char path[64], buf[64];
 	ssize_t n;
-	unsigned v = 0;
 
 	snprintf(path, sizeof(path), "/proc/%u/ns/%s", pid, ns);
 	n = readlink(path, buf, sizeof(buf) - 1);
 	if (n <= 0)
 		return 0;
 	buf[n] = 0;
-	if (sscanf(strchr(buf, '[') ? strchr(buf, '[') + 1 : buf, "%u", &v) != 1)
-		v = 0;
-	return v;
+	return tp_ns_inode(buf);
 }
 
 static uint64_t proc_cgroup_id(uint32_t pid)
@@ -700,7 +650,7 @@ static uint64_t proc_cgroup_id(uint32_t pid)
 	char path[64], buf[4096], full[PATH_MAX + 64];
 	const char *mnt = ps_cgroup2_mount();
 	struct stat st;
-	char *p, *nl;
+	const char *p;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
@@ -708,14 +658,9 @@ static uint64_t proc_cgroup_id(uint32_t pid)
 	if (!mnt || n <= 0)
 		return 0;
 	buf[n] = 0;
-	/* the v2 line: "0::/path" */
-	p = strstr(buf, "0::");
-	if (!p || (p != buf && p[-1] != '\n'))
+	p = tp_cgroup_v2(buf);
+	if (!p)
 		return 0;
-	p += 3;
-	nl = strchr(p, '\n');
-	if (nl)
-		*nl = 0;
 	snprintf(full, sizeof(full), "%s%s", mnt, p);
 	return stat(full, &st) ? 0 : st.st_ino;
 }
@@ -731,19 +676,9 @@ static void proc_prog(struct trace_table *t, struct trace_life *l)
 	snprintf(path, sizeof(path), "/proc/%u/cmdline", l->pid);
 	n = args ? read_file(path, args, cap) : -1;
 	if (n > 0) {
-		/* a rewritten argv may lack its last NUL */
-		if (args[n - 1] != 0) {
-			if ((size_t)n == cap) {
-				n--;
-				l->prog.args_truncated = true;
-			}
-			args[n++] = 0;
-		}
+		l->prog.args_len = tp_cmdline(args, n, cap, &l->prog.args_truncated, &l->prog.argc);
 		l->prog.args = args;
-		l->prog.args_len = n;
-		for (ssize_t i = 0; i < n; i++)
-			l->prog.argc += args[i] == 0;
-		account(t, l, n);
+		account(t, l, l->prog.args_len);
 	} else {
 		free(args);
 	}
@@ -776,10 +711,10 @@ static void proc_ident(struct trace_life *l, const struct proc_stat *st,
 	snprintf(path, sizeof(path), "/proc/%u/status", l->pid);
 	n = read_file(path, status, sizeof(status) - 1);
 	status[n > 0 ? n : 0] = 0;
-	id->uid = status_field(status, "\nUid:", 0, 0);
-	id->euid = status_field(status, "\nUid:", 1, 0);
-	id->gid = status_field(status, "\nGid:", 0, 0);
-	id->nspid = status_field(status, "\nNSpid:", -1, l->pid);
+	id->uid = tp_status_field(status, "\nUid:", 0, 0);
+	id->euid = tp_status_field(status, "\nUid:", 1, 0);
+	id->gid = tp_status_field(status, "\nGid:", 0, 0);
+	id->nspid = tp_status_field(status, "\nNSpid:", -1, l->pid);
 	id->pidns = ns_inode(l->pid, "pid");
 	id->mntns = ns_inode(l->pid, "mnt");
 	id->cgroup_id = proc_cgroup_id(l->pid);

@@ -34,6 +34,7 @@
 #include "lib/tool.h"
 #include "lib/transport.h"
 #include "print/process.h"
+#include "tools/trace/procparse.h"
 #include "tools/trace/table.h"
 #include "tools/trace/view.h"
 #include "trace.skel.h"
@@ -741,18 +742,22 @@ static int scope_process(struct trace_run *r, pid_t pid)
 /* ppid of /proc/PID/stat, or 0 */
 static pid_t proc_ppid(pid_t pid)
 {
-	char path[64], buf[512], *p;
-	int ppid = 0;
-	FILE *f;
+	char path[64], buf[1024];
+	struct proc_stat st;
+	int fd;
+	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return 0;
-	if (fgets(buf, sizeof(buf), f) && (p = strrchr(buf, ')')))
-		sscanf(p + 1, " %*c %d", &ppid);
-	fclose(f);
-	return ppid;
+	/* one read: the whole line (a comm may hold a newline, fgets would stop there) */
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	return tp_parse_stat(buf, &st) ? (pid_t)st.ppid : 0;
 }
 
 /*
