@@ -114,6 +114,9 @@ def _boot(kernel):
     if p.returncode == 3:
         raise Skip(f"no Debian {release} kernel: {err}")
     con = p.stdout.decode("utf-8", "replace").replace("\r", "")
+    # kept for reading a failure (and the per-case UPTIME lines: what each case costs)
+    with open(os.path.join(work, "console.log"), "w") as f:
+        f.write(con)
     booted = con.split("=== KERNEL ", 1)[1].split("\n", 1)[0] if "=== KERNEL " in con else ""
     suffix = "-arm64" if k["arch"] == "arm64" else "-amd64"
     if not (booted.startswith(release.split("-")[-1] + ".") and booted.endswith(suffix)):
@@ -398,6 +401,74 @@ def cgroup(kernel, _):
                f"{name}: a process in the root cgroup")
 
 
+def lives_of(recs, name):
+    """The process lives trace printed."""
+    return [r for r in recs if r["type"] == "process"]
+
+
+def trace_workload(kernel, name):
+    """trace, machine-wide: the workload's lives, each with its parent, its execs and how
+    it ended, linked by entity ids (the workload sh is PID 1's child; its last command,
+    `sh -c 'exit 7'`, makes it exit 7 too)."""
+    recs, err, rc = case_output(kernel, name)
+    eq(rc, 0, f"{name}: exit status (stderr: {err.strip()})")
+    eq((recs[0]["type"], recs[0]["tool"]), ("ready", "trace"), f"{name}: first line")
+    lives = lives_of(recs, name)
+    outer = only([r for r in lives if r["ppid"] == 1 and r["exit_code"] == 7],
+                 f"{name}: the workload sh")
+    eq((outer["comm"], outer["running"], outer["args"]), ("sh", False, ["sh", "/workload"]),
+       f"{name}: the workload sh")
+    mine = [r for r in lives if r.get("parent_entity_id") == outer["entity_id"]]
+    seven = only([r for r in mine if r["exit_code"] == 7], f"{name}: the 'exit 7' sh")
+    eq((seven["comm"], seven["ppid"], seven["pcomm"], seven["signal"], seven["core_dumped"],
+        seven["status"], seven["running"], seven["pid"] == seven["tid"]),
+       ("sh", outer["pid"], "sh", 0, False, 7 << 8, False, True), f"{name}: the 'exit 7' sh")
+    check(0 < seven["duration_ns"] < outer["duration_ns"], f"{name}: durations")
+    eq(seven["ancestors"][0]["entity_id"], outer["entity_id"], f"{name}: nearest ancestor")
+    eq([e["args"] for e in seven["execs"]], [["sh", "-c", "exit 7"]], f"{name}: its execs")
+    echo = only([r for r in mine if r["args"][:2] == ["/bin/echo", "qemu-marker"]],
+                f"{name}: the echo life")
+    eq((echo["comm"], echo["exit_code"], echo["signal"], echo["ppid"], echo["exe"],
+        echo["args"]),
+       ("echo", 0, 0, outer["pid"], "/bin/busybox",
+        ["/bin/echo", "qemu-marker", "a b", "tab\tx"]), f"{name}: the echo life")
+    ex = only(echo["execs"], f"{name}: the echo life's exec")
+    eq((ex["filename"], ex["ret"], ex["argc"], ex["args_truncated"]),
+       ("/bin/echo", 0, 4, False), f"{name}: the echo exec")
+    # the failed exec: a child of the workload sh whose only exec failed, exit 127
+    miss = only([r for r in mine if any(e["filename"] == "/nonexistent/qemu-missing"
+                                        for e in r["execs"])], f"{name}: the failed exec")
+    eq((miss["exit_code"], [(e["args"], e["ret"]) for e in miss["execs"]]),
+       (127, [(["/nonexistent/qemu-missing", "arg1"], -2)]), f"{name}: the failed exec")
+    eq((recs[-1]["type"], recs[-1]["lost"]), ("summary", 0), f"{name}: summary")
+
+
+def top_workload(kernel, name):
+    """top, one interval ended by SIGINT: the groups of what the workload ran, counted
+    and with their failures."""
+    recs, err, rc = case_output(kernel, name)
+    eq(rc, 0, f"{name}: exit status (stderr: {err.strip()})")
+    eq((recs[0]["type"], recs[0]["tool"]), ("ready", "top"), f"{name}: first line")
+    tops = [r for r in recs if r["type"] == "top"]
+    eq(len(tops), 1, f"{name}: intervals (SIGINT ends the first)")
+    groups = {g["key"]: g for g in tops[0]["groups"]}
+    # /bin/echo qemu-marker (1 exec), the cgroup sh that execs echo (sh, echo: 2) and
+    # exec32's (exec32, echo: 2; x86 only): every exec of each life counts
+    x86 = KERNELS[kernel]["arch"] == "x86"
+    echo = groups.get("echo")
+    check(echo is not None, f"{name}: no echo group in {sorted(groups)}")
+    eq((echo["processes"], echo["failed"], echo["execs"], echo["exec_failed"], echo["signaled"]),
+       (3, 0, 5, 0, 0) if x86 else (2, 0, 3, 0, 0), f"{name}: the echo group")
+    sc = groups.get("qemu-script.sh")
+    check(sc is not None, f"{name}: no qemu-script.sh group in {sorted(groups)}")
+    eq((sc["processes"], sc["failed"], sc["execs"]), (1, 0, 1), f"{name}: the script's group")
+    # failed: the qemu-missing child (127), the 'exit 7' sh and the workload sh (7)
+    sh = groups.get("sh")
+    check(sh is not None and sh["failed"] >= 3 and sh["exec_failed"] >= 1,
+          f"{name}: the sh group {sh}")
+    eq((recs[-1]["type"], recs[-1]["lost"]), ("summary", 0), f"{name}: summary")
+
+
 # (name, procsnoop arguments or None for a check on other cases' output, checker):
 # one run each in every kernel's boot, one test each per kernel, test_qemu_KERNEL_NAME
 CASES = [
@@ -413,6 +484,9 @@ CASES = [
     ("exitsnoop_perf_raw", "exit --json --transport perf --hook exit-raw", exitsnoop_perf_raw),
     ("exitsnoop_tp_no_cpu", "exit --json --hook exit-tp,switch-off", exitsnoop_tp_no_cpu),
     ("probe_uprobe_usdt", "probe --json " + " ".join(PROBES), probe_uprobe_usdt),
+    ("trace_workload", "trace --json", trace_workload),
+    # an interval longer than any boot: SIGINT prints it, then the summary
+    ("top_workload", "top --json --limit 100 600", top_workload),
     ("cgroup", None, cgroup),
 ]
 
