@@ -17,6 +17,9 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lib  # noqa: E402
 from lib import check, eq  # noqa: E402
+
+# tests/run.py skips this module inside test_fresh's chroot, saying why (CI time)
+FRESH_INSIDE_SKIP = "file output, rotation and a full disk are not about the machine; the suite outside runs them"
 from test_bench_smoke import STORM, build_storm  # noqa: E402
 from test_exec_lib import TmpDir, marker, run_exec  # noqa: E402
 from test_output import QuietBash, SmallTmpfs, quiet_tools, wait_first_line  # noqa: E402

@@ -22,6 +22,9 @@ import urllib.request
 
 from lib import BIN, BUILD, ROOT, Skip, check, eq, only
 
+# tests/run.py skips this module inside test_fresh's chroot, saying why (CI time)
+FRESH_INSIDE_SKIP = "make deb, lintian and the install are checked by the suite outside (and the .deb in a fresh chroot there)"
+
 TIMEOUT = 600   # the chroot test: a cold debootstrap when the cache is missing
 
 # Options other branches add to every tool (helpers "output", "metrics"): the man pages and
