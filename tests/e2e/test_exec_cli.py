@@ -346,7 +346,8 @@ def test_exec_small_events_small_slots():
     eq(summ["lost"], 0, "summary lost")
     ev = execs(t, m)
     eq(len(ev), n, "events")
-    eq(len({e["pid"] for e in ev}), n, "distinct pids")
+    # processes, not pids: on a busy machine pids wrap within a burst of 2000
+    eq(len({e["entity_id"] for e in ev}), n, "distinct processes (entity_id)")
     check(all(e["ppid"] == h.pid and e["args"] == ["true", m] and e["ret"] == 0 for e in ev),
           "every event is one of the burst's, whole")
 
