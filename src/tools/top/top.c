@@ -19,7 +19,9 @@
 #include "lib/bpfutil.h"
 #include "lib/cgroup.h"
 #include "lib/hooks.h"
+#include "lib/groups.h"
 #include "lib/json.h"
+#include "lib/metrics.h"
 #include "lib/opts.h"
 #include "lib/out.h"
 #include "lib/session.h"
@@ -105,7 +107,7 @@ static void usage(FILE *f, const char *prog)
 		"  -c, --cgroup PATH       only processes in this cgroup v2 subtree\n"
 		"      --container ID      only processes in this container\n"
 		"      --buffer-size SIZE  ring buffer size (default 4M)\n"
-		"      --transport KIND    ringbuf | perf | auto\n"
+		"      --transport KIND    ringbuf | perf | auto\n" PS_METRICS_HELP
 		"      --hook LIST         force hooks: exec-tp | exec-off, switch-btf | switch-off\n"
 		"  -v, --verbose           libbpf and verifier messages\n"
 		"  -h, --help              this help\n"
@@ -164,6 +166,7 @@ static void parse_args(struct top_cfg *c, int argc, char **argv)
 					    { "buffer-size", required_argument, NULL, O_BUFSIZE },
 					    { "transport", required_argument, NULL, O_TRANSPORT },
 					    { "hook", required_argument, NULL, O_HOOK },
+					    PS_METRICS_LONGOPT,
 					    { "verbose", no_argument, NULL, 'v' },
 					    { "help", no_argument, NULL, 'h' },
 					    PS_OUTPUT_LONGOPTS,
@@ -233,6 +236,9 @@ static void parse_args(struct top_cfg *c, int argc, char **argv)
 			break;
 		case 'v':
 			c->verbose = true;
+			break;
+		case PS_OPT_METRICS:
+			ps_metrics_opt(p, optarg);
 			break;
 		case 'h':
 			usage(stdout, p);
@@ -342,6 +348,11 @@ static size_t make_key(const struct ps_top_exit *e, const char *cmd, size_t cmd_
 
 /* ---- events ---- */
 
+struct top_metrics_view {
+	const struct ps_top_exit *e;
+	const struct top_proc *p;
+};
+
 static void on_event(void *ctx, const struct ps_event *ev)
 {
 	struct top_run *r = ctx;
@@ -373,6 +384,32 @@ static void on_event(void *ctx, const struct ps_event *ev)
 	if (top_table_add(&r->total, key, klen, &p, p.cpu_user_ns + p.cpu_sys_ns, UINT64_MAX) ==
 	    &r->total.other)
 		ps_session_count(r->t.sess, PS_C_GROUPS_FOLDED, 1);
+	/* --metrics: the sinks (ps_tool_groups) see each process */
+	ps_session_emit(r->t.sess, 0, &(struct top_metrics_view){ e, &p });
+}
+
+/*
+ * --metrics: each process that ended, by comm whatever --by groups the
+ * screen by, as exit counts it: failed is not a clean exit 0 (top's own
+ * FAILED column also counts failed execs).
+ */
+static void groups_feed(struct ps_groups *g, int kind, const void *view)
+{
+	const struct top_metrics_view *v = view;
+
+	ps_groups_exit(g, v->e->id.comm, sizeof(v->e->id.comm), (v->e->status & 0xffff) != 0,
+		       v->p->cpu_user_ns, v->p->cpu_sys_ns, v->p->lifetime_ns);
+}
+
+static uint64_t groups_entries(void *ctx)
+{
+	return ((struct top_table *)ctx)->n;
+}
+
+/* processes counted in "other" because the table was full */
+static uint64_t groups_evictions(void *ctx)
+{
+	return ((struct top_table *)ctx)->folded;
 }
 
 /* ---- output ---- */
@@ -1041,6 +1078,11 @@ int cmd_top(int argc, char **argv, const char *prog)
 	r.busy_run0 = r.busy0 = busy_ns();
 	ps_tool_sinks(&r.t, c.json, &(struct ps_sink){ .ctx = &r },
 		      &(struct ps_sink){ .header = table_header, .ctx = &r });
+	if (ps_tool_groups(&r.t, PS_GROUPS_EXIT, groups_feed))
+		goto out;
+	/* the run's groups (by --by's key), whose bound folds into "other" */
+	ps_metrics_table(&(struct ps_metrics_table){ "top_groups", PS_TOP_GROUPS_MAX,
+						     groups_entries, groups_evictions, &r.total });
 	ret = ps_session_run(r.t.sess,
 			     &(struct ps_session_hooks){
 				     .ready = ready, .tick = on_tick, .end = on_end, .ctx = &r }) ?

@@ -827,6 +827,11 @@ void tt_finish(struct trace_table *t, uint64_t now, bool ended_only)
 	}
 }
 
+uint64_t tt_lives(const struct trace_table *t)
+{
+	return t->n;
+}
+
 uint64_t tt_evicted(const struct trace_table *t)
 {
 	return t->evicted;

@@ -123,6 +123,8 @@ void tt_finish(struct trace_table *t, uint64_t now, bool ended_only);
 const struct trace_life *tt_find(const struct trace_table *t, uint32_t pid, uint64_t start_ns);
 
 uint64_t tt_evicted(const struct trace_table *t);
+/* Lives held now (--metrics: the table's size). */
+uint64_t tt_lives(const struct trace_table *t);
 uint64_t tt_late(const struct trace_table *t);
 /* The printed lives (cfg.keep_views), in the order printed: at most
  * TT_VIEWS_MAX; the lives left out (past it, or out of memory) are counted. */

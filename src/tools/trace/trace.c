@@ -27,7 +27,11 @@
 #include "lib/bpfutil.h"
 #include "lib/cgroup.h"
 #include "lib/hooks.h"
+#include "events/exec.h"
+#include "events/exit.h"
+#include "lib/groups.h"
 #include "lib/json.h"
+#include "lib/metrics.h"
 #include "lib/opts.h"
 #include "lib/out.h"
 #include "lib/session.h"
@@ -102,7 +106,7 @@ static void usage(FILE *f, const char *prog)
 		"      --max-processes N   process lives held at once (default %u); beyond,\n"
 		"                          the oldest are reported early (\"evicted\", counted)\n"
 		"      --buffer-size SIZE  ring buffer size per BPF object (default 4M)\n"
-		"      --transport KIND    ringbuf | perf | auto (default auto)\n"
+		"      --transport KIND    ringbuf | perf | auto (default auto)\n" PS_METRICS_HELP
 		"  -v, --verbose           show libbpf and verifier messages\n"
 		"  -h, --help              this help\n"
 		"\n"
@@ -150,6 +154,7 @@ static void parse_args(struct trace_cfg *c, int argc, char **argv)
 					    { "json", no_argument, NULL, O_JSON },
 					    { "buffer-size", required_argument, NULL, O_BUFSIZE },
 					    { "transport", required_argument, NULL, O_TRANSPORT },
+					    PS_METRICS_LONGOPT,
 					    { "verbose", no_argument, NULL, 'v' },
 					    { "help", no_argument, NULL, 'h' },
 					    PS_OUTPUT_LONGOPTS,
@@ -233,6 +238,9 @@ static void parse_args(struct trace_cfg *c, int argc, char **argv)
 			break;
 		case O_TRANSPORT:
 			c->transport = ps_transport_opt(p, optarg);
+			break;
+		case PS_OPT_METRICS:
+			ps_metrics_opt(p, optarg);
 			break;
 		case 'v':
 			c->verbose = true;
@@ -323,6 +331,43 @@ static void life_emit(void *ctx, const struct trace_life *l)
 	else if (!r->c->tree)
 		process_print_table(l, r->page_size);
 	out_maybe_flush();
+	/* --metrics: the sinks (ps_tool_groups) see the lives printed */
+	ps_session_emit(r->t.sess, 0, l);
+}
+
+/*
+ * --metrics: a printed life's execs by comm and result (a folded PATH
+ * search is one, with its outcome, as exec counts it), and its exit as
+ * exit counts it. A life still running at the end has no exit to count.
+ */
+static void groups_feed(struct ps_groups *g, int kind, const void *view)
+{
+	static struct exec_view a, b; /* 8 KiB each */
+	const struct trace_life *l = view;
+	struct ps_event ev = { .rec = &l->exit, .rec_len = sizeof(l->exit) };
+	struct exit_view x;
+
+	for (unsigned i = 0; i < l->nexecs; i++) {
+		if (!tt_exec_view(l, i, &a))
+			continue;
+		if (i + 1 < l->nexecs && tt_exec_view(l, i + 1, &b) && tt_exec_folds(&a, &b))
+			continue;
+		ps_groups_exec(g, a.e->id.comm, sizeof(a.e->id.comm), a.e->ret == 0);
+	}
+	/* the page size only scales RSS, which is not exported */
+	if (l->have_exit && exit_view_init(&x, &ev, 4096))
+		ps_groups_exit(g, l->exit.id.comm, sizeof(l->exit.id.comm), x.exit_code != 0,
+			       x.cpu_user_ns, x.cpu_sys_ns, x.duration_ns);
+}
+
+static uint64_t lives_entries(void *ctx)
+{
+	return tt_lives(ctx);
+}
+
+static uint64_t lives_evictions(void *ctx)
+{
+	return tt_evicted(ctx);
 }
 
 static void on_event(void *ctx, const struct ps_event *ev)
@@ -1085,6 +1130,10 @@ int cmd_trace(int argc, char **argv, const char *prog)
 	cmd_stdout = -1;
 	ps_tool_sinks(&r.t, c.json, &(struct ps_sink){ .ctx = &r },
 		      &(struct ps_sink){ .header = table_header, .ctx = &r });
+	if (ps_tool_groups(&r.t, PS_GROUPS_EXEC | PS_GROUPS_EXIT, groups_feed))
+		goto out;
+	ps_metrics_table(&(struct ps_metrics_table){ "trace_lives", c.max_processes, lives_entries,
+						     lives_evictions, r.table });
 	ret = ps_session_run(r.t.sess,
 			     &(struct ps_session_hooks){
 				     .ready = ready, .tick = on_tick, .end = on_end, .ctx = &r }) ?
