@@ -269,6 +269,141 @@ def test_metrics_exec_counts_perf():
     run_exec_counts("perf")
 
 
+def exit_families(s, recs, comm, want_procs, what):
+    """procsnoop_processes_total, failed, CPU seconds and the lifetime histogram
+    of @comm: what the tool printed for it (@recs: the comm's records, each
+    with exit_code or status, cpu_user_ns, cpu_sys_ns, duration_ns)."""
+    eq(len(recs), want_procs, f"{what}: {comm} records printed")
+    eq(value(s, "procsnoop_processes_total", comm=comm), want_procs, f"{what}: {comm} processes")
+    eq(value(s, "procsnoop_processes_failed_total", comm=comm),
+       sum(1 for r in recs if r["failed"]), f"{what}: {comm} failed")
+    for mode, key in (("user", "cpu_user_ns"), ("system", "cpu_sys_ns")):
+        got = value(s, "procsnoop_process_cpu_seconds_total", comm=comm, mode=mode)
+        eq(round(got * 1e9), sum(r[key] for r in recs), f"{what}: {comm} cpu seconds ({mode})")
+    eq(value(s, "procsnoop_process_lifetime_seconds_count", comm=comm), want_procs,
+       f"{what}: {comm} lifetime count")
+    if all("duration_ns" in r for r in recs):
+        eq(round(value(s, "procsnoop_process_lifetime_seconds_sum", comm=comm) * 1e9),
+           sum(r["duration_ns"] for r in recs), f"{what}: {comm} lifetime sum")
+    eq(value(s, "procsnoop_process_lifetime_seconds_bucket", comm=comm, le="+Inf"), want_procs,
+       f"{what}: {comm} lifetime +Inf bucket")
+
+
+def counted(s, name, want):
+    """@want: {(labels as a tuple of pairs): value}; every one reached."""
+    def one(lab, x):
+        return [v for n, lb, v in s if n == name and all(lb.get(k) == y for k, y in lab)] == \
+            [float(x)]
+    return all(one(lab, x) for lab, x in want.items())
+
+
+def run_trace_counts(transport):
+    """trace: its execs (as exec counts them) and its lives' exits (as exit
+    does), per comm, equal to the lives it printed; its process table."""
+    wl = Workload()
+    n_ok, n_fail = 5, 3
+    try:
+        with tracer("trace", *wl.filters(), transport=transport) as t:
+            addr = addr_of(t)
+            s0 = parse(get(addr))
+            check_no_loss(s0)
+            eq(value(s0, "procsnoop_execs_total", comm="other", result="ok"), 0, "other (execs)")
+            eq(value(s0, "procsnoop_processes_total", comm="other"), 0, "other (processes)")
+            wl.execs(n_ok, n_fail)
+            ok, f = wl.prefix + "ok", wl.prefix + "f"
+            execs = {(("comm", ok), ("result", "ok")): n_ok, (("comm", f), ("result", "ok")): 1,
+                     (("comm", f), ("result", "failed")): n_fail}
+            procs = {(("comm", ok),): n_ok, (("comm", f),): 1 + n_fail}
+            text, s = until(addr, lambda s: counted(s, "procsnoop_execs_total", execs) and
+                            counted(s, "procsnoop_processes_total", procs),
+                            "trace: execs and processes by comm")
+            promtool(text)
+            t.stop()
+        eq(t.rc, 0, "exit status")
+        lives = t.events("process")
+        for r in lives:
+            r["failed"] = r.get("exit_code") != 0
+        # the execs of the lives printed, by result (each life here runs one program:
+        # its comm is its execs' comm)
+        printed = {}
+        for r in lives:
+            for x in r["execs"]:
+                k = (("comm", r["comm"]), ("result", "ok" if x["ret"] == 0 else "failed"))
+                printed[k] = printed.get(k, 0) + 1
+        eq(printed, execs, "execs printed")
+        for (lab, x) in execs.items():
+            eq(value(s, "procsnoop_execs_total", **dict(lab)), x, f"execs_total {lab}")
+        exit_families(s, [r for r in lives if r["comm"] == ok], ok, n_ok, "trace")
+        exit_families(s, [r for r in lives if r["comm"] == f], f, 1 + n_fail, "trace")
+        eq(value(s, "procsnoop_processes_failed_total", comm=f), n_fail, "trace: exits 127")
+        eq(value(s, "procsnoop_processes_total", comm="other") +
+           value(s, "procsnoop_execs_total", comm="other", result="ok") +
+           value(s, "procsnoop_execs_total", comm="other", result="failed"), 0,
+           "nothing else counted (-c, -n)")
+        check_no_loss(s)
+        eq(value(s, "procsnoop_table_capacity", table="trace_lives"), 32768, "lives bound")
+        eq(value(s, "procsnoop_table_evictions_total", table="trace_lives"), 0, "lives evicted")
+        check(1 <= value(s, "procsnoop_table_entries", table="trace_lives") <= 32768,
+              "lives held (the machine's, seeded)")
+        eq(value(s, "procsnoop_info", tool="trace", transport=transport,
+                 version=t.ready["version"]), 1, "procsnoop_info")
+    finally:
+        wl.close()
+
+
+def test_metrics_trace_counts_ringbuf():
+    run_trace_counts("ringbuf")
+
+
+def test_metrics_trace_counts_perf():
+    run_trace_counts("perf")
+
+
+def test_metrics_top_counts():
+    """top: each process that ended, by comm, equal to its summary's groups
+    (--by comm); failed as exit counts it (not a clean exit 0); its group table."""
+    wl = Workload()
+    n_ok, n_fail = 5, 3
+    try:
+        with tracer("top", "--batch", "-c", wl.cg, "60") as t:
+            addr = addr_of(t)
+            check_no_loss(parse(get(addr)))
+            wl.execs(n_ok, n_fail)
+            ok, f = wl.prefix + "ok", wl.prefix + "f"
+            procs = {(("comm", ok),): n_ok, (("comm", f),): 1 + n_fail}
+            text, s = until(addr, lambda s: counted(s, "procsnoop_processes_total", procs),
+                            "top: processes by comm")
+            promtool(text)
+            t.stop()
+        eq(t.rc, 0, "exit status")
+        summ = [r for r in t.events("top_summary")]
+        eq(len(summ), 1, "one top_summary")
+        groups = {g["key"]: g for g in summ[0]["groups"]}
+        eq(sorted(groups), sorted([ok, f]), "top's groups: the workload's")
+        for comm, n, failed in ((ok, n_ok, 0), (f, 1 + n_fail, n_fail)):
+            g = groups[comm]
+            eq(g["processes"], n, f"top printed {comm} processes")
+            eq(value(s, "procsnoop_processes_total", comm=comm), n, f"{comm} processes")
+            eq(value(s, "procsnoop_processes_failed_total", comm=comm), failed,
+               f"{comm} failed (exit 127)")
+            for mode, key in (("user", "cpu_user_ns"), ("system", "cpu_sys_ns")):
+                got = value(s, "procsnoop_process_cpu_seconds_total", comm=comm, mode=mode)
+                eq(round(got * 1e9), g[key], f"{comm} cpu seconds ({mode}), as top printed")
+            eq(value(s, "procsnoop_process_lifetime_seconds_count", comm=comm), n,
+               f"{comm} lifetime count")
+            check(value(s, "procsnoop_process_lifetime_seconds_sum", comm=comm) * 1e9 <=
+                  n * g["lifetime_max_ns"] + n, f"{comm} lifetime sum within n x max")
+        eq(value(s, "procsnoop_processes_total", comm="other"), 0, "nothing else (-c)")
+        check(not any(n.startswith("procsnoop_execs") for n, _, _ in s), "top: no execs family")
+        check_no_loss(s)
+        eq(value(s, "procsnoop_table_capacity", table="top_groups"), 2048, "groups bound")
+        eq(value(s, "procsnoop_table_entries", table="top_groups"), 2, "groups held")
+        eq(value(s, "procsnoop_table_evictions_total", table="top_groups"), 0, "groups folded")
+        eq(value(s, "procsnoop_info", tool="top", version=t.ready["version"]), 1, "info")
+    finally:
+        wl.close()
+
+
 LIBC = ctypes.CDLL(None, use_errno=True)
 
 
@@ -391,7 +526,7 @@ def test_metrics_usage_errors():
         ("127.0.0.1:65536", "port must be a number"),
         ("127.0.0.1:x", "port must be a number"),
     ]
-    for tool in ("exec", "exit", "probe", "bashreadline"):
+    for tool in ("exec", "exit", "probe", "bashreadline", "trace", "top"):
         h = run([BIN, tool, "--help"])
         check(b"--metrics ADDR" in h.stdout, f"{tool} --help lists --metrics")
         for arg, msg in cases:
