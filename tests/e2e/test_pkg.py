@@ -20,6 +20,7 @@ import threading
 import time
 import urllib.request
 
+import lib
 from lib import BIN, BUILD, ROOT, Skip, check, eq, only
 
 # tests/run.py skips this module inside test_fresh's chroot, saying why (CI time)
@@ -27,18 +28,23 @@ FRESH_INSIDE_SKIP = "make deb, lintian and the install are checked by the suite 
 
 TIMEOUT = 600   # the chroot test: a cold debootstrap when the cache is missing
 
-# Options other branches add to every tool (helpers "output", "metrics"): the man pages and
-# the completion have them already; until they merge they are allowed to be missing from
-# --help, and the ExecStart test drops them. Once a tool's --help has one, it is checked like
-# any other. (Remove this set when both branches are merged.)
-PENDING = {"--metrics"}   # trace's and top's, in the man pages ahead of their --help
+# Options allowed in the man pages and the completion ahead of a tool's --help (none
+# now: -o and --metrics are in every tool's); once in --help, checked like any other.
+PENDING = set()
 
 MAN = os.path.join(ROOT, "man")
 COMPLETION = os.path.join(ROOT, "dist", "procsnoop.bash-completion")
 
 
+# install and deb package the shipped static binary: with make check (SAN=1) the one
+# built beside the sanitizer build, never the sanitizer build itself (SAN= on the
+# command line: make check exports SAN=1)
+PKG_BUILD = lib.STATIC_BUILD
+
+
 def _make(*args, timeout=300):
-    p = subprocess.run(["make", "--no-print-directory", "-C", ROOT, f"OUT={BUILD}"] + list(args),
+    p = subprocess.run(["make", "--no-print-directory", "-C", ROOT, "SAN=", f"OUT={PKG_BUILD}"]
+                       + list(args),
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
     eq(p.returncode, 0, f"make {' '.join(args)}: {p.stdout.decode(errors='replace')[-2000:]}")
     return p.stdout.decode(errors="replace")
@@ -284,7 +290,7 @@ def test_pkg_install_destdir():
            "the short-name links (off PATH, relative)")
         dirs = {k: v[1] for k, v in got.items() if v[0] == "dir"}
         eq({k: m for k, m in dirs.items() if m != "0o755"}, {}, "directories not 0755")
-        with open(BIN, "rb") as a, open(os.path.join(d, "usr/local/sbin/procsnoop"), "rb") as b:
+        with open(lib.STATIC_BIN, "rb") as a, open(os.path.join(d, "usr/local/sbin/procsnoop"), "rb") as b:
             check(a.read() == b.read(), "the installed binary is the build's")
         for n in _links():
             p = subprocess.run([os.path.join(d, "usr/local/lib/procsnoop/bin", n), "--help"],
@@ -596,13 +602,13 @@ _deb = []
 
 
 def _build_deb():
-    """make deb once per run (it reuses BUILD's binary): the .deb and the .changes."""
+    """make deb once per run (it reuses PKG_BUILD's binary): the .deb and the .changes."""
     if not _deb:
         for t in ("dpkg-buildpackage", "dh"):
             if not shutil.which(t):
                 raise Skip(f"{t} not installed (scripts/deps.sh --test installs debhelper)")
         _make("deb", timeout=600)
-        d = os.path.join(BUILD, "deb")
+        d = os.path.join(PKG_BUILD, "deb")
         debs = [n for n in os.listdir(d) if re.fullmatch(r"procsnoop_[^_]+_[a-z0-9]+\.deb", n)]
         _deb.extend([os.path.join(d, only(debs, "procsnoop .deb")),
                      os.path.join(d, "procsnoop.changes")])
