@@ -41,7 +41,7 @@ KERNELS = {
 }
 # per test, for tests/run.py: the first test of a kernel boots it, which boot() allows 900 s
 TIMEOUT = 1000
-ARM64_BUILD = BUILD + "-arm64"
+ARM64_BUILD = lib.STATIC_BUILD + "-arm64"
 
 _boots = {}
 # seconds each kernel's boot took (download, boot, every case, poweroff)
@@ -69,7 +69,8 @@ def arm64_binary():
     for what in ("clang", "aarch64-linux-gnu-ld", "qemu-system-aarch64", lib):
         if not (os.path.exists(what) if what.startswith("/") else shutil.which(what)):
             raise Skip(f"no arm64 toolchain ({what} missing): scripts/deps.sh --arm64")
-    p = subprocess.run(["make", "-s", "-C", ROOT, "ARCH=arm64", f"OUT={ARM64_BUILD}", "all",
+    # SAN= on the command line: make check exports SAN=1, and the arm64 binary is a static one
+    p = subprocess.run(["make", "-s", "-C", ROOT, "ARCH=arm64", "SAN=", f"OUT={ARM64_BUILD}", "all",
                         f"{ARM64_BUILD}/tests/usdt_demo_static"],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=900)
     eq(p.returncode, 0, "make ARCH=arm64: " + p.stdout.decode(errors="replace")[-2000:])
