@@ -359,3 +359,7 @@ def test_closed_stdout_at_start():
             eq(p.returncode, 0, f"{what}: exit status")
             n = 3 if name == "exec" else 0
             eq(err.decode(), f"{name}: {n} events, 0 lost\n", f"{what}: stderr")
+
+
+# tests/run.py skips this module inside test_fresh's chroot, saying why (CI time)
+FRESH_INSIDE_SKIP = "stdout handling (pipes, closed readers) is not about the machine; the suite outside runs it"
