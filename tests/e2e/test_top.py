@@ -157,7 +157,8 @@ def test_top_json_storm():
     with Cgroup() as cg:
         for tr in TRANSPORTS:
             common = ["top", "--json", "--batch", "-c", cg.rel, "--transport", tr, "60"]
-            with Tracer(common + ["--hist"]) as a, Tracer(common + ["--by", "parent"]) as p, \
+            with Tracer(common + ["--hist"]) as a, \
+                    Tracer(common + ["--by", "parent", "--hist=group"]) as p, \
                     Tracer(common + ["--by", "exe", "--hist=exit"]) as x:
                 truth = storm(cg)
             for t in (a, p, x):
@@ -201,6 +202,25 @@ def test_top_json_storm():
             cpu_close(ps["tsparent_a"]["cpu_user_ns"] + ps["tsparent_a"]["cpu_sys_ns"],
                       sum(truth["ts_burn"]["cpu_ns"]) + sum(truth["ts_sleep"]["cpu_ns"]),
                       N_BURN + M_SLEEP, f"{tr}: tsparent_a's children CPU")
+            # --hist=group: a pair of histograms in every group, each summing to the
+            # group's processes, in each interval and in the summary
+            for r in p.events("top") + [summary(p)]:
+                check("hist" in r, f"{tr}: --hist=group keeps the overall histograms")
+                for g in r["groups"]:
+                    for name in ("lifetime_us", "cpu_us"):
+                        eq(sum(b["count"] for b in g["hist"][name]), g["processes"],
+                           f"{tr}: --hist=group {g['key']} {name} buckets sum")
+            # the burners are tsparent_a's: its >= 16 ms CPU bucket holds them, and
+            # tsparent_b's children (failed execs, SIGUSR1 at once) are all below it
+            hc = {k: sum(b["count"] for b in ps[k]["hist"]["cpu_us"] if b["low"] >= 16384)
+                  for k in ("tsparent_a", "tsparent_b")}
+            check(hc["tsparent_a"] >= N_BURN, f"{tr}: tsparent_a's >= 16 ms CPU: {hc}")
+            eq(hc["tsparent_b"], 0, f"{tr}: tsparent_b's children with >= 16 ms CPU")
+            # the sleepers lived >= 10 ms: tsparent_a's lifetime buckets from 8192 us up
+            # hold at least them
+            hl = sum(b["count"] for b in ps["tsparent_a"]["hist"]["lifetime_us"]
+                     if b["low"] >= 8192)
+            check(hl >= M_SLEEP, f"{tr}: tsparent_a's children alive >= 8 ms: {hl}")
             # --by exe: the file each ran at its end, whatever it renamed itself to: all
             # top_storm (a failed exec or no exec keeps the forking parent's image)
             xs = groups(summary(x))
@@ -208,6 +228,8 @@ def test_top_json_storm():
             eq(xs["top_storm"]["processes"], s["processes"], f"{tr}: --by exe top_storm")
             # --hist=exit: no histogram per interval, one in the summary
             check(all("hist" not in r for r in x.events("top")), f"{tr}: --hist=exit interval")
+            check(all("hist" not in g for r in [summary(x)] + iv for g in r["groups"]),
+                  f"{tr}: a histogram per group without --hist=group")
             eq(sum(b["count"] for b in summary(x)["hist"]["lifetime_us"]),
                summary(x)["processes"], f"{tr}: --hist=exit buckets")
 
@@ -237,7 +259,8 @@ def test_top_count_and_limit():
 def test_top_batch_table():
     """--batch: one table per interval, the header line and columns, rows by CPU."""
     with Cgroup() as cg:
-        with Tracer(["top", "--batch", "-c", cg.rel, "60"], json_mode=False) as t:
+        with Tracer(["top", "--batch", "-c", cg.rel, "--hist=exit,group", "60"],
+                    json_mode=False) as t:
             storm(cg)
         t.stop()
         eq(t.rc, 0, "exit status")
@@ -259,12 +282,40 @@ def test_top_batch_table():
         pct = [float(r[6]) for r in rows]
         eq(pct, sorted(pct, reverse=True), "rows sorted by CPU%")
         check(any(ln.startswith("summary ") for ln in txt), "summary table at exit")
+        # --hist=exit,group: after the summary's table, the overall histograms, then a
+        # section per group ("comm = KEY", bcc's runqlat -P), in the table's order; the
+        # intervals' tables have none
+        at = next(i for i, ln in enumerate(txt) if ln.startswith("summary "))
+        check(not any("usecs" in ln for ln in txt[:at]), "--hist=exit: a histogram before the summary")
+        srows = []
+        for ln in txt[at + 2:]:
+            if not ln.strip():
+                break
+            srows.append(ln.split())
+        secs, cur = {}, None
+        for ln in txt[at + 2 + len(srows):]:
+            if ln.startswith("comm = "):
+                cur = ln[len("comm = "):]
+                secs[cur] = {}
+                hist = None
+            elif cur and ln.strip().endswith("distribution"):
+                hist = ln.split()[0]
+                secs[cur][hist] = 0
+            elif cur and hist and "->" in ln:
+                secs[cur][hist] += int(ln.split(":")[1].split()[0])
+        eq(list(secs), [r[0] for r in srows], "a histogram section per group, in table order")
+        for r in srows:
+            eq(secs[r[0]], {"lifetime": int(r[1]), "cpu": int(r[1])},
+               f"section {r[0]}: buckets sum to its PROCS")
 
 
 def test_top_usage_errors():
     for args, msg in ((["--by", "nope"], b"invalid --by"), (["--sort", "x"], b"invalid --sort"),
                       (["0"], b"invalid INTERVAL"), (["1", "0"], b"invalid COUNT"),
                       (["--limit", "0"], b"invalid --limit"), (["--hist=x"], b"invalid --hist"),
+                      (["--hist=exit,interval"], b"invalid --hist"),
+                      (["--hist=group,group"], b"invalid --hist"),
+                      (["--hist=group,"], b"invalid --hist"), (["--hist="], b"invalid --hist"),
                       (["1", "2", "3"], b"unexpected argument")):
         p = run([BIN, "top"] + args)
         eq(p.returncode, 2, f"{args}: exit status")
@@ -292,8 +343,9 @@ class Tmux:
         self.cmd("kill-server")
         return False
 
-    def screen(self):
-        return self.cmd("capture-pane", "-p").stdout.decode("utf-8", "replace")
+    def screen(self, history=0):
+        """The screen, and @history lines scrolled off above it"""
+        return self.cmd("capture-pane", "-p", "-S", str(-history)).stdout.decode("utf-8", "replace")
 
     def wait(self, pred, what, timeout=30):
         """Poll the screen until @pred holds: a sync on what the tool drew."""
@@ -370,11 +422,17 @@ def test_top_terminal_tmux():
             # Ctrl-C (SIGINT) restores the terminal just the same, status 0
             tm.cmd("send-keys", "clear; echo BEFORE-2", "Enter")
             tm.wait(lambda s: "\nBEFORE-2" in s or s.startswith("BEFORE-2"), "the shell again")
-            tm.cmd("send-keys", f"{BIN} top -c {cg.rel} 0.5; echo TOP-RC2=$?", "Enter")
-            tm.wait(sorted_by("cpu"), "the second top's table")
+            # with --hist=group, more than the screen holds: what fits is drawn, the
+            # header stays on the first line (nothing scrolls)
+            tm.cmd("send-keys", f"{BIN} top -c {cg.rel} --hist=group 0.5; echo TOP-RC2=$?",
+                   "Enter")
+            s = tm.wait(lambda s: sorted_by("cpu")(s) and "cpu usecs" in s,
+                        "the second top's table and histograms")
+            eq(len(s.rstrip("\n").splitlines()) <= 50, True, "the screen's 50 lines")
             tm.cmd("send-keys", "C-c")
-            s = tm.wait(lambda s: any(ln.startswith("TOP-RC2=") for ln in s.splitlines()),
-                        "top to end on SIGINT")
+            tm.wait(lambda s: any(ln.startswith("TOP-RC2=") for ln in s.splitlines()),
+                    "top to end on SIGINT")
+            s = tm.screen(history=400)  # the summary's histograms scroll the shell's lines up
             check("\nTOP-RC2=0\n" in s and "BEFORE-2" in s and "q quit" not in s,
                   f"SIGINT: status 0, terminal restored:\n{s}")
             tm.cmd("send-keys", "stty -a | grep -o ' -\\?echo ' | head -1; echo STTY-2", "Enter")
@@ -392,8 +450,8 @@ def test_top_escaping():
     args = [b"/bin/sh", b"-c", b"exit 0", b"ti\x1b]0;pwned\x07tle", b"new\nline", b"\xff\xfe"]
     with Cgroup() as cg:
         with Tracer(["top", "--json", "-c", cg.rel, "--by", "cmdline", "60"]) as j, \
-                Tracer(["top", "--batch", "-c", cg.rel, "--by", "cmdline", "60"],
-                       json_mode=False) as t:
+                Tracer(["top", "--batch", "-c", cg.rel, "--by", "cmdline", "--hist=exit,group",
+                        "60"], json_mode=False) as t:
             p = subprocess.Popen(args, preexec_fn=cg.into())
             eq(wait_exit(p), 0, "child exit status")
         j.stop()
@@ -407,6 +465,9 @@ def test_top_escaping():
             check(bad not in raw, f"table: raw byte {bad!r} reached the terminal")
         check(b"ti\\e]0;pwned\\x07tle new\\nline \\xff\\xfe" in raw,
               f"table: escaped command line: {raw[-600:]!r}")
+        # --hist=group: the section's key, escaped the same way
+        check(b"\ncmdline = /bin/sh -c exit 0 ti\\e]0;pwned\\x07tle new\\nline \\xff\\xfe\n"
+              in raw, f"histogram section: escaped key: {raw[-900:]!r}")
 
 
 def test_top_by_keys():

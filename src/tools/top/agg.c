@@ -159,6 +159,8 @@ struct top_group *top_table_add(struct top_table *t, const char *key, size_t kle
 	if (p->max_rss_kb > g->max_rss_kb)
 		g->max_rss_kb = p->max_rss_kb;
 	g->life[lbucket(p->lifetime_ns)]++;
+	g->hist_life[top_log2(p->lifetime_ns / 1000)]++;
+	g->hist_cpu[top_log2(cpu / 1000)]++;
 	if (p->cmd_len || !g->last_cmd_len) {
 		g->last_cmd_len = p->cmd_len < sizeof(g->last_cmd) ? p->cmd_len :
 								     sizeof(g->last_cmd);

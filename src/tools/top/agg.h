@@ -43,6 +43,7 @@ struct top_group {
 	double cpu_share_ns; /* CPU counted in the interval (see top_share()) */
 	uint64_t life_max_ns, max_rss_kb;
 	uint32_t life[PS_TOP_LBUCKETS];
+	uint32_t hist_life[PS_TOP_LOG2], hist_cpu[PS_TOP_LOG2]; /* --hist=group: log2 of us */
 	char last_cmd[PS_TOP_CMD];
 	size_t last_cmd_len;
 	bool last_cmd_trunc;

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,7 +55,8 @@ struct top_cfg {
 	enum top_sort sort;
 	bool json, batch, verbose, term;
 	enum hist_mode hist;
-	uint64_t limit; /* 0: default */
+	bool hist_group; /* --hist=group: one pair of histograms per group too */
+	uint64_t limit;	 /* 0: default */
 	const char *cgroup, *container;
 	size_t bufsize;
 	int transport;
@@ -102,8 +104,10 @@ static void usage(FILE *f, const char *prog)
 		"  -s, --sort KEY          cpu (default) | count | failed | lifetime\n"
 		"      --limit N           show the top N groups, the rest as \"other\" (default:\n"
 		"                          what fits the screen; 20 in batch mode and JSON)\n"
-		"      --hist[=exit]       log2 histograms of lifetime and CPU per process, each\n"
-		"                          interval (or only at exit)\n"
+		"      --hist[=LIST]       log2 histograms of lifetime and CPU per process; LIST:\n"
+		"                          interval (default: each interval) or exit (only in the\n"
+		"                          summary), and group (one pair per group shown, too),\n"
+		"                          e.g. --hist=exit,group\n"
 		"  -c, --cgroup PATH       only processes in this cgroup v2 subtree\n"
 		"      --container ID      only processes in this container\n"
 		"      --buffer-size SIZE  ring buffer size (default 4M)\n"
@@ -149,6 +153,35 @@ static int parse_interval(const char *s, uint64_t *ns)
 	}
 	if (parse_duration(s, ns) || *ns < 10000000ull || *ns > 86400ull * 1000000000ull)
 		return -EINVAL;
+	return 0;
+}
+
+/* --hist[=LIST]: interval | exit, and group, comma-separated, each at most once */
+static int parse_hist(const char *arg, struct top_cfg *c)
+{
+	char buf[64], *save, *w;
+	bool when = false;
+
+	c->hist = HIST_INTERVAL;
+	c->hist_group = false;
+	if (!arg)
+		return 0;
+	if (!*arg || strlen(arg) >= sizeof(buf))
+		return -EINVAL;
+	/* "a,,b" or a comma at either end: strtok_r would skip the empty word */
+	if (strstr(arg, ",,") || arg[0] == ',' || arg[strlen(arg) - 1] == ',')
+		return -EINVAL;
+	strcpy(buf, arg);
+	for (w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(w, "group") && !c->hist_group) {
+			c->hist_group = true;
+		} else if (!when && (!strcmp(w, "interval") || !strcmp(w, "exit"))) {
+			c->hist = !strcmp(w, "exit") ? HIST_EXIT : HIST_INTERVAL;
+			when = true;
+		} else {
+			return -EINVAL;
+		}
+	}
 	return 0;
 }
 
@@ -211,13 +244,12 @@ static void parse_args(struct top_cfg *c, int argc, char **argv)
 			c->limit = v;
 			break;
 		case O_HIST:
-			if (!optarg)
-				c->hist = HIST_INTERVAL;
-			else if (!strcmp(optarg, "exit"))
-				c->hist = HIST_EXIT;
-			else
-				usage_error(p, "invalid --hist=%s: expected --hist or --hist=exit",
-					    optarg);
+			if (parse_hist(optarg, c))
+				usage_error(
+					p,
+					"invalid --hist=%s: expected a list of interval or exit, "
+					"and group (e.g. --hist=exit,group)",
+					optarg);
 			break;
 		case 'c':
 			c->cgroup = opt_once(p, "--cgroup", c->cgroup, optarg, "PATH");
@@ -492,6 +524,10 @@ static void fold_rest(const struct top_table *t, struct top_group **sorted, size
 			o->max_rss_kb = g->max_rss_kb;
 		for (int b = 0; b < PS_TOP_LBUCKETS; b++)
 			o->life[b] += g->life[b];
+		for (int b = 0; b < PS_TOP_LOG2; b++) {
+			o->hist_life[b] += g->hist_life[b];
+			o->hist_cpu[b] += g->hist_cpu[b];
+		}
 		if (!o->last_cmd_len && g->last_cmd_len) {
 			memcpy(o->last_cmd, g->last_cmd, g->last_cmd_len);
 			o->last_cmd_len = g->last_cmd_len;
@@ -530,7 +566,8 @@ static void json_hist(struct jw *w, const char *name, const uint32_t *h)
 	jw_arr_end(w);
 }
 
-static void json_group(struct jw *w, const struct top_group *g, double scale, uint64_t len)
+static void json_group(struct jw *w, const struct top_group *g, double scale, uint64_t len,
+		       bool hist)
 {
 	const char *a = g->last_cmd, *end = g->last_cmd + g->last_cmd_len;
 
@@ -562,6 +599,12 @@ static void json_group(struct jw *w, const struct top_group *g, double scale, ui
 	jw_arr_end(w);
 	jw_bool(w, "last_cmdline_truncated", g->last_cmd_trunc);
 	jw_strn(w, "top_parent", top_group_parent(g), PS_TASK_COMM_LEN);
+	if (hist) {
+		jw_obj(w, "hist");
+		json_hist(w, "lifetime_us", g->hist_life);
+		json_hist(w, "cpu_us", g->hist_cpu);
+		jw_obj_end(w);
+	}
 	jw_obj_end(w);
 }
 
@@ -595,9 +638,9 @@ static void print_json(struct top_run *r, const struct top_table *t, const char 
 	jw_u64(&w, "groups_total", t->n + (t->other.procs ? 1 : 0));
 	jw_arr(&w, "groups");
 	for (size_t i = 0; i < n; i++)
-		json_group(&w, s[i], scale, len);
+		json_group(&w, s[i], scale, len, hist && r->c->hist_group);
 	if (o.procs)
-		json_group(&w, &o, scale, len);
+		json_group(&w, &o, scale, len, hist && r->c->hist_group);
 	jw_arr_end(&w);
 	if (hist) {
 		jw_obj(&w, "hist");
@@ -610,8 +653,17 @@ static void print_json(struct top_run *r, const struct top_table *t, const char 
 	free(s);
 }
 
-/* bcc's print_log2_hist() */
-static void text_hist(const char *unit, const uint32_t *h, const char *eol)
+/* One more line fits the screen (@left: lines left; counts down) */
+static bool line_room(int *left)
+{
+	if (*left <= 0)
+		return false;
+	(*left)--;
+	return true;
+}
+
+/* bcc's print_log2_hist(); at most *@left lines */
+static void text_hist(const char *unit, const uint32_t *h, const char *eol, int *left)
 {
 	uint32_t max = 0;
 	int top = -1;
@@ -623,10 +675,10 @@ static void text_hist(const char *unit, const uint32_t *h, const char *eol)
 		if (h[i] > max)
 			max = h[i];
 	}
-	if (top < 0)
+	if (top < 0 || !line_room(left))
 		return;
 	out_fmt("%*s%-*s : count    distribution%s", 10, "", 15, unit, eol);
-	for (int i = 0; i <= top; i++) {
+	for (int i = 0; i <= top && line_room(left); i++) {
 		uint64_t low = (1ull << (i + 1)) >> 1, high = (1ull << (i + 1)) - 1;
 		int stars = max ? (int)((uint64_t)h[i] * 40 / max) : 0;
 
@@ -736,10 +788,34 @@ static void print_table(struct top_run *r, const struct top_table *t, uint64_t l
 		out_str(eol);
 	}
 	if (hist) {
-		out_str(eol);
-		text_hist("lifetime usecs", t->hist_life, eol);
-		out_str(eol);
-		text_hist("cpu usecs", t->hist_cpu, eol);
+		/* on a terminal, what fits below the table (--batch prints it all) */
+		int left = r->c->term ? (int)ws.ws_row - (int)n - 5 : INT_MAX;
+
+		if (line_room(&left))
+			out_str(eol);
+		text_hist("lifetime usecs", t->hist_life, eol, &left);
+		if (line_room(&left))
+			out_str(eol);
+		text_hist("cpu usecs", t->hist_cpu, eol, &left);
+		/* --hist=group: bcc's sections (runqlat -P), in the table's order */
+		for (size_t i = 0; r->c->hist_group && i <= n; i++) {
+			const struct top_group *g = i < n ? s[i] : &o;
+
+			if (i == n && !o.procs)
+				break;
+			if (!line_room(&left))
+				break;
+			out_str(eol);
+			if (!line_room(&left))
+				break;
+			out_fmt("%s = ", by_names[r->c->by]);
+			out_cut(g->key, g->klen, PS_TOP_KEY_MAX);
+			out_str(eol);
+			text_hist("lifetime usecs", g->hist_life, eol, &left);
+			if (line_room(&left))
+				out_str(eol);
+			text_hist("cpu usecs", g->hist_cpu, eol, &left);
+		}
 	}
 	if (r->c->term)
 		out_str("\033[J");
