@@ -63,8 +63,8 @@ def _help_options(tool):
     opts = {}
     for ln in out.splitlines():
         # option lines are indented 2 (or 6 without a short form); descriptions 26
-        # --hist[=exit]: an optional value, given with '=' only: a flag for the next word
-        m = re.match(r"^\s{2,8}(?:(-[A-Za-z]), )?(--[a-z][a-z0-9-]*)(?:\[=[a-z|]+\])?"
+        # --hist[=LIST]: an optional value, given with '=' only: a flag for the next word
+        m = re.match(r"^\s{2,8}(?:(-[A-Za-z]), )?(--[a-z][a-z0-9-]*)(?:\[=[A-Za-z|]+\])?"
                      r"(?:[ =]([A-Z][A-Z_]*))?(?:\s|$)", ln)
         if m:
             for o in (m.group(1), m.group(2)):
@@ -215,7 +215,8 @@ def test_pkg_completion_values():
              ["procsnoop", "exec", "-u", "roo"], ["procsnoop", "exec", "-c", "ps-pkg-"],
              ["procsnoop", "exec", "--cgroup", f"{mnt}/ps-pkg-"],
              ["procsnoop", "probe", "usd"], ["execsnoop", "--fails-o"],
-             ["procsnoop", "exec", "--transport", "=", "r"], ["procsnoop", "exit", "--hook=exit-r"]]
+             ["procsnoop", "exec", "--transport", "=", "r"], ["procsnoop", "exit", "--hook=exit-r"],
+             ["procsnoop", "top", "--hist", "=", "exit,"]]
         a = _complete(q)
     finally:
         os.rmdir(os.path.join(mnt, name))
@@ -234,6 +235,7 @@ def test_pkg_completion_values():
     eq(a[11], ["--fails-only"], "called as execsnoop: exec's options")
     eq(a[12], ["ringbuf"], "--transport=r, as bash splits it")
     eq(a[13], ["--hook=exit-raw"], "--hook=exit-r as one word")
+    eq(a[14], ["exit,group"], "top --hist=exit,")
     # the short names get our completion only where they are our links (libbpf-tools'
     # /usr/sbin/execsnoop keeps its own)
     d = tempfile.mkdtemp(prefix="ps-path-")

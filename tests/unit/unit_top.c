@@ -103,11 +103,34 @@ static void test_sort(void)
 	top_table_free(&t);
 }
 
+static void test_group_hist(void)
+{
+	struct top_proc a = proc(3000000, 100000), b = proc(0, 1500), c = proc(500, 0);
+	struct top_group *g, *h;
+
+	top_table_init(&t);
+	/* 3 ms of CPU in 100 us of life; 0 CPU in 1.5 us; a life shorter than 1 us */
+	g = top_table_add(&t, "x", 1, &a, 0, 1000);
+	top_table_add(&t, "x", 1, &b, 0, 1000);
+	h = top_table_add(&t, "y", 1, &c, 0, 1000);
+	/* bcc's slots: 100 us -> 6 (64..127), 1 us -> 0, 3000 us -> 11 (2048..4095) */
+	CHECK("group_hist_life",
+	      g->hist_life[6] == 1 && g->hist_life[0] == 1 && h->hist_life[0] == 1, "%u %u %u",
+	      g->hist_life[6], g->hist_life[0], h->hist_life[0]);
+	CHECK("group_hist_cpu", g->hist_cpu[11] == 1 && g->hist_cpu[0] == 1 && h->hist_cpu[0] == 1,
+	      "%u %u %u", g->hist_cpu[11], g->hist_cpu[0], h->hist_cpu[0]);
+	/* the table's own histogram is the sum of the groups' */
+	CHECK("group_hist_total", t.hist_life[6] == 1 && t.hist_life[0] == 2 && t.hist_cpu[0] == 2,
+	      "%u %u %u", t.hist_life[6], t.hist_life[0], t.hist_cpu[0]);
+	top_table_free(&t);
+}
+
 int main(void)
 {
 	test_bound();
 	test_percentiles();
 	test_share();
 	test_sort();
+	test_group_hist();
 	return TEST_EXIT();
 }
