@@ -374,7 +374,8 @@ def table_rows(screen):
 
 def test_top_terminal_tmux():
     """On a terminal: redrawn in place with the header, rows by CPU; a key re-sorts;
-    q quits with status 0 and the terminal is as before (screen, echo)."""
+    q quits with status 0 and the terminal is as before (screen, echo); so does SIGINT;
+    Ctrl-Z gives the terminal back while stopped, fg takes it again."""
     with Cgroup() as cg, Tmux() as tm:
         # a storm that keeps going, so every interval has the mix
         loop = subprocess.Popen(["sh", "-c", f"while :; do {helper('top_storm')} 2 6 0 0 "
@@ -439,6 +440,25 @@ def test_top_terminal_tmux():
             s = tm.wait(lambda s: "\nSTTY-2" in s, "stty after the second top")
             after = s.split("\nTOP-RC2=0\n", 1)[-1].splitlines()
             check(" echo" in after and " -echo" not in after, f"SIGINT: echo left off:\n{s}")
+            # Ctrl-Z: the terminal back as it was while stopped; fg: the table again
+            tm.cmd("send-keys", "clear; echo BEFORE-3", "Enter")
+            tm.wait(lambda s: "\nBEFORE-3" in s or s.startswith("BEFORE-3"), "the shell, third")
+            tm.cmd("send-keys", f"{BIN} top -c {cg.rel} 0.5", "Enter")
+            tm.wait(sorted_by("cpu"), "the third top's table")
+            tm.cmd("send-keys", "C-z")
+            s = tm.wait(lambda s: "Stopped" in s, "the shell to report top stopped")
+            check("BEFORE-3" in s and "q quit" not in s, f"Ctrl-Z: screen not restored:\n{s}")
+            tm.cmd("send-keys", "stty -a | grep -o ' -\\?echo ' | head -1; echo STTY-3", "Enter")
+            s = tm.wait(lambda s: "\nSTTY-3" in s, "stty while top is stopped")
+            after = s.split("Stopped", 1)[-1].splitlines()
+            check(" echo" in after and " -echo" not in after, f"Ctrl-Z: echo left off:\n{s}")
+            tm.cmd("send-keys", "fg; echo TOP-RC3=$?", "Enter")
+            tm.wait(lambda s: sorted_by("cpu")(s) and "BEFORE-3" not in s,
+                    "the table redrawn after fg")
+            tm.cmd("send-keys", "q")
+            s = tm.wait(lambda s: any(ln.startswith("TOP-RC3=") for ln in s.splitlines()),
+                        "top to quit after fg")
+            check("\nTOP-RC3=0\n" in s, f"fg, then q: exit status 0:\n{s}")
         finally:
             loop.kill()
             loop.wait()

@@ -121,7 +121,8 @@ static void usage(FILE *f, const char *prog)
 		"life (spread evenly over its life); the interval's total is capped at CPUs x\n"
 		"interval. USER/SYS ms are each process's whole CPU time.\n"
 		"Keys (terminal): q quit; c n f l sort by cpu, count, failed, lifetime;\n"
-		"g / G next / previous grouping (from the next interval).\n"
+		"g / G next / previous grouping (from the next interval); Ctrl-Z suspends\n"
+		"(the terminal restored until fg).\n"
 		"\n"
 		"Exit status: 0 ok (also q, SIGINT, SIGTERM), 1 runtime failure, 2 usage error.\n",
 		prog);
@@ -887,12 +888,26 @@ static void term_restore(void)
 	r->tio_saved = false;
 }
 
-static void term_enter(struct top_run *r)
+static volatile sig_atomic_t tstp; /* Ctrl-Z: suspend at the next tick */
+
+static void on_tstp(int sig)
+{
+	tstp = 1;
+}
+
+static void tstp_handler(void)
+{
+	struct sigaction sa = { .sa_handler = on_tstp };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTSTP, &sa, NULL);
+}
+
+/* Keys one by one, the alternate screen */
+static void term_raw(struct top_run *r)
 {
 	struct termios t;
 
-	term_run = r;
-	atexit(term_restore);
 	if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &r->tio) == 0) {
 		r->tio_saved = true;
 		t = r->tio;
@@ -904,8 +919,39 @@ static void term_enter(struct top_run *r)
 	}
 	out_str("\033[?1049h\033[?25l\033[H\033[J");
 	r->screen = true;
+}
+
+static void term_enter(struct top_run *r)
+{
+	term_run = r;
+	atexit(term_restore);
+	tstp_handler();
+	term_raw(r);
 	out_fmt("procsnoop top: first table after %.3g s (q quits)\n", r->c->interval_ns / 1e9);
 	out_flush();
+}
+
+/*
+ * Ctrl-Z: give the terminal back as it was (normal screen, echo, cursor),
+ * stop, and on fg take it again and redraw, as top(1) does. Done from the
+ * tick, not the handler: term_restore() waits for the writer thread. While
+ * stopped nothing is drained; what the kernel cannot buffer is counted lost.
+ */
+static void suspend(struct top_run *r)
+{
+	tstp = 0;
+	term_restore();
+	signal(SIGTSTP, SIG_DFL);
+	raise(SIGTSTP);
+	/* continued (SIGCONT) */
+	tstp_handler();
+	if (ps_exiting)
+		return;
+	term_raw(r);
+	if (r->have_shown)
+		redraw(r);
+	else
+		out_flush();
 }
 
 static void keys(struct top_run *r)
@@ -963,6 +1009,8 @@ static void on_tick(void *ctx, uint64_t now)
 {
 	struct top_run *r = ctx;
 
+	if (r->c->term && tstp && !ps_exiting)
+		suspend(r);
 	if (r->c->term)
 		keys(r);
 	if (ps_exiting || now - r->istart < r->c->interval_ns)
