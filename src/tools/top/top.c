@@ -730,7 +730,7 @@ static void print_table(struct top_run *r, const struct top_table *t, uint64_t l
 	struct top_group **s = malloc((t->n + 1) * sizeof(*s)), o;
 	double scale = share_scale(t, r->ncpus, len), secs = len / 1e9;
 	char when[32], d1[16], d2[16], d3[16], cmd[PS_TOP_CMD];
-	size_t limit, n, cols, used, cl;
+	size_t limit, n, cols, used, cl, hc;
 
 	if (!s)
 		return;
@@ -810,7 +810,10 @@ static void print_table(struct top_run *r, const struct top_table *t, uint64_t l
 			if (!line_room(&left))
 				break;
 			out_fmt("%s = ", by_names[r->c->by]);
-			out_cut(g->key, g->klen, PS_TOP_KEY_MAX);
+			/* on a terminal a wrapped line would take two: cut to the width */
+			hc = strlen(by_names[r->c->by]) + 4;
+			out_cut(g->key, g->klen,
+				r->c->term && cols > hc ? cols - hc : PS_TOP_KEY_MAX);
 			out_str(eol);
 			text_hist("lifetime usecs", g->hist_life, eol, &left);
 			if (line_room(&left))
