@@ -752,8 +752,9 @@ def test_metrics_real_prometheus():
     prom = None
     n_ok, n_fail = 6, 4
     try:
-        with tracer("exec", *wl.filters()) as te, tracer("exit", *wl.filters()) as tx:
-            ae, ax = addr_of(te), addr_of(tx)
+        with tracer("exec", *wl.filters()) as te, tracer("exit", *wl.filters()) as tx, \
+                tracer("trace", *wl.filters()) as tt:
+            ae, ax, at = addr_of(te), addr_of(tx), addr_of(tt)
             port = free_port()
             cfg = os.path.join(tmp, "prometheus.yml")
             with open(cfg, "w") as f:
@@ -762,7 +763,9 @@ def test_metrics_real_prometheus():
                         f"  - job_name: procsnoop-exec\n    static_configs:\n"
                         f"      - targets: ['{ae}']\n"
                         f"  - job_name: procsnoop-exit\n    static_configs:\n"
-                        f"      - targets: ['{ax}']\n")
+                        f"      - targets: ['{ax}']\n"
+                        f"  - job_name: procsnoop-trace\n    static_configs:\n"
+                        f"      - targets: ['{at}']\n")
             log = open(os.path.join(tmp, "log"), "wb")
             prom = subprocess.Popen([exe, f"--config.file={cfg}",
                                      f"--storage.tsdb.path={tmp}/data",
@@ -770,10 +773,15 @@ def test_metrics_real_prometheus():
                                     stdout=log, stderr=log)
             base = f"http://127.0.0.1:{port}"
             wl.execs(n_ok, n_fail)
-            want_exec = {(wl.prefix + "ok", "ok"): n_ok, (wl.prefix + "f", "ok"): 1,
-                         (wl.prefix + "f", "failed"): n_fail}
+            # exec and trace count the execs; exit and trace the processes (the service
+            # of docs/fleet.md runs trace)
+            want_exec = {(j, c, r): n for j in ("procsnoop-exec", "procsnoop-trace")
+                         for (c, r), n in (((wl.prefix + "ok", "ok"), n_ok),
+                                           ((wl.prefix + "f", "ok"), 1),
+                                           ((wl.prefix + "f", "failed"), n_fail))}
             # the exits: each true, the exec_do copy, its children (failed execs: 127)
-            want_exit = {wl.prefix + "ok": n_ok, wl.prefix + "f": 1 + n_fail}
+            want_exit = {(j, c): n for j in ("procsnoop-exit", "procsnoop-trace")
+                         for c, n in ((wl.prefix + "ok", n_ok), (wl.prefix + "f", 1 + n_fail))}
             qe = f'procsnoop_execs_total{{comm=~"{wl.prefix}.*"}}'
             qx = f'procsnoop_processes_total{{comm=~"{wl.prefix}.*"}}'
             ql = 'procsnoop_events_lost_total'
@@ -788,10 +796,10 @@ def test_metrics_real_prometheus():
                 except OSError:
                     continue  # not listening yet: its own startup
                 # zeros too are series (result="failed" of a comm that never failed)
-                got_e = {(r["metric"]["comm"], r["metric"]["result"]): int(r["value"][1])
-                         for r in je["data"]["result"] if r["value"][1] != "0"}
-                got_x = {r["metric"]["comm"]: int(r["value"][1]) for r in jx["data"]["result"]
-                         if r["value"][1] != "0"}
+                got_e = {(r["metric"]["job"], r["metric"]["comm"], r["metric"]["result"]):
+                         int(r["value"][1]) for r in je["data"]["result"] if r["value"][1] != "0"}
+                got_x = {(r["metric"]["job"], r["metric"]["comm"]): int(r["value"][1])
+                         for r in jx["data"]["result"] if r["value"][1] != "0"}
                 if got_e == want_exec and got_x == want_exit:
                     break
                 time.sleep(0.25)  # poll interval: the next scrape is up to 1 s away
@@ -800,17 +808,18 @@ def test_metrics_real_prometheus():
             jl = prom_query(base, ql)
             lost = {(r["metric"]["job"], r["metric"]["cause"]): r["value"][1]
                     for r in jl["data"]["result"]}
-            eq(lost, {(j, c): "0" for j in ("procsnoop-exec", "procsnoop-exit")
+            eq(lost, {(j, c): "0" for j in ("procsnoop-exec", "procsnoop-exit", "procsnoop-trace")
                       for c in ("buffer_full", "scratch_busy", "output")},
                "Prometheus: procsnoop_events_lost_total exists, 0")
             ju = prom_query(base, 'up{job=~"procsnoop-.*"}')
-            eq(sorted(r["value"][1] for r in ju["data"]["result"]), ["1", "1"], "up")
+            eq(sorted(r["value"][1] for r in ju["data"]["result"]), ["1", "1", "1"], "up")
             with open(RESULTS, "w") as f:
                 json.dump({"workload": {"prefix": wl.prefix, "execs_ok": n_ok,
                                         "execs_failed": n_fail},
                            qe: je, qx: jx, ql: jl, "up": ju}, f, indent=1)
             te.stop()
             tx.stop()
+            tt.stop()
     finally:
         if prom:
             prom.terminate()
