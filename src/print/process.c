@@ -134,6 +134,22 @@ static void json_missing(struct jw *w, uint32_t m)
 	jw_arr_end(w);
 }
 
+/* Members /proc refused for a process already running (present only then):
+ * without CAP_SYS_PTRACE, another user's or a more privileged one's */
+static void json_unreadable(struct jw *w, const struct trace_life *l)
+{
+	if (!l->prog.exe_denied && !l->ns_denied)
+		return;
+	jw_arr(w, "proc_unreadable");
+	if (l->prog.exe_denied)
+		jw_cstr(w, NULL, "exe");
+	if (l->ns_denied) {
+		jw_cstr(w, NULL, "pidns");
+		jw_cstr(w, NULL, "mntns");
+	}
+	jw_arr_end(w);
+}
+
 void process_print_json(const struct trace_life *l, const struct trace_table *t, uint64_t page_size)
 {
 	struct ps_ident id;
@@ -191,6 +207,7 @@ void process_print_json(const struct trace_life *l, const struct trace_table *t,
 	if (l->evicted)
 		jw_bool(&w, "evicted", true);
 	json_missing(&w, l->missing);
+	json_unreadable(&w, l);
 	jw_end(&w);
 }
 

@@ -351,6 +351,7 @@ static void prog_copy(struct trace_table *t, struct trace_life *l, const struct 
 	l->prog.args_len = l->prog.args ? src->args_len : 0;
 	l->prog.argc = l->prog.args ? src->argc : 0;
 	l->prog.args_truncated = src->args_truncated;
+	l->prog.exe_denied = src->exe_denied;
 	account(t, l, l->prog.args_len + (src->exe ? strlen(src->exe) : 0));
 }
 
@@ -399,6 +400,7 @@ static void apply_fork(struct trace_table *t, const struct tt_event *q)
 	l->have_fork = true;
 	l->fork_ns = v.f->id.ktime_ns;
 	l->id = v.f->id;
+	l->ns_denied = false;
 	set_parent(l, v.f->id.ppid, v.f->id.pstart_ns, v.f->id.pcomm);
 	p = find(t, l->ppid, l->pstart_ns, true);
 	inherit_ancestors(t, l, p);
@@ -464,9 +466,11 @@ static void apply_exec(struct trace_table *t, struct tt_event *q)
 	}
 	if (e->ret == 0) {
 		l->id = e->id;
+		l->ns_denied = false;
 		prog_from_exec(t, l, &v);
 	} else if (!l->have_fork && !l->seeded && !l->nexecs) {
 		l->id = e->id;
+		l->ns_denied = false;
 	}
 	if (l->nexecs == TT_EXECS_MAX) {
 		l->execs_dropped++;
@@ -507,6 +511,7 @@ static void apply_exit(struct trace_table *t, const struct tt_event *q)
 		    t->lost > l->lost_at_start)
 			l->missing |= TL_MISS_EXEC;
 		l->id = e->id;
+		l->ns_denied = false;
 		l->id.ppid = ppid;
 		l->id.pstart_ns = ps;
 		memcpy(l->id.pcomm, pc, sizeof(pc));
@@ -632,13 +637,21 @@ static uint64_t ticks_ns(uint64_t ticks)
 	return ticks * (1000000000ull / (hz > 0 ? (uint64_t)hz : 100));
 }
 
-static unsigned ns_inode(uint32_t pid, const char *ns)
+/* Refused by the ptrace access check (not: gone, or no such file). */
+static bool proc_denied(void)
+{
+	return errno == EACCES || errno == EPERM;
+}
+
+static unsigned ns_inode(uint32_t pid, const char *ns, bool *denied)
 {
 	char path[64], buf[64];
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%u/ns/%s", pid, ns);
 	n = readlink(path, buf, sizeof(buf) - 1);
+	if (n < 0 && proc_denied())
+		*denied = true;
 	if (n <= 0)
 		return 0;
 	buf[n] = 0;
@@ -684,6 +697,10 @@ static void proc_prog(struct trace_table *t, struct trace_life *l)
 	}
 	snprintf(path, sizeof(path), "/proc/%u/exe", l->pid);
 	n = readlink(path, buf, sizeof(buf) - 1);
+	/* another user's process, or one with capabilities we lack, without
+	 * CAP_SYS_PTRACE: say the exe is unknown, not that there is none */
+	if (n < 0 && proc_denied())
+		l->prog.exe_denied = true;
 	if (n > 0) {
 		l->prog.exe = dupn(buf, n);
 		account(t, l, n);
@@ -715,8 +732,9 @@ static void proc_ident(struct trace_life *l, const struct proc_stat *st,
 	id->euid = tp_status_field(status, "\nUid:", 1, 0);
 	id->gid = tp_status_field(status, "\nGid:", 0, 0);
 	id->nspid = tp_status_field(status, "\nNSpid:", -1, l->pid);
-	id->pidns = ns_inode(l->pid, "pid");
-	id->mntns = ns_inode(l->pid, "mnt");
+	l->ns_denied = false;
+	id->pidns = ns_inode(l->pid, "pid", &l->ns_denied);
+	id->mntns = ns_inode(l->pid, "mnt", &l->ns_denied);
 	id->cgroup_id = proc_cgroup_id(l->pid);
 	id->auid = id->sessionid = UINT32_MAX;
 	snprintf(path, sizeof(path), "/proc/%u/loginuid", l->pid);

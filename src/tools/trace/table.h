@@ -50,6 +50,7 @@ struct tt_prog {
 	size_t args_len;
 	unsigned argc;
 	bool args_truncated;
+	bool exe_denied; /* /proc/PID/exe refused (ptrace access check): exe unknown */
 };
 
 struct trace_life {
@@ -62,6 +63,7 @@ struct trace_life {
 	bool have_fork, have_exit, seeded, evicted;
 	uint32_t missing;   /* TL_MISS_* */
 	struct ps_ident id; /* the latest identity (exit, exec, fork, /proc) */
+	bool ns_denied;	    /* id from /proc, whose ns links refused: pidns, mntns 0 */
 	/* the parent at fork (or as first seen) */
 	uint32_t ppid;
 	uint64_t pstart_ns;
