@@ -300,7 +300,7 @@ def test_pkg_install_destdir():
             eq(p.stdout.decode().splitlines()[0], f"Usage: {n} [OPTIONS]", f"{n} link runs its tool")
         with open(os.path.join(d, "usr/local/lib/systemd/system/procsnoop.service")) as f:
             unit = f.read()
-        check(re.search(r"^ExecStart=/usr/local/sbin/procsnoop exec ", unit, re.M),
+        check(re.search(r"^ExecStart=/usr/local/sbin/procsnoop trace ", unit, re.M),
               "the unit runs the installed binary")
         _make("uninstall", f"DESTDIR={d}")
         left = {k: v for k, v in _tree(d).items() if v[0] != "dir"}
@@ -412,8 +412,8 @@ def _execstart(i, logdir):
         env[k] = v
     env.update(_env_file(os.path.join(i.d, "etc/default/procsnoop")))
     argv = _expand(only(u["ExecStart"], "ExecStart"), env)
-    eq(argv[:2], [os.path.join(i.d, "sbin/procsnoop"), "exec"], "ExecStart runs procsnoop exec")
-    known, _ = _help_options("exec")
+    eq(argv[:2], [os.path.join(i.d, "sbin/procsnoop"), "trace"], "ExecStart runs procsnoop trace")
+    known, _ = _help_options("trace")
     out, port, dropped, res = [], None, [], []
     k = 0
     while k < len(argv):
@@ -508,78 +508,237 @@ def _wait_ready(proc, out, res, timeout=30):
             out.cond.wait(0.05)   # a file has no wakeup: look again soon
 
 
+def _ticks(pid):
+    """Start time of @pid in clock ticks (/proc/PID/stat field 22): its entity_id's."""
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[19])
+
+
+def _ns(pid, kind):
+    m = re.fullmatch(kind + r":\[(\d+)\]", os.readlink(f"/proc/{pid}/ns/{kind}"))
+    check(m, f"/proc/{pid}/ns/{kind}")
+    return int(m.group(1))
+
+
+class Preexisting:
+    """Processes running before the service starts, for trace to seed from /proc: one of
+    another user (nobody; it ends while traced, status 3) and one of root with every
+    capability, as most root daemons have (still running at the stop). Each waits on its
+    stdin; the ground truth is read here, as root, before the tracer starts."""
+
+    def __init__(self, tag):
+        self.tag = tag
+        self.procs = {}
+
+    def __enter__(self):
+        # it says so once /bin/sh runs (setpriv has exec'd it), then waits on its stdin
+        sh = ["/bin/sh", "-c", "echo up; read x; exit 3"]
+        for who, pre in (("other", ["setpriv", "--reuid=65534", "--regid=65534",
+                                    "--clear-groups", "--"]), ("root", [])):
+            p = subprocess.Popen(pre + sh + [f"{self.tag}-{who}"], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, cwd="/")
+            self.procs[who] = p
+            eq(p.stdout.readline(), b"up\n", f"{who}: /bin/sh runs")
+        self.truth = {who: {"args": sh + [f"{self.tag}-{who}"],
+                            "entity_id": f"{p.pid}:{_ticks(p.pid)}",
+                            "pidns": _ns(p.pid, "pid"), "mntns": _ns(p.pid, "mnt"),
+                            "exe": os.path.realpath(f"/proc/{p.pid}/exe")}
+                      for who, p in self.procs.items()}
+        return self
+
+    def end(self, who):
+        """Let @who exit (status 3)."""
+        p = self.procs[who]
+        p.stdin.close()
+        eq(p.wait(timeout=30), 3, f"{who}: exit status")
+
+    def __exit__(self, *exc):
+        for p in self.procs.values():
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
+    def record(self, recs, who):
+        """@who's process record: by entity_id (pid and start) and its command line."""
+        t = self.truth[who]
+        return only([r for r in recs if r.get("type") == "process"
+                     and r.get("entity_id") == t["entity_id"] and r.get("args") == t["args"]],
+                    f"process record of the {who} process running before the tracer")
+
+    def check_seeded(self, r, who, uid, exe_known=True):
+        """The members a seeded record takes from /proc, field by field. @exe_known:
+        readable (else the record must say it is not: null and proc_unreadable)."""
+        t = self.truth[who]
+        eq((r["pid"], r["ppid"], r["uid"], r["euid"], r["gid"], r["comm"]),
+           (self.procs[who].pid, os.getpid(), uid, uid, uid, "sh"),
+           f"{who}: pid, ppid, uid, euid, gid, comm (/proc/PID/stat, status)")
+        eq(r["start_observed"], False, f"{who}: start_observed (seeded from /proc)")
+        eq(r["execs"], [], f"{who}: no exec seen")
+        eq(r["parent_entity_id"], f"{os.getpid()}:{_ticks(os.getpid())}",
+           f"{who}: parent_entity_id")
+        eq((r["ancestors"][0]["pid"], r["ancestors"][0]["entity_id"]),
+           (os.getpid(), r["parent_entity_id"]), f"{who}: ancestors[0] is the test")
+        eq(r["ancestors"][-1]["pid"], 1, f"{who}: ancestors end at init")
+        if exe_known:
+            eq((r["exe"], r["pidns"], r["mntns"]), (t["exe"], t["pidns"], t["mntns"]),
+               f"{who}: exe, pidns, mntns (/proc/PID/exe, ns/)")
+            check("proc_unreadable" not in r, f"{who}: proc_unreadable {r.get('proc_unreadable')}")
+        else:
+            eq(r["exe"], None, f"{who}: exe unknown")
+            eq(r.get("proc_unreadable"), ["exe", "pidns", "mntns"] if r["running"] else ["exe"],
+               f"{who}: the record says what /proc refused")
+            if r["running"]:
+                eq((r["pidns"], r["mntns"]), (0, 0), f"{who}: pidns, mntns (refused)")
+            else:
+                # its exit (a kernel record) gave them back
+                eq((r["pidns"], r["mntns"]), (t["pidns"], t["mntns"]), f"{who}: ns from the exit")
+
+    def check_ends(self, r, who):
+        if who == "other":
+            eq((r["running"], r["exit_code"], r["signal"]), (False, 3, 0),
+               f"{who}: ended while traced, seen live")
+        else:
+            eq((r["running"], r["exit_code"]), (True, None), f"{who}: still running at the stop")
+
+
+def _run_traced(i, bounding, logdir, pre, during=None):
+    """Run the unit's ExecStart with capability set @bounding while @pre's processes run:
+    the other-user one ends while traced, then a workload the test makes (a life of two
+    execs), then SIGTERM. Returns (records, ready line, /proc status at ready, workload
+    Popen, marker)."""
+    proc, res, dropped = _run_unit(i, bounding, logdir)
+    out = Reader(proc.stdout)
+    err = Reader(proc.stderr)
+    try:
+        ready = _wait_ready(proc, out, res)
+        eq(ready.get("tool"), "trace", "ready line")
+        with open(f"/proc/{ready['pid']}/status") as f:
+            st = dict(ln.split(":\t", 1) for ln in f.read().splitlines() if ":\t" in ln)
+        pre.end("other")
+        if during:
+            during(ready, res)
+        marker = f"ps-unit-{os.getpid()}-{time.monotonic_ns()}"
+        child = subprocess.Popen(["/bin/sh", "-c", 'exec /bin/echo "$0"', marker],
+                                 stdout=subprocess.DEVNULL)
+        eq(child.wait(), 0, "workload")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        rc = proc.wait(timeout=60)
+    out.t.join(30)
+    err.t.join(30)
+    eq(rc, 0, f"exit status after SIGTERM; stderr: {err.buf.decode(errors='replace')}")
+    data = out.buf
+    if "output" in res:
+        # a reload (during) made the tool open the name again (a new file, 0600);
+        # records are in the moved file, then in the new one (where the reopen cut them)
+        names = [res["output"]]
+        if os.path.exists(res["output"] + ".1"):
+            names.insert(0, res["output"] + ".1")
+        data = b""
+        for p in names:
+            eq(oct(os.stat(p).st_mode & 0o777), "0o600", f"{p}: mode")
+            with open(p, "rb") as f:
+                data += f.read()
+        check(data.startswith(b'{"type":"ready"'), "the (first) file has the start")
+    if dropped:
+        print(f"     note: not in this binary yet, dropped from ExecStart: {dropped}")
+    recs = [json.loads(ln) for ln in data.splitlines() if ln.strip()]
+    summ = only([r for r in recs if r.get("type") == "summary"], "summary")
+    eq(summ["lost"], 0, "lost")
+    return recs, st, child, marker
+
+
+def _check_workload(recs, child, marker):
+    """The life the test made after the ready line, field by field (kernel events)."""
+    ev = only([r for r in recs if r.get("type") == "process" and r.get("pid") == child.pid
+               and r.get("args") == ["/bin/echo", marker]], "process record of the workload")
+    eq((ev["ppid"], ev["comm"], ev["uid"], ev["start_observed"], ev["running"],
+        ev["exit_code"], ev["signal"]),
+       (os.getpid(), "echo", 0, True, False, 0, 0),
+       "workload: ppid, comm, uid, start_observed, running, exit_code, signal")
+    eq([(x["filename"], x["args"], x["ret"]) for x in ev["execs"]],
+       [("/bin/sh", ["/bin/sh", "-c", 'exec /bin/echo "$0"', marker], 0),
+        ("/bin/echo", ["/bin/echo", marker], 0)], "workload: its two execs")
+    eq(ev["exe"], os.path.realpath("/bin/echo"), "workload: exe")
+    eq(ev["execs"][0]["cwd"], os.getcwd(), "workload: cwd of its first exec")
+    check("proc_unreadable" not in ev, "workload: nothing from /proc")
+
+
 def test_pkg_unit_execstart_caps():
-    """The unit's ExecStart, run as systemd would with exactly its CapabilityBoundingSet
-    (setpriv), NoNewPrivileges, LimitMEMLOCK and UMask: its capabilities are the set, it
-    traces an exec the test makes, field by field, and SIGTERM (systemctl stop) ends it with
-    status 0 and nothing lost."""
+    """The unit's ExecStart (procsnoop trace, the whole machine), run as systemd would with
+    exactly its CapabilityBoundingSet (setpriv), NoNewPrivileges, LimitMEMLOCK and UMask:
+    its capabilities are the set and, after the ready line, no more than the tool keeps
+    (no CAP_SYS_PTRACE); processes running before it, of another user and of root with
+    every capability, are seeded from /proc with exe, namespaces, parent and ancestry,
+    field by field; a life the test makes is traced with its execs; a logrotate move and
+    ExecReload reopen the file; SIGTERM (systemctl stop) ends it with status 0, nothing
+    lost, and reports the lives still running."""
     capnum = _cap_numbers()
     with Installed() as i:
         bounding = only(_unit(i.unit)["CapabilityBoundingSet"], "CapabilityBoundingSet").split()
         for c in bounding:
             check(c in capnum, f"CapabilityBoundingSet: unknown capability {c}")
+        want = sum(1 << capnum[c] for c in bounding)
+
+        def during(ready, res):
+            if "metrics" in res:
+                with urllib.request.urlopen(f"http://127.0.0.1:{res['metrics']}/metrics",
+                                            timeout=10) as r:
+                    eq(r.status, 200, "GET /metrics")
+                    check(b"procsnoop_events_total" in r.read(), "metrics: events counter")
+            if "output" in res:
+                # logrotate's move, then `systemctl reload` (ExecReload, $MAINPID
+                # expanded as systemd does): the tool reopens the name
+                os.rename(res["output"], res["output"] + ".1")
+                reload = only(_unit(i.unit)["ExecReload"], "ExecReload")
+                reload = reload.replace("$MAINPID", str(ready["pid"]))
+                eq(subprocess.run(shlex.split(reload), timeout=30).returncode, 0,
+                   f"ExecReload {reload}")
+
         logdir = tempfile.mkdtemp(prefix="ps-logs-")
         try:
-            proc, res, dropped = _run_unit(i, bounding, logdir)
-            out = Reader(proc.stdout)
-            err = Reader(proc.stderr)
-            try:
-                ready = _wait_ready(proc, out, res)
-                eq(ready.get("tool"), "exec", "ready line")
-                with open(f"/proc/{ready['pid']}/status") as f:
-                    st = dict(ln.split(":\t", 1) for ln in f.read().splitlines() if ":\t" in ln)
-                want = sum(1 << capnum[c] for c in bounding)
-                eq(int(st["CapBnd"], 16), want, "the tool's bounding set (CapBnd) is the unit's")
-                # once attached the tool drops what it no longer needs (docs/privileges.md)
-                eff = int(st["CapEff"], 16)
-                eq(eff & ~want, 0, "its effective capabilities (CapEff) within the set")
-                eq(st["NoNewPrivs"].strip(), "1", "NoNewPrivs")
-                marker = f"ps-unit-{os.getpid()}-{time.monotonic_ns()}"
-                if "output" in res:
-                    # logrotate's move, then `systemctl reload` (ExecReload, $MAINPID
-                    # expanded as systemd does): the tool reopens the name
-                    os.rename(res["output"], res["output"] + ".1")
-                    reload = only(_unit(i.unit)["ExecReload"], "ExecReload")
-                    reload = reload.replace("$MAINPID", str(ready["pid"]))
-                    eq(subprocess.run(shlex.split(reload), timeout=30).returncode, 0,
-                       f"ExecReload {reload}")
-                child = subprocess.Popen(["/bin/echo", marker], stdout=subprocess.DEVNULL)
-                child.wait()
-                if "metrics" in res:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{res['metrics']}/metrics",
-                                                timeout=10) as r:
-                        eq(r.status, 200, "GET /metrics")
-                        check(b"procsnoop_events_total" in r.read(), "metrics: events counter")
-            finally:
-                proc.send_signal(signal.SIGTERM)
-                rc = proc.wait(timeout=60)
-            out.t.join(30)
-            err.t.join(30)
-            eq(rc, 0, f"exit status after SIGTERM; stderr: {err.buf.decode(errors='replace')}")
-            data = out.buf
-            if "output" in res:
-                # the reload made the tool open the name again (a new file, 0600); records
-                # are in the moved file, then in the new one (where the reopen cut them)
-                check(os.path.exists(res["output"]), "ExecReload: the -o file reopened")
-                for p in (res["output"], res["output"] + ".1"):
-                    eq(oct(os.stat(p).st_mode & 0o777), "0o600", f"{p}: mode")
-                with open(res["output"] + ".1", "rb") as f:
-                    data = f.read()
-                check(data.startswith(b'{"type":"ready"'), "the moved file has the start")
-                with open(res["output"], "rb") as f:
-                    data += f.read()
-            recs = [json.loads(ln) for ln in data.splitlines() if ln.strip()]
-            ev = only([r for r in recs if r.get("type") == "exec" and r.get("pid") == child.pid
-                       and r.get("args") == ["/bin/echo", marker]], "exec record of the marker")
-            eq((ev["ppid"], ev["filename"], ev["ret"], ev["comm"], ev["uid"]),
-               (os.getpid(), "/bin/echo", 0, "echo", 0), "marker exec: ppid, filename, ret, comm, uid")
-            eq(ev.get("exe"), os.path.realpath("/bin/echo"), "marker exec: exe")
-            summ = only([r for r in recs if r.get("type") == "summary"], "summary")
-            eq(summ["lost"], 0, "lost")
-            if dropped:
-                print(f"     note: not in this binary yet, dropped from ExecStart: {dropped}")
+            with Preexisting(f"ps-unit-pre-{os.getpid()}") as pre:
+                recs, st, child, marker = _run_traced(i, bounding, logdir, pre, during)
+                for who, uid in (("other", 65534), ("root", 0)):
+                    r = pre.record(recs, who)
+                    pre.check_seeded(r, who, uid)
+                    pre.check_ends(r, who)
+            if os.path.exists(os.path.join(logdir, "trace.json.1")):
+                check(os.path.exists(os.path.join(logdir, "trace.json")),
+                      "ExecReload: the -o file reopened")
         finally:
             shutil.rmtree(logdir, ignore_errors=True)
+    eq(int(st["CapBnd"], 16), want, "the tool's bounding set (CapBnd) is the unit's")
+    # once attached and seeded the tool drops what it no longer needs (docs/privileges.md)
+    eq(int(st["CapEff"], 16) & ~want, 0, "its effective capabilities (CapEff) within the set")
+    eq(int(st["CapPrm"], 16) & (1 << capnum["CAP_SYS_PTRACE"]), 0,
+       "CAP_SYS_PTRACE dropped at the ready line (CapPrm)")
+    eq(st["NoNewPrivs"].strip(), "1", "NoNewPrivs")
+    _check_workload(recs, child, marker)
+
+
+def test_pkg_unit_ptrace_needed():
+    """Why the unit keeps CAP_SYS_PTRACE: without it (the rest of the set unchanged), the
+    processes running before the tracer lose exe, pidns and mntns (the ptrace access
+    check of /proc/PID/exe and ns/), for another user's process and for root's with every
+    capability alike, and their records say so (proc_unreadable), never a wrong value;
+    what /proc gives without it (command line, uids, parent, ancestry) is still right,
+    and lives started later, seen by the kernel, are whole."""
+    with Installed() as i:
+        bounding = only(_unit(i.unit)["CapabilityBoundingSet"], "CapabilityBoundingSet").split()
+        check("CAP_SYS_PTRACE" in bounding, "CAP_SYS_PTRACE in CapabilityBoundingSet")
+        logdir = tempfile.mkdtemp(prefix="ps-logs-")
+        try:
+            with Preexisting(f"ps-unit-noptrace-{os.getpid()}") as pre:
+                recs, _, child, marker = _run_traced(
+                    i, [c for c in bounding if c != "CAP_SYS_PTRACE"], logdir, pre)
+                for who, uid in (("other", 65534), ("root", 0)):
+                    r = pre.record(recs, who)
+                    pre.check_seeded(r, who, uid, exe_known=False)
+                    pre.check_ends(r, who)
+        finally:
+            shutil.rmtree(logdir, ignore_errors=True)
+    _check_workload(recs, child, marker)
 
 
 def test_pkg_unit_caps_needed():
