@@ -78,7 +78,7 @@ libbpf=$(in_root 'dpkg -L libbpf-tools' | sort)
 echo "libbpf-tools-overlap: $(comm -12 <(printf '%s\n' "$ours") <(printf '%s\n' "$libbpf") | tr '\n' ' ')"
 
 # the service's log, as the unit would have left it
-mkdir -p "$root/var/log/procsnoop" && echo '{}' >"$root/var/log/procsnoop/exec.json"
+mkdir -p "$root/var/log/procsnoop" && echo '{}' >"$root/var/log/procsnoop/trace.json"
 in_root 'apt-get remove -y -qq procsnoop >/tmp/apt.log 2>&1' || { cat "$root/tmp/apt.log" >&2; fail "apt remove"; }
 echo "removed-status: $(in_root 'dpkg-query -W -f "\${Status}" procsnoop')"
 echo "removed-left: $(left)"
