@@ -355,6 +355,25 @@ def test_pkg_unit_verify():
     check("CAP_SYS_ADMIN" not in u["CapabilityBoundingSet"][0], "no CAP_SYS_ADMIN")
 
 
+def test_pkg_default_examples():
+    """/etc/default/procsnoop's PROCSNOOP_OPTS examples are options of the tool the unit
+    runs (an exec-only option there would stop the service with a usage error)."""
+    with open(os.path.join(ROOT, "dist", "procsnoop.default")) as f:
+        text = f.read()
+    tool = re.search(r"^#\s+procsnoop (\w+) ", text, re.M)
+    check(tool, "the options file names the command the unit runs")
+    with open(os.path.join(ROOT, "dist", "procsnoop.service.in")) as f:
+        eq(re.search(r"^ExecStart=\S+ (\w+) ", f.read(), re.M).group(1), tool.group(1),
+           "the options file's tool is the unit's")
+    known, _ = _help_options(tool.group(1))
+    examples = re.findall(r'^#\s+PROCSNOOP_OPTS="([^"]*)"', text, re.M)
+    check(examples, "examples of PROCSNOOP_OPTS")
+    for ex in examples:
+        for w in shlex.split(ex):
+            if w.startswith("-"):
+                check(w in known, f"example {ex!r}: {w} is not a {tool.group(1)} option")
+
+
 def _cap_numbers():
     caps = {}
     with open("/usr/include/linux/capability.h") as f:
