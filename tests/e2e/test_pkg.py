@@ -541,7 +541,8 @@ def _ns(pid, kind):
 
 class Preexisting:
     """Processes running before the service starts, for trace to seed from /proc: one of
-    another user (nobody; it ends while traced, status 3) and one of root with every
+    another user (nobody; it starts two children and ends while traced, status 3) and one
+    of root with every
     capability, as most root daemons have (still running at the stop). Each waits on its
     stdin; the ground truth is read here, as root, before the tracer starts."""
 
@@ -551,7 +552,9 @@ class Preexisting:
 
     def __enter__(self):
         # it says so once /bin/sh runs (setpriv has exec'd it), then waits on its stdin
-        sh = ["/bin/sh", "-c", "echo up; read x; exit 3"]
+        # then, while traced: a subshell (a fork that never execs: its program is its
+        # parent's, from /proc) and /bin/true (fork and exec: all from the kernel)
+        sh = ["/bin/sh", "-c", "echo up; read x; (exit 4); /bin/true; exit 3"]
         for who, pre in (("other", ["setpriv", "--reuid=65534", "--regid=65534",
                                     "--clear-groups", "--"]), ("root", [])):
             p = subprocess.Popen(pre + sh + [f"{self.tag}-{who}"], stdin=subprocess.PIPE,
@@ -611,6 +614,32 @@ class Preexisting:
             else:
                 # its exit (a kernel record) gave them back
                 eq((r["pidns"], r["mntns"]), (t["pidns"], t["mntns"]), f"{who}: ns from the exit")
+
+    def check_children(self, recs, r, exe_known=True):
+        """The other-user process's children, started while traced: by parent_entity_id."""
+        kids = sorted([k for k in recs if k.get("type") == "process"
+                       and k.get("parent_entity_id") == r["entity_id"]
+                       and k.get("ppid") == r["pid"]], key=lambda k: k["start_time"])
+        eq([(k["uid"], k["start_observed"], k["running"], k["exit_code"]) for k in kids],
+           [(65534, True, False, 4), (65534, True, False, 0)],
+           "other's children: uid, start_observed, running, exit_code")
+        sub, true = kids
+        eq(sub["execs"], [], "the subshell: no exec")
+        eq(sub["args"], r["args"], "the subshell: its parent's command line")
+        eq((sub["pidns"], sub["mntns"]), (self.truth["other"]["pidns"],
+                                           self.truth["other"]["mntns"]),
+           "the subshell: namespaces (its fork)")
+        if exe_known:
+            eq(sub["exe"], self.truth["other"]["exe"], "the subshell: its parent's exe")
+            check("proc_unreadable" not in sub, "the subshell: proc_unreadable")
+        else:
+            # its program is its parent's, which /proc refused: still unknown, said so
+            eq((sub["exe"], sub.get("proc_unreadable")), (None, ["exe"]),
+               "the subshell: its parent's exe, unknown")
+        eq([(x["filename"], x["args"], x["ret"]) for x in true["execs"]],
+           [("/bin/true", ["/bin/true"], 0)], "/bin/true: its exec")
+        eq(true["exe"], os.path.realpath("/bin/true"), "/bin/true: exe (its exec)")
+        check("proc_unreadable" not in true, "/bin/true: nothing from /proc")
 
     def check_ends(self, r, who):
         if who == "other":
@@ -689,7 +718,8 @@ def test_pkg_unit_execstart_caps():
     its capabilities are the set and, after the ready line, no more than the tool keeps
     (no CAP_SYS_PTRACE); processes running before it, of another user and of root with
     every capability, are seeded from /proc with exe, namespaces, parent and ancestry,
-    field by field; a life the test makes is traced with its execs; a logrotate move and
+    field by field, and the other-user one's children with it; a life the test makes is
+    traced with its execs; a logrotate move and
     ExecReload reopen the file; SIGTERM (systemctl stop) ends it with status 0, nothing
     lost, and reports the lives still running."""
     capnum = _cap_numbers()
@@ -722,6 +752,7 @@ def test_pkg_unit_execstart_caps():
                     r = pre.record(recs, who)
                     pre.check_seeded(r, who, uid)
                     pre.check_ends(r, who)
+                pre.check_children(recs, pre.record(recs, "other"))
             if os.path.exists(os.path.join(logdir, "trace.json.1")):
                 check(os.path.exists(os.path.join(logdir, "trace.json")),
                       "ExecReload: the -o file reopened")
@@ -741,8 +772,9 @@ def test_pkg_unit_ptrace_needed():
     processes running before the tracer lose exe, pidns and mntns (the ptrace access
     check of /proc/PID/exe and ns/), for another user's process and for root's with every
     capability alike, and their records say so (proc_unreadable), never a wrong value;
-    what /proc gives without it (command line, uids, parent, ancestry) is still right,
-    and lives started later, seen by the kernel, are whole."""
+    what /proc gives without it (command line, uids, parent, ancestry) is still right; a
+    child forked by such a process runs its parent's program, unknown too and said so;
+    lives that exec after the ready line, seen by the kernel, are whole."""
     with Installed() as i:
         bounding = only(_unit(i.unit)["CapabilityBoundingSet"], "CapabilityBoundingSet").split()
         check("CAP_SYS_PTRACE" in bounding, "CAP_SYS_PTRACE in CapabilityBoundingSet")
@@ -755,6 +787,7 @@ def test_pkg_unit_ptrace_needed():
                     r = pre.record(recs, who)
                     pre.check_seeded(r, who, uid, exe_known=False)
                     pre.check_ends(r, who)
+                pre.check_children(recs, pre.record(recs, "other"), exe_known=False)
         finally:
             shutil.rmtree(logdir, ignore_errors=True)
     _check_workload(recs, child, marker)
