@@ -24,6 +24,7 @@
 #include "lib/transport.h"
 #include "events/exec.h"
 #include "print/exec.h"
+#include "tools/exec/hooks_exec.h"
 #include "exec.skel.h"
 
 static const struct ps_hookset exec_hookset;
@@ -762,165 +763,9 @@ static uint64_t fold_evictions(void *ctx)
 
 /* ---- loading ---- */
 
-enum { SIDE_SYS, SIDE_EXEC, SIDE_COMPAT, SIDE_SCRIPT, SIDE_NR };
-
-static int probe_fentry(void *ctx, const struct ps_hook *h, char *why, size_t len)
-{
-	char name[64];
-	int err;
-
-	snprintf(name, sizeof(name), "%sexecve", ps_syscall_prefix());
-	err = ps_kernel_can_fentry(name);
-	if (err)
-		snprintf(why, len, "the kernel refuses fentry on %s: %s", name,
-			 ps_bpf_strerror(-err));
-	return err;
-}
-
-static int probe_tracefs(void *ctx, const struct ps_hook *h, char *why, size_t len)
-{
-	int err = ps_ensure_tracefs();
-
-	if (err)
-		snprintf(why, len, "tracefs is not mounted and mounting it failed: %s",
-			 strerror(-err));
-	return err;
-}
-
-/* fentry/fexit attach to the architecture's syscall wrappers */
-static int prepare_fentry(void *ctx, struct bpf_object *obj, const struct ps_hook *h)
-{
-	static const char *const progs[][2] = {
-		{ "fentry_execve", "execve" },
-		{ "fexit_execve", "execve" },
-		{ "fentry_execveat", "execveat" },
-		{ "fexit_execveat", "execveat" },
-	};
-	char target[128];
-
-	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
-		struct bpf_program *p = bpf_object__find_program_by_name(obj, progs[i][0]);
-		int err;
-
-		snprintf(target, sizeof(target), "%s%s", ps_syscall_prefix(), progs[i][1]);
-		err = p ? bpf_program__set_attach_target(p, 0, target) : -ENOENT;
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-/* The i386 ABI's execve/execveat on x86-64 (see exec.bpf.c, compat side). */
-static const char *const compat_funcs[] = { "__ia32_compat_sys_execve",
-					    "__ia32_compat_sys_execveat" };
-
-#ifdef __aarch64__
-#define PS_NO_COMPAT_WHY "AArch32 (compat) execs are not traced on arm64"
-#else
-#define PS_NO_COMPAT_WHY "32-bit (compat) execs are handled on x86-64 only"
-#endif
-
-/* Does the kernel run 32-bit programs at all? Its ia32 execve says so. */
-static int compat_abi(char *why, size_t len)
-{
-#ifdef __x86_64__
-	for (size_t i = 0; i < sizeof(compat_funcs) / sizeof(compat_funcs[0]); i++) {
-		if (!ps_kernel_has_func(compat_funcs[i])) {
-			snprintf(why, len,
-				 "no IA32 emulation in this kernel (no %s in its BTF): "
-				 "no 32-bit execs to see",
-				 compat_funcs[i]);
-			return -ENOENT;
-		}
-	}
-	return 0;
-#else
-	/* AArch32 on arm64: not traced (README "arm64") */
-	snprintf(why, len, "%s", PS_NO_COMPAT_WHY);
-	return -EOPNOTSUPP;
-#endif
-}
-
-static int probe_compat_fentry(void *ctx, const struct ps_hook *h, char *why, size_t len)
-{
-	int err = compat_abi(why, len);
-
-	for (size_t i = 0; !err && i < sizeof(compat_funcs) / sizeof(compat_funcs[0]); i++) {
-		err = ps_kernel_can_fentry(compat_funcs[i]);
-		if (err)
-			snprintf(why, len, "the kernel refuses fentry on %s: %s", compat_funcs[i],
-				 ps_bpf_strerror(-err));
-	}
-	return err;
-}
-
-static int probe_compat_raw(void *ctx, const struct ps_hook *h, char *why, size_t len)
-{
-	return compat_abi(why, len);
-}
-
-/* fexit on load_script(): the #! script's own file for exe (exec.bpf.c) */
-static int probe_script(void *ctx, const struct ps_hook *h, char *why, size_t len)
-{
-	int err = ps_kernel_can_fentry("load_script");
-
-	if (err)
-		snprintf(why, len,
-			 "the kernel refuses fexit on load_script: %s (a #! script's exe is "
-			 "derived from its filename)",
-			 ps_bpf_strerror(-err));
-	return err;
-}
-
-static const struct ps_hook_side exec_sides[SIDE_NR] = {
-	[SIDE_SYS] = { "syscall-side", true },
-	[SIDE_EXEC] = { "exec-side", true },
-	[SIDE_COMPAT] = { "compat-side", true },
-	[SIDE_SCRIPT] = { "script-side", true },
-};
-
-/* In order of preference, per side. */
-static const struct ps_hook exec_hooks[] = {
-	{ "fentry",
-	  SIDE_SYS,
-	  { "fentry_execve", "fentry_execveat", "fexit_execve", "fexit_execveat" },
-	  0,
-	  probe_fentry,
-	  prepare_fentry },
-	{ "sys-tp",
-	  SIDE_SYS,
-	  { "tp_enter_execve", "tp_enter_execveat", "tp_exit_execve", "tp_exit_execveat" },
-	  0,
-	  probe_tracefs },
-	{ "raw-sys", SIDE_SYS, { "raw_sys_enter", "raw_sys_exit" } },
-	{ "exec-btf", SIDE_EXEC, { "btf_exec" } },
-	{ "exec-raw", SIDE_EXEC, { "raw_exec" } },
-	{ "exec-tp", SIDE_EXEC, { "tp_exec" }, 0, probe_tracefs },
-	/*
-	 * The __x64_sys_* fentry targets and the syscall tracepoints never see
-	 * 32-bit (compat) syscalls: their failed execs need a side of their
-	 * own. compat-fentry costs nothing to other syscalls; compat-raw runs
-	 * at every syscall exit of the machine. raw-sys sees both ABIs itself.
-	 */
-	{ "compat-fentry",
-	  SIDE_COMPAT,
-	  { "compat_fentry_execve", "compat_fentry_execveat", "compat_fexit_execve",
-	    "compat_fexit_execveat" },
-	  0,
-	  probe_compat_fentry,
-	  NULL,
-	  "raw-sys" },
-	{ "compat-raw", SIDE_COMPAT, { "compat_sys_exit" }, 0, probe_compat_raw, NULL, "raw-sys" },
-	{ "compat-off", SIDE_COMPAT, {} },
-	{ "script-fexit", SIDE_SCRIPT, { "fexit_script" }, 0, probe_script },
-	{ "script-off", SIDE_SCRIPT, {} },
-};
-
-#define NHOOKS (int)(sizeof(exec_hooks) / sizeof(exec_hooks[0]))
-
 static int hook_named(const char *name)
 {
-	for (int i = 0; i < NHOOKS; i++)
+	for (int i = 0; i < EXEC_NHOOKS; i++)
 		if (!strcmp(exec_hooks[i].name, name))
 			return i;
 	return -1;
@@ -929,13 +774,13 @@ static int hook_named(const char *name)
 /* --no-compat and --hook: one compat-side choice, never a double report. */
 static void check_compat(struct exec_cfg *c)
 {
-	int f = c->forced[SIDE_COMPAT], s = c->forced[SIDE_SYS];
+	int f = c->forced[EXEC_SIDE_COMPAT], s = c->forced[EXEC_SIDE_SYS];
 
 	if (c->no_compat) {
 		if (f >= 0 && f != hook_named("compat-off"))
 			usage_error(c->prog, "--no-compat contradicts --hook %s: give one",
 				    exec_hooks[f].name);
-		c->forced[SIDE_COMPAT] = hook_named("compat-off");
+		c->forced[EXEC_SIDE_COMPAT] = hook_named("compat-off");
 	}
 	if (f >= 0 && s >= 0 && exec_hooks[f].covered_by &&
 	    !strcmp(exec_hooks[f].covered_by, exec_hooks[s].name))
@@ -949,9 +794,9 @@ static void check_compat(struct exec_cfg *c)
 static const struct ps_hookset exec_hookset = {
 	.tool = "exec",
 	.sides = exec_sides,
-	.nsides = SIDE_NR,
+	.nsides = EXEC_SIDE_NR,
 	.hooks = exec_hooks,
-	.nhooks = NHOOKS,
+	.nhooks = EXEC_NHOOKS,
 };
 
 struct exec_run {
@@ -962,12 +807,7 @@ struct exec_run {
 
 static struct bpf_object *ld_open(void *ctx)
 {
-	struct exec_run *r = ctx;
-
-	/* the probes' BTF must be gone before libbpf parses its own copies */
-	ps_probe_btf_release();
-	r->skel = exec_bpf__open();
-	return r->skel ? r->skel->obj : NULL;
+	return exec_hooks_open(&((struct exec_run *)ctx)->skel);
 }
 
 static int ld_configure(void *ctx, struct bpf_object *obj, const struct ps_hook *const *picked)
@@ -975,24 +815,15 @@ static int ld_configure(void *ctx, struct bpf_object *obj, const struct ps_hook 
 	struct exec_run *r = ctx;
 	struct exec_cfg *c = r->c;
 	struct exec_bpf *s = r->skel;
-	int err = ps_session_prepare(r->t.sess, obj);
+	int err = exec_hooks_configure(s, &r->t, picked);
 
 	if (err)
 		return err;
-	s->rodata->ps_use_perf = ps_session_kind(r->t.sess) == PS_TRANSPORT_PERF;
-	s->rodata->ps_boottime =
-		ps_kernel_has_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_ktime_get_boot_ns);
 	s->rodata->targ_uid = c->have_uid ? c->uid : (uint32_t)-1;
 	s->rodata->targ_ppid = c->ppid;
-	s->rodata->filter_cg = r->t.cgfd >= 0;
 	/* folding needs the successes that end searches: then filtered in user space */
 	s->rodata->failed_only = c->fails && c->all_attempts;
 	s->rodata->max_args_bytes = c->max_args_bytes;
-	s->rodata->script_side = picked[SIDE_SCRIPT] && picked[SIDE_SCRIPT]->progs[0];
-	/* direct loads in the path walk (6.2+); probe reads otherwise */
-	s->rodata->ps_fast_read = ps_kernel_has_func("bpf_rdonly_cast");
-	s->rodata->nr_execve = SYS_execve;
-	s->rodata->nr_execveat = SYS_execveat;
 	return 0;
 }
 
@@ -1005,9 +836,7 @@ static void ld_close(void *ctx)
 {
 	struct exec_run *r = ctx;
 
-	ps_tool_unload(&r->t, r->skel ? r->skel->obj : NULL);
-	exec_bpf__destroy(r->skel);
-	r->skel = NULL;
+	exec_hooks_close(&r->t, &r->skel);
 }
 
 static const struct ps_loader_ops exec_loader = {
