@@ -38,6 +38,7 @@
 #include "lib/tool.h"
 #include "lib/transport.h"
 #include "print/process.h"
+#include "tools/exec/hooks_exec.h"
 #include "tools/trace/procparse.h"
 #include "tools/trace/table.h"
 #include "tools/trace/view.h"
@@ -477,158 +478,31 @@ static int share_scope(struct trace_run *r, struct bpf_object *obj)
 	return 0;
 }
 
-/* ---- the exec object: the exec tool's hooks, in its order ---- */
-
-enum { XSIDE_SYS, XSIDE_EXEC, XSIDE_COMPAT, XSIDE_SCRIPT, XSIDE_NR };
-
-static int probe_tracefs(void *ctx, const struct ps_hook *h, char *why, size_t len)
-{
-	int err = ps_ensure_tracefs();
-
-	if (err)
-		snprintf(why, len, "tracefs is not mounted and mounting it failed: %s",
-			 strerror(-err));
-	return err;
-}
-
-static int probe_fentry(void *ctx, const struct ps_hook *h, char *why, size_t len)
-{
-	char name[64];
-	int err;
-
-	snprintf(name, sizeof(name), "%sexecve", ps_syscall_prefix());
-	err = ps_kernel_can_fentry(name);
-	if (err)
-		snprintf(why, len, "the kernel refuses fentry on %s: %s", name, strerror(-err));
-	return err;
-}
-
-static int prepare_fentry(void *ctx, struct bpf_object *obj, const struct ps_hook *h)
-{
-	static const char *const progs[][2] = {
-		{ "fentry_execve", "execve" },
-		{ "fexit_execve", "execve" },
-		{ "fentry_execveat", "execveat" },
-		{ "fexit_execveat", "execveat" },
-	};
-	char target[128];
-
-	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
-		struct bpf_program *p = bpf_object__find_program_by_name(obj, progs[i][0]);
-		int err;
-
-		snprintf(target, sizeof(target), "%s%s", ps_syscall_prefix(), progs[i][1]);
-		err = p ? bpf_program__set_attach_target(p, 0, target) : -ENOENT;
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-static int probe_compat(void *ctx, const struct ps_hook *h, char *why, size_t len)
-{
-#ifdef __x86_64__
-	if (ps_kernel_has_func("__ia32_compat_sys_execve"))
-		return 0;
-	snprintf(why, len, "no IA32 emulation in this kernel: no 32-bit execs to see");
-	return -ENOENT;
-#else
-	snprintf(why, len, "32-bit (compat) execs are handled on x86-64 only");
-	return -EOPNOTSUPP;
-#endif
-}
-
-static int probe_compat_fentry(void *ctx, const struct ps_hook *h, char *why, size_t len)
-{
-	int err = probe_compat(ctx, h, why, len);
-
-	if (!err && (err = ps_kernel_can_fentry("__ia32_compat_sys_execve")))
-		snprintf(why, len, "the kernel refuses fentry on __ia32_compat_sys_execve: %s",
-			 strerror(-err));
-	return err;
-}
-
-/* fexit on load_script(): a #! script's own file for exe (exec.bpf.c) */
-static int probe_script(void *ctx, const struct ps_hook *h, char *why, size_t len)
-{
-	int err = ps_kernel_can_fentry("load_script");
-
-	if (err)
-		snprintf(why, len, "the kernel refuses fexit on load_script: %s", strerror(-err));
-	return err;
-}
-
-static const struct ps_hook_side exec_sides[XSIDE_NR] = {
-	[XSIDE_SYS] = { "syscall-side", true },
-	[XSIDE_EXEC] = { "exec-side", true },
-	[XSIDE_COMPAT] = { "compat-side", true },
-	[XSIDE_SCRIPT] = { "script-side", true },
-};
-
-static const struct ps_hook exec_hooks[] = {
-	{ "fentry",
-	  XSIDE_SYS,
-	  { "fentry_execve", "fentry_execveat", "fexit_execve", "fexit_execveat" },
-	  0,
-	  probe_fentry,
-	  prepare_fentry },
-	{ "sys-tp",
-	  XSIDE_SYS,
-	  { "tp_enter_execve", "tp_enter_execveat", "tp_exit_execve", "tp_exit_execveat" },
-	  0,
-	  probe_tracefs },
-	{ "raw-sys", XSIDE_SYS, { "raw_sys_enter", "raw_sys_exit" } },
-	{ "exec-btf", XSIDE_EXEC, { "btf_exec" } },
-	{ "exec-raw", XSIDE_EXEC, { "raw_exec" } },
-	{ "exec-tp", XSIDE_EXEC, { "tp_exec" }, 0, probe_tracefs },
-	{ "compat-fentry",
-	  XSIDE_COMPAT,
-	  { "compat_fentry_execve", "compat_fentry_execveat", "compat_fexit_execve",
-	    "compat_fexit_execveat" },
-	  0,
-	  probe_compat_fentry,
-	  NULL,
-	  "raw-sys" },
-	{ "compat-raw", XSIDE_COMPAT, { "compat_sys_exit" }, 0, probe_compat, NULL, "raw-sys" },
-	{ "compat-off", XSIDE_COMPAT, {} },
-	{ "script-fexit", XSIDE_SCRIPT, { "fexit_script" }, 0, probe_script },
-	{ "script-off", XSIDE_SCRIPT, {} },
-};
+/* ---- the exec object: the exec tool's hooks (hooks_exec.c) ---- */
 
 static const struct ps_hookset exec_hookset = {
 	.tool = "trace",
 	.sides = exec_sides,
-	.nsides = XSIDE_NR,
+	.nsides = EXEC_SIDE_NR,
 	.hooks = exec_hooks,
-	.nhooks = sizeof(exec_hooks) / sizeof(exec_hooks[0]),
+	.nhooks = EXEC_NHOOKS,
 };
 
 static struct bpf_object *x_open(void *ctx)
 {
-	struct trace_run *r = ctx;
-
-	ps_probe_btf_release();
-	r->xskel = exec_bpf__open();
-	return r->xskel ? r->xskel->obj : NULL;
+	return exec_hooks_open(&((struct trace_run *)ctx)->xskel);
 }
 
 static int x_configure(void *ctx, struct bpf_object *obj, const struct ps_hook *const *picked)
 {
 	struct trace_run *r = ctx;
 	struct exec_bpf *s = r->xskel;
-	int err = ps_session_prepare(r->t.sess, obj);
+	int err = exec_hooks_configure(s, &r->t, picked);
 
 	if (err)
 		return err;
-	s->rodata->ps_use_perf = ps_session_kind(r->t.sess) == PS_TRANSPORT_PERF;
-	s->rodata->ps_boottime = boottime();
-	s->rodata->filter_cg = r->t.cgfd >= 0;
 	s->rodata->scope_on = r->scoped;
 	s->rodata->max_args_bytes = PS_ARGS_DEFAULT;
-	s->rodata->script_side = picked[XSIDE_SCRIPT] && picked[XSIDE_SCRIPT]->progs[0];
-	s->rodata->ps_fast_read = ps_kernel_has_func("bpf_rdonly_cast");
-	s->rodata->nr_execve = SYS_execve;
-	s->rodata->nr_execveat = SYS_execveat;
 	return 0;
 }
 
@@ -641,9 +515,7 @@ static void x_close(void *ctx)
 {
 	struct trace_run *r = ctx;
 
-	ps_tool_unload(&r->t, r->xskel ? r->xskel->obj : NULL);
-	exec_bpf__destroy(r->xskel);
-	r->xskel = NULL;
+	exec_hooks_close(&r->t, &r->xskel);
 }
 
 static const struct ps_loader_ops exec_loader = {
