@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "lib/transport.h"
 #include "events/exit.h"
 #include "print/exit.h"
+#include "tools/exit/hooks_exit.h"
 #include "exit.skel.h"
 
 static const struct ps_hookset exit_hookset;
@@ -34,8 +36,6 @@ struct exit_run;
 struct exit_cfg {
 	const char *prog;
 	bool json, failed_only, threads, verbose, test_live;
-	int exit_tp_nargs;   /* sched_process_exit's arguments (BTF), -1 unknown */
-	int switch_tp_nargs; /* sched_switch's */
 	struct exit_print_opts po;
 	uint32_t pid;
 	const char *pid_arg; /* as given: a second -p is refused */
@@ -275,96 +275,29 @@ static void on_event(void *ctx, const struct ps_event *ev)
 
 /* ---- loading ---- */
 
-/* Offset of "group_dead" in the classic tracepoint's record (6.16+), or 0. */
-static unsigned int tp_group_dead_offset(void)
-{
-	static const char *const paths[] = {
-		"/sys/kernel/tracing/events/sched/sched_process_exit/format",
-		"/sys/kernel/debug/tracing/events/sched/sched_process_exit/format",
-	};
-	char line[256];
-	unsigned int off = 0;
-
-	for (int i = 0; i < 2; i++) {
-		FILE *f = fopen(paths[i], "r");
-
-		if (!f)
-			continue;
-		while (fgets(line, sizeof(line), f)) {
-			char *s = strstr(line, " group_dead;");
-
-			if (s && (s = strstr(s, "offset:")) && sscanf(s, "offset:%u;", &off) == 1)
-				break;
-			off = 0;
-		}
-		fclose(f);
-		return off < 256 ? off : 0;
-	}
-	return 0;
-}
-
-enum { SIDE_EXIT, SIDE_CPU, SIDE_NR };
-
 struct exit_run {
-	struct ps_tool t; /* session, hooks, cgroup filter */
+	struct exit_kernel k; /* first: the hooks' probes read it from ctx */
+	struct ps_tool t;     /* session, hooks, cgroup filter */
 	struct exit_cfg *c;
 	struct exit_bpf *skel;
 	const char *last_thread; /* how the last thread is recognized */
 	bool defer;		 /* records sent at the final switch-out */
 };
 
-static int probe_tracefs(void *ctx, const struct ps_hook *h, char *why, size_t len)
-{
-	int err = ps_ensure_tracefs();
-
-	if (err)
-		snprintf(why, len, "needs tracefs, which cannot be mounted: %s", strerror(-err));
-	return err;
-}
-
-/* prev_state is sched_switch's 4th argument since 5.18 */
-static int probe_switch(void *ctx, const struct ps_hook *h, char *why, size_t len)
-{
-	struct exit_run *r = ctx;
-
-	if (r->c->switch_tp_nargs >= 4)
-		return 0;
-	snprintf(why, len, "tp_btf/sched_switch has no prev_state argument (Linux 5.18+)");
-	return -EOPNOTSUPP;
-}
-
-static const struct ps_hook_side exit_sides[SIDE_NR] = {
-	[SIDE_EXIT] = { "sched_process_exit", false },
-	/* the final switch-out completes CPU time; without it the tool still works */
-	[SIDE_CPU] = { "cpu-final", true },
-};
-
-static const struct ps_hook exit_hooks[] = {
-	{ "exit-btf", SIDE_EXIT, { "btf_exit" } },
-	{ "exit-raw", SIDE_EXIT, { "raw_exit" } },
-	{ "exit-tp", SIDE_EXIT, { "tp_exit" }, 0, probe_tracefs },
-	{ "switch-btf", SIDE_CPU, { "btf_switch" }, 0, probe_switch },
-	{ "switch-off", SIDE_CPU, {} },
-};
-
-/* the consumer of "pending" first, so no record waits for nothing */
-static const int exit_attach_order[SIDE_NR] = { SIDE_CPU, SIDE_EXIT };
+_Static_assert(offsetof(struct exit_run, k) == 0, "exit_hooks' probes read exit_kernel at ctx");
 
 static const struct ps_hookset exit_hookset = {
 	.tool = "exit",
 	.sides = exit_sides,
-	.nsides = SIDE_NR,
+	.nsides = EXIT_SIDE_NR,
 	.hooks = exit_hooks,
-	.nhooks = sizeof(exit_hooks) / sizeof(exit_hooks[0]),
+	.nhooks = EXIT_NHOOKS,
 	.attach_order = exit_attach_order,
 };
 
 static struct bpf_object *ld_open(void *ctx)
 {
-	struct exit_run *r = ctx;
-
-	r->skel = exit_bpf__open();
-	return r->skel ? r->skel->obj : NULL;
+	return exit_hooks_open(&((struct exit_run *)ctx)->skel);
 }
 
 static int ld_configure(void *ctx, struct bpf_object *obj, const struct ps_hook *const *picked)
@@ -372,32 +305,22 @@ static int ld_configure(void *ctx, struct bpf_object *obj, const struct ps_hook 
 	struct exit_run *r = ctx;
 	struct exit_cfg *c = r->c;
 	struct exit_bpf *s = r->skel;
-	int err = ps_session_prepare(r->t.sess, obj);
+	int err = exit_hooks_configure(s, &r->t, &r->k, picked, c->test_live);
 
 	if (err)
 		return err;
-	r->defer = picked[SIDE_CPU]->progs[0] != NULL;
-	s->rodata->ps_use_perf = ps_session_kind(r->t.sess) == PS_TRANSPORT_PERF;
-	s->rodata->ps_boottime =
-		ps_kernel_has_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_ktime_get_boot_ns);
+	r->defer = s->rodata->defer_to_switch;
+	r->last_thread = s->rodata->have_group_dead_arg || s->rodata->tp_group_dead_off ?
+				 "tracepoint" :
+				 "live-count";
 	s->rodata->targ_tgid = c->pid;
 	s->rodata->trace_threads = c->threads;
 	s->rodata->failed_only = c->failed_only;
-	s->rodata->filter_cg = r->t.cgfd >= 0;
-	s->rodata->defer_to_switch = r->defer;
 	s->rodata->min_duration_ns = c->min_ns;
 	s->rodata->max_duration_ns = c->max_ns;
 	if (c->name) {
 		memcpy((char *)s->rodata->targ_name, c->name, strlen(c->name));
 		s->rodata->targ_name_len = strlen(c->name);
-	}
-	if (!strcmp(picked[SIDE_EXIT]->name, "exit-tp")) {
-		s->rodata->have_group_dead_arg = false;
-		s->rodata->tp_group_dead_off = c->test_live ? 0 : tp_group_dead_offset();
-		r->last_thread = s->rodata->tp_group_dead_off ? "tracepoint" : "live-count";
-	} else {
-		s->rodata->have_group_dead_arg = !c->test_live && c->exit_tp_nargs >= 2;
-		r->last_thread = s->rodata->have_group_dead_arg ? "tracepoint" : "live-count";
 	}
 	return 0;
 }
@@ -411,9 +334,7 @@ static void ld_close(void *ctx)
 {
 	struct exit_run *r = ctx;
 
-	ps_tool_unload(&r->t, r->skel ? r->skel->obj : NULL);
-	exit_bpf__destroy(r->skel);
-	r->skel = NULL;
+	exit_hooks_close(&r->t, &r->skel);
 }
 
 static const struct ps_loader_ops exit_loader = {
@@ -666,11 +587,7 @@ int cmd_exit(int argc, char **argv, const char *prog)
 	if (ps_tool_session(&r.t, &sc))
 		goto out;
 	c.sess = r.t.sess;
-	/* group_dead is sched_process_exit's 2nd argument since 6.16; both
-	 * from one BTF parse, freed before libbpf parses its own */
-	c.switch_tp_nargs = ps_kernel_tp_nargs("sched_switch");
-	c.exit_tp_nargs = ps_kernel_tp_nargs("sched_process_exit");
-	ps_probe_btf_release();
+	exit_kernel_probe(&r.k);
 	if (ps_hooks_load(&exit_hookset, c.forced, &exit_loader, &r, c.verbose, &r.t.loaded))
 		goto out;
 	/* -p: the second check, now that the hook is attached (see target_tick) */
