@@ -15,6 +15,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@
 #include "lib/transport.h"
 #include "print/process.h"
 #include "tools/exec/hooks_exec.h"
+#include "tools/exit/hooks_exit.h"
 #include "tools/trace/procparse.h"
 #include "tools/trace/table.h"
 #include "tools/trace/view.h"
@@ -283,7 +285,8 @@ static void parse_args(struct trace_cfg *c, int argc, char **argv)
 /* ---- the run ---- */
 
 struct trace_run {
-	struct ps_tool t; /* session, cgroup filter, the fork object's hooks */
+	struct exit_kernel ek; /* first: the exit hooks' probes read it from ctx */
+	struct ps_tool t;      /* session, cgroup filter, the fork object's hooks */
 	struct trace_cfg *c;
 	struct trace_bpf *tskel;
 	struct exec_bpf *xskel;
@@ -292,7 +295,6 @@ struct trace_run {
 	struct trace_table *table;
 	uint64_t page_size;
 	bool scoped;
-	int exit_tp_nargs, switch_tp_nargs;
 	FILE *timeline, *svg; /* --timeline, --svg: created before tracing */
 	bool views_failed;
 	/* -- CMD */
@@ -527,63 +529,45 @@ static const struct ps_loader_ops exec_loader = {
 
 /* ---- the exit object ---- */
 
-enum { ESIDE_EXIT, ESIDE_CPU, ESIDE_NR };
+_Static_assert(offsetof(struct trace_run, ek) == 0, "exit_hooks' probes read exit_kernel at ctx");
 
-static int probe_switch(void *ctx, const struct ps_hook *h, char *why, size_t len)
-{
-	struct trace_run *r = ctx;
-
-	if (r->switch_tp_nargs >= 4)
-		return 0;
-	snprintf(why, len, "tp_btf/sched_switch has no prev_state argument (Linux 5.18+)");
-	return -EOPNOTSUPP;
-}
-
-static const struct ps_hook_side exit_sides[ESIDE_NR] = {
-	[ESIDE_EXIT] = { "sched_process_exit", false },
-	[ESIDE_CPU] = { "cpu-final", true },
-};
-
-static const struct ps_hook exit_hooks[] = {
-	{ "exit-btf", ESIDE_EXIT, { "btf_exit" } },
-	{ "exit-raw", ESIDE_EXIT, { "raw_exit" } },
-	{ "switch-btf", ESIDE_CPU, { "btf_switch" }, 0, probe_switch },
-	{ "switch-off", ESIDE_CPU, {} },
-};
-
-static const int exit_attach_order[ESIDE_NR] = { ESIDE_CPU, ESIDE_EXIT };
-
-static const struct ps_hookset exit_hookset = {
+/*
+ * exit's hooks, but exit-tp: trace has never loaded the exit object on the
+ * classic tracepoint (its copy of the table had left it out), and keeps
+ * to the hooks it had. Every other hook of exit's, and any exit gains, is
+ * trace's too, in exit's order.
+ */
+static struct ps_hook exit_hooks_trace[EXIT_NHOOKS];
+static struct ps_hookset exit_hookset = {
 	.tool = "trace",
 	.sides = exit_sides,
-	.nsides = ESIDE_NR,
-	.hooks = exit_hooks,
-	.nhooks = sizeof(exit_hooks) / sizeof(exit_hooks[0]),
+	.nsides = EXIT_SIDE_NR,
+	.hooks = exit_hooks_trace,
 	.attach_order = exit_attach_order,
 };
 
+static void exit_hookset_init(void)
+{
+	exit_hookset.nhooks = 0;
+	for (int i = 0; i < EXIT_NHOOKS; i++)
+		if (strcmp(exit_hooks[i].name, "exit-tp"))
+			exit_hooks_trace[exit_hookset.nhooks++] = exit_hooks[i];
+}
+
 static struct bpf_object *e_open(void *ctx)
 {
-	struct trace_run *r = ctx;
-
-	r->eskel = exit_bpf__open();
-	return r->eskel ? r->eskel->obj : NULL;
+	return exit_hooks_open(&((struct trace_run *)ctx)->eskel);
 }
 
 static int e_configure(void *ctx, struct bpf_object *obj, const struct ps_hook *const *picked)
 {
 	struct trace_run *r = ctx;
 	struct exit_bpf *s = r->eskel;
-	int err = ps_session_prepare(r->t.sess, obj);
+	int err = exit_hooks_configure(s, &r->t, &r->ek, picked, false);
 
 	if (err || (err = share_scope(r, obj)))
 		return err;
-	s->rodata->ps_use_perf = ps_session_kind(r->t.sess) == PS_TRANSPORT_PERF;
-	s->rodata->ps_boottime = boottime();
-	s->rodata->filter_cg = r->t.cgfd >= 0;
 	s->rodata->scope_on = r->scoped;
-	s->rodata->defer_to_switch = picked[ESIDE_CPU]->progs[0] != NULL;
-	s->rodata->have_group_dead_arg = r->exit_tp_nargs >= 2;
 	return 0;
 }
 
@@ -596,9 +580,7 @@ static void e_close(void *ctx)
 {
 	struct trace_run *r = ctx;
 
-	ps_tool_unload(&r->t, r->eskel ? r->eskel->obj : NULL);
-	exit_bpf__destroy(r->eskel);
-	r->eskel = NULL;
+	exit_hooks_close(&r->t, &r->eskel);
 }
 
 static const struct ps_loader_ops exit_loader = {
@@ -958,9 +940,7 @@ int cmd_trace(int argc, char **argv, const char *prog)
 	};
 	if (ps_tool_session(&r.t, &sc))
 		goto out;
-	r.switch_tp_nargs = ps_kernel_tp_nargs("sched_switch");
-	r.exit_tp_nargs = ps_kernel_tp_nargs("sched_process_exit");
-	ps_probe_btf_release();
+	exit_kernel_probe(&r.ek);
 	tc = (struct tt_cfg){ .max_processes = c.max_processes,
 			      .page_size = r.page_size,
 			      .filter = life_filter,
@@ -980,6 +960,7 @@ int cmd_trace(int argc, char **argv, const char *prog)
 	 */
 	if (ps_hooks_load(&exec_hookset, none, &exec_loader, &r, c.verbose, &r.xloaded))
 		goto out;
+	exit_hookset_init();
 	if (ps_hooks_load(&exit_hookset, none, &exit_loader, &r, c.verbose, &r.eloaded))
 		goto out;
 	if (ps_hooks_load(&fork_hookset, none, &fork_loader, &r, c.verbose, &r.t.loaded))
