@@ -11,6 +11,7 @@
 #include "lib/opts.h"
 #include "lib/out.h"
 #include "lib/tool.h"
+#include "lib/transport.h"
 
 int ps_tool_filter(struct ps_tool *t, const char *cgroup, const char *container)
 {
@@ -91,6 +92,19 @@ int ps_tool_groups(struct ps_tool *t, unsigned int what,
 						     .drop = (void (*)(void *))ps_groups_free,
 						     .ctx = t->groups });
 	return ps_session_sink(t->sess, &(struct ps_sink){ .event = groups_event, .ctx = &gs });
+}
+
+int ps_tool_configure(struct ps_tool *t, struct bpf_object *obj, bool *use_perf, bool *boottime,
+		      bool *filter_cg)
+{
+	int err = ps_session_prepare(t->sess, obj);
+
+	if (err)
+		return err;
+	*use_perf = ps_session_kind(t->sess) == PS_TRANSPORT_PERF;
+	*boottime = ps_kernel_has_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_ktime_get_boot_ns);
+	*filter_cg = t->cgfd >= 0;
+	return 0;
 }
 
 int ps_tool_loaded(struct ps_tool *t, struct bpf_object *obj)

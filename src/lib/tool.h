@@ -32,6 +32,11 @@ int ps_tool_filter(struct ps_tool *t, const char *cgroup, const char *container)
  * --metrics's socket (bound now: before any privilege drop); 0, or -errno
  * after a message. */
 int ps_tool_session(struct ps_tool *t, const struct ps_session_cfg *cfg);
+/* ps_loader_ops.configure's first step, the same for every object: the
+ * session's buffers, then common.bpf.h's rodata, through pointers into the
+ * object's skeleton (whose rodata type is its own). 0 or -errno. */
+int ps_tool_configure(struct ps_tool *t, struct bpf_object *obj, bool *use_perf, bool *boottime,
+		      bool *filter_cg);
 /* ps_loader_ops.loaded: point the cgroup filter at cgfd, open the buffers. */
 int ps_tool_loaded(struct ps_tool *t, struct bpf_object *obj);
 /* ps_loader_ops.close, before the object is destroyed (NULL: none yet). */

@@ -5,9 +5,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include "lib/bpfutil.h"
-#include "lib/session.h"
 #include "lib/tool.h"
-#include "lib/transport.h"
 #include "tools/exec/hooks_exec.h"
 #include "exec.skel.h"
 
@@ -183,14 +181,11 @@ struct bpf_object *exec_hooks_open(struct exec_bpf **skel)
 int exec_hooks_configure(struct exec_bpf *s, struct ps_tool *t, const struct ps_hook *const *picked)
 {
 	const struct ps_hook *script = picked[EXEC_SIDE_SCRIPT];
-	int err = ps_session_prepare(t->sess, s->obj);
+	int err = ps_tool_configure(t, s->obj, &s->rodata->ps_use_perf, &s->rodata->ps_boottime,
+				    &s->rodata->filter_cg);
 
 	if (err)
 		return err;
-	s->rodata->ps_use_perf = ps_session_kind(t->sess) == PS_TRANSPORT_PERF;
-	s->rodata->ps_boottime =
-		ps_kernel_has_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_ktime_get_boot_ns);
-	s->rodata->filter_cg = t->cgfd >= 0;
 	s->rodata->script_side = script && script->progs[0];
 	/* direct loads in the path walk (6.2+); probe reads otherwise */
 	s->rodata->ps_fast_read = ps_kernel_has_func("bpf_rdonly_cast");

@@ -4,9 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "lib/bpfutil.h"
-#include "lib/session.h"
 #include "lib/tool.h"
-#include "lib/transport.h"
 #include "tools/exit/hooks_exit.h"
 #include "exit.skel.h"
 
@@ -96,14 +94,11 @@ struct bpf_object *exit_hooks_open(struct exit_bpf **skel)
 int exit_hooks_configure(struct exit_bpf *s, struct ps_tool *t, const struct exit_kernel *k,
 			 const struct ps_hook *const *picked, bool test_live)
 {
-	int err = ps_session_prepare(t->sess, s->obj);
+	int err = ps_tool_configure(t, s->obj, &s->rodata->ps_use_perf, &s->rodata->ps_boottime,
+				    &s->rodata->filter_cg);
 
 	if (err)
 		return err;
-	s->rodata->ps_use_perf = ps_session_kind(t->sess) == PS_TRANSPORT_PERF;
-	s->rodata->ps_boottime =
-		ps_kernel_has_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_ktime_get_boot_ns);
-	s->rodata->filter_cg = t->cgfd >= 0;
 	s->rodata->defer_to_switch = picked[EXIT_SIDE_CPU]->progs[0] != NULL;
 	if (!strcmp(picked[EXIT_SIDE_EXIT]->name, "exit-tp")) {
 		s->rodata->have_group_dead_arg = false;

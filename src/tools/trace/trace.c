@@ -412,11 +412,6 @@ static const struct ps_hookset fork_hookset = {
 
 static int share_scope(struct trace_run *r, struct bpf_object *obj);
 
-static bool boottime(void)
-{
-	return ps_kernel_has_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_ktime_get_boot_ns);
-}
-
 static struct bpf_object *f_open(void *ctx)
 {
 	struct trace_run *r = ctx;
@@ -429,13 +424,11 @@ static int f_configure(void *ctx, struct bpf_object *obj, const struct ps_hook *
 {
 	struct trace_run *r = ctx;
 	struct trace_bpf *s = r->tskel;
-	int err = ps_session_prepare(r->t.sess, obj);
+	int err = ps_tool_configure(&r->t, obj, &s->rodata->ps_use_perf, &s->rodata->ps_boottime,
+				    &s->rodata->filter_cg);
 
 	if (err || (err = share_scope(r, obj)))
 		return err;
-	s->rodata->ps_use_perf = ps_session_kind(r->t.sess) == PS_TRANSPORT_PERF;
-	s->rodata->ps_boottime = boottime();
-	s->rodata->filter_cg = r->t.cgfd >= 0;
 	s->rodata->scope_on = r->scoped;
 	return 0;
 }
