@@ -9,6 +9,7 @@ test's own command (-- CMD), so no other process on the machine can match.
 """
 import json
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -421,3 +422,33 @@ def test_trace_usage():
     p = run([BIN, "trace", "--descendants-of", "999999999"])
     eq(p.returncode, 1, "--descendants-of a pid that does not exist")
     check(b"no such process" in p.stderr, p.stderr)
+
+
+def hook_choices(tool):
+    """What `TOOL -v` says of its hooks: the attached programs (the ready line)
+    and, per hook given up on, the reason."""
+    with Tracer([tool, "--json", "-v"]) as tr:
+        ready = tr.ready
+    why = {}
+    for ln in tr.stderr.decode("utf-8", "replace").splitlines():
+        m = re.match(r"%s: hook '([^']+)': (.*)$" % tool, ln)
+        if m:
+            why[m.group(1)] = m.group(2)
+    return ready["hooks"], why
+
+
+def test_trace_hooks_are_exec_and_exit_hooks():
+    """trace loads the exec and exit objects with those tools' own hook tables
+    (hooks_exec.c, hooks_exit.c), not copies: on this kernel it attaches what
+    exec and exit attach, in their order, and gives up on a hook for exec's
+    and exit's reasons, word for word (a copy of exec's table had drifted:
+    script-fexit's reason lacked what it means for a #! script's exe)."""
+    exec_hooks, exec_why = hook_choices("exec")
+    exit_hooks, exit_why = hook_choices("exit")
+    trace_hooks, trace_why = hook_choices("trace")
+    fork = trace_hooks[len(exec_hooks) + len(exit_hooks):]
+    eq(trace_hooks[:len(exec_hooks) + len(exit_hooks)], exec_hooks + exit_hooks,
+       "trace's exec and exit programs")
+    check(len(fork) == 1 and fork[0].endswith("/sched_process_fork"), f"fork hook {fork}")
+    ours = {h: w for h, w in trace_why.items() if not h.startswith("fork-")}
+    eq(ours, {**exec_why, **exit_why}, "trace's reasons for the hooks it gave up on")
