@@ -147,17 +147,18 @@ import json, os, sys
 truth, m_ok, m_kill, m_fx, m_nf = sys.argv[1:6]
 hold = int(sys.argv[6])
 
-def eid(pid="self"):
+def eid(pid):
+    """PID:STARTTIME, the start time in clock ticks (/proc/PID/stat field 22)"""
     with open(f"/proc/{pid}/stat") as f:
-        return "%s:%s" % (pid if pid != "self" else os.getpid(), f.read().rsplit(")", 1)[1].split()[19])
+        return "%d:%s" % (pid, f.read().rsplit(")", 1)[1].split()[19])
 
-g = {"top": eid(), "parent": eid(os.getppid()), "lives": {}}
+g = {"top": eid(os.getpid()), "parent": eid(os.getppid()), "lives": {}}
 r, w = os.pipe()
 
 def child(name, fn, wait=True):
     pid = os.fork()
     if pid == 0:
-        os.write(w, eid().encode() + b"\n")
+        os.write(w, eid(os.getpid()).encode() + b"\n")
         try:
             fn()
         finally:
