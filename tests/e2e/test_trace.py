@@ -378,6 +378,33 @@ def test_trace_filters():
     eq(procs(recs), [], "--min-duration 1h")
 
 
+
+def test_trace_cgroup_seeded():
+    """-c machine-wide: of the processes already running (read from /proc, no
+    kernel filter on them), only those in the cgroup's subtree are reported
+    (trace reported every process on the machine, running at the stop)."""
+    from test_cgroup import Tree, into
+    tree = Tree()
+    kids = []
+    try:
+        cg, rel = tree.mk("seeded/sub")
+        # sh waits for EOF on its stdin: one below the filter's cgroup, one outside it
+        for pre in (into(cg), None):
+            kids.append(subprocess.Popen(["/bin/sh", "-c", "read x"], stdin=subprocess.PIPE,
+                                         preexec_fn=pre))
+        inside = eid(kids[0].pid, ticks_of(kids[0].pid))
+        with Tracer(["trace", "--json", "-c", os.path.dirname(cg)]) as tr:
+            tr.stop()
+        recs = tr.events("process")
+    finally:
+        for k in kids:
+            k.stdin.close()
+            k.wait(timeout=30)
+        tree.close()
+    eq([(r["entity_id"], r["cgroup"], r["running"], r["start_observed"]) for r in recs],
+       [(inside, rel, True, False)], "-c: the one running process in the subtree")
+
+
 def test_trace_table():
     """Table mode: one line per life, the command line escaped."""
     p = run([BIN, "trace", "--", "sh", "-c", "exit 3", "a\x1bb"])

@@ -295,6 +295,7 @@ struct trace_run {
 	struct trace_table *table;
 	uint64_t page_size;
 	bool scoped;
+	char *cg_path; /* -c, --container: the filter's path below the mount, for /proc's lives */
 	FILE *timeline, *svg; /* --timeline, --svg: created before tracing */
 	bool views_failed;
 	/* -- CMD */
@@ -303,6 +304,22 @@ struct trace_run {
 	int status;
 	unsigned ticks_after_reap;
 };
+
+/*
+ * The kernel filters what it sends on -c and --container; a life read from
+ * /proc at the start came through no filter: is its cgroup @path or below?
+ */
+static bool cg_under(const char *path, uint64_t id)
+{
+	const struct ps_cgroup *cg = ps_cgroup_lookup(id);
+	size_t n = strlen(path);
+
+	if (!cg || !cg->path)
+		return false;
+	if (!strcmp(path, "/"))
+		return true;
+	return !strncmp(cg->path, path, n) && (cg->path[n] == '\0' || cg->path[n] == '/');
+}
 
 static bool life_filter(void *ctx, const struct trace_life *l)
 {
@@ -315,6 +332,8 @@ static bool life_filter(void *ctx, const struct trace_life *l)
 	if (c->name && !strstr(l->id.comm, c->name))
 		return false;
 	if (c->failed && !tt_failed(l))
+		return false;
+	if (r->cg_path && l->seeded && !cg_under(r->cg_path, l->id.cgroup_id))
 		return false;
 	if (c->have_min || c->have_max) {
 		dur = l->have_exit ? l->exit.duration_ns :
@@ -923,6 +942,17 @@ int cmd_trace(int argc, char **argv, const char *prog)
 	}
 	if (ps_tool_filter(&r.t, c.cgroup, c.container))
 		return 1;
+	if (r.t.cgfd >= 0) {
+		const struct ps_cgroup *cg;
+		uint64_t cgid;
+		uint32_t level;
+
+		if (ps_cgroup_fd_id(r.t.cgfd, &cgid, &level) || !(cg = ps_cgroup_lookup(cgid)) ||
+		    !cg->path || !(r.cg_path = strdup(cg->path))) {
+			fprintf(stderr, "%s: cannot resolve the path of the cgroup filter\n", prog);
+			return 1;
+		}
+	}
 	ps_install_signals();
 	out_set_linebuf(isatty(STDOUT_FILENO));
 	sc = (struct ps_session_cfg){
@@ -1018,6 +1048,7 @@ out:
 	exit_bpf__destroy(r.eskel);
 	exec_bpf__destroy(r.xskel);
 	trace_bpf__destroy(r.tskel);
+	free(r.cg_path);
 	tt_free(r.table);
 	return ret;
 }
