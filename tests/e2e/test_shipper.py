@@ -362,3 +362,71 @@ def test_rsyslog_ecs_trace():
     check("end" not in x["process"] and "exit_code" not in x["process"],
           f"linger: no process.end, no exit_code: {x['process']}")
     eq(x["process"]["uptime"], r["duration_ns"] // 10**9, "linger: process.uptime (s)")
+
+
+def proc_eid(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return "%d:%s" % (pid, f.read().rsplit(")", 1)[1].split()[19])
+
+
+def test_rsyslog_ecs_trace_seeded():
+    """Lives running before trace started (machine-wide, filtered on a cgroup
+    of the test's own, -c): the one that ends while traced becomes
+    event.type ["end"] with its exit_code, the one still running at SIGINT
+    ["info"] with no end; args and executable from /proc."""
+    from test_cgroup import Tree, into
+    rsyslogd = rsyslogd_path()
+    tree = Tree()
+    kids = []
+    try:
+        cg, _ = tree.mk("seeded")
+        with TmpDir() as d:
+            out, ecs = os.path.join(d, "trace.json"), os.path.join(d, "ecs.json")
+            conf = rsyslog_conf(d, out, ecs)
+            check_conf(rsyslogd, conf)
+            m_end, m_run = marker(), marker()
+            # each waits for EOF on its stdin: "read" fails, sh exits 1
+            for m in (m_end, m_run):
+                kids.append(subprocess.Popen(["/bin/sh", "-c", "read x", m],
+                                             stdin=subprocess.PIPE, preexec_fn=into(cg)))
+            ended, running = kids
+            e_end, e_run = proc_eid(ended.pid), proc_eid(running.pid)
+            with FileTool(out, ["trace", "--json", "-c", cg]) as t:
+                ended.stdin.close()
+                eq(ended.wait(timeout=30), 1, "the ended life's status")
+                wait_for(lambda: ('"entity_id":"%s"' % e_end).encode() in open(out, "rb").read(),
+                         "the ended life's record")
+                t.stop()
+            eq(t.rc, 0, f"trace's exit status ({t.err!r})")
+            recs = [r for r in lines_of(out) if r["type"] == "process"]
+            eq(sorted(r["entity_id"] for r in recs), sorted([e_end, e_run]),
+               "the records: the cgroup's two lives")
+            docs = ship(rsyslogd, conf, d, ecs, len(recs))
+    finally:
+        for k in kids:
+            if k.stdin and not k.stdin.closed:
+                k.stdin.close()
+            k.wait(timeout=30)
+        tree.close()
+
+    me = proc_eid(os.getpid())
+    sh = os.path.realpath("/bin/sh")
+    for eid, m in ((e_end, m_end), (e_run, m_run)):
+        x = only([x for x in docs if x["process"]["entity_id"] == eid and
+                  x["process"]["pid"] == int(eid.split(":")[0])], f"the document of {eid}")
+        r = only([r for r in recs if r["entity_id"] == eid], f"the record of {eid}")
+        eq((x["process"]["parent"]["pid"], x["process"]["parent"]["entity_id"],
+            x["process"]["args"], x["process"]["executable"], x["process"]["start"],
+            x["procsnoop"]["start_observed"], x["procsnoop"]["execs"]),
+           (os.getpid(), me, ["/bin/sh", "-c", "read x", m], sh, r["start_time"], False, []),
+           f"{eid}: parent, args and executable (/proc's), start, not observed")
+        check("working_directory" not in x["process"], f"{eid}: no exec seen, no cwd")
+        if eid == e_end:
+            eq((x["event"]["type"], x["process"]["exit_code"], x["process"]["end"],
+                x["event"]["duration"], x["procsnoop"]["running"]),
+               (["end"], 1, r["time"], r["duration_ns"], False), "the ended life")
+        else:
+            eq((x["event"]["type"], x["procsnoop"]["running"], x["process"]["uptime"]),
+               (["info"], True, r["duration_ns"] // 10**9), "the life still running")
+            check("end" not in x["process"] and "exit_code" not in x["process"],
+                  f"the running life: no end, no exit_code: {x['process']}")
