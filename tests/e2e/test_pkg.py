@@ -836,7 +836,15 @@ def test_pkg_deb_lintian():
         raise Skip("lintian not installed (scripts/deps.sh --test installs it)")
     p = subprocess.run(["dpkg-deb", "--fsys-tarfile", deb], stdout=subprocess.PIPE, check=True)
     t = subprocess.run(["tar", "-t"], input=p.stdout, stdout=subprocess.PIPE, check=True)
-    check("./usr/sbin/procsnoop" in t.stdout.decode().splitlines(), "the .deb has the binary")
+    files = t.stdout.decode().splitlines()
+    check("./usr/sbin/procsnoop" in files, "the .deb has the binary")
+    # what the service's operator needs next to it: the shipper config and the docs
+    # the unit and fleet.md point to (dh compresses the larger docs)
+    check("./usr/share/doc/procsnoop/examples/rsyslog-procsnoop.conf" in files,
+          "the .deb has the rsyslog config")
+    for d in ("fleet", "ecs", "metrics", "privileges"):
+        check(any(f.startswith(f"./usr/share/doc/procsnoop/{d}.md") for f in files),
+              f"the .deb has docs/{d}.md")
     p = subprocess.run(["lintian", "-I", "-E", "--pedantic", changes], stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, timeout=300)
     tags = [ln for ln in p.stdout.decode().splitlines()
