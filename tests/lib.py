@@ -11,6 +11,7 @@ import os
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -282,6 +283,26 @@ def run(argv, timeout=60, **kw):
     """Run a program to completion; returns CompletedProcess (never raises on rc)."""
     return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           timeout=timeout, **kw)
+
+
+def cgroup2_root():
+    """Where cgroup v2 is mounted, as /proc/self/mounts says (/sys/fs/cgroup on most
+    machines, /sys/fs/cgroup/unified in the hybrid layout), or a Skip."""
+    with open("/proc/self/mounts") as f:
+        for ln in f:
+            p = ln.split()
+            if len(p) > 2 and p[2] == "cgroup2":
+                return p[1]
+    raise Skip("no cgroup v2 hierarchy mounted")
+
+
+def free_port():
+    """A TCP port free on loopback now (for a server the test starts)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 def only(items, what):

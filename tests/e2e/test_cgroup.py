@@ -17,18 +17,10 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from lib import BIN, Failure, Skip, Tracer, check, eq, helper, only, run, wait_exit  # noqa: E402
+from lib import (BIN, Failure, Skip, Tracer, cgroup2_root, check, eq, helper, only, run,  # noqa: E402
+                 wait_exit)
 
 TRANSPORTS = ("ringbuf", "perf")
-
-
-def cg_root():
-    with open("/proc/self/mounts") as f:
-        for ln in f:
-            p = ln.split()
-            if p[2] == "cgroup2":
-                return p[1]
-    raise Skip("no cgroup v2 hierarchy mounted")
 
 
 def hexid():
@@ -44,7 +36,7 @@ class Tree:
     """cgroups under <root>/procsnoop-test-<rand>.slice, removed deepest first on close."""
 
     def __init__(self):
-        self.root = cg_root()
+        self.root = cgroup2_root()
         self.slice = os.path.join(self.root, f"procsnoop-test-{secrets.token_hex(4)}.slice")
         os.mkdir(self.slice)
         self.made = [self.slice]

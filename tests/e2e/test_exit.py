@@ -15,7 +15,8 @@ import tempfile
 import threading
 import time
 
-from lib import BUILD, BIN, Failure, PublicBin, Skip, Tracer, check, eq, helper, only, run
+from lib import (BUILD, BIN, Failure, PublicBin, Skip, Tracer, cgroup2_root, check, eq, helper,
+                 only, run)
 
 CLOCK = time.CLOCK_BOOTTIME
 
@@ -437,12 +438,9 @@ def test_name_filter():
 
 
 def test_cgroup_filter():
-    with open("/proc/self/mounts") as f:
-        roots = [ln.split()[1] for ln in f if ln.split()[2] == "cgroup2"]
-    if not roots:
-        raise Skip("no cgroup v2 hierarchy mounted")
+    root = cgroup2_root()
     name = f"ps-exit-test-{os.getpid()}"
-    cg = os.path.join(roots[0], name)
+    cg = os.path.join(root, name)
     os.mkdir(cg)
     try:
         def enter():

@@ -22,7 +22,7 @@ import time
 import urllib.parse
 import urllib.request
 
-from lib import BUILD, BIN, Failure, Skip, Tracer, check, eq, helper, run
+from lib import BUILD, BIN, Failure, Skip, Tracer, cgroup2_root, check, eq, free_port, helper, run
 
 # tests/run.py skips this module inside test_fresh's chroot, saying why (CI time)
 FRESH_INSIDE_SKIP = "the endpoint and a real Prometheus are not about the machine; the suite outside runs them"
@@ -146,15 +146,6 @@ def until(addr, pred, what, timeout=30):
         time.sleep(0.1)  # poll interval only: the condition is what is waited on
 
 
-def cg_root():
-    with open("/proc/self/mounts") as f:
-        for ln in f:
-            p = ln.split()
-            if p[2] == "cgroup2":
-                return p[1]
-    raise Skip("no cgroup v2 hierarchy mounted")
-
-
 class Workload:
     """Programs with comms of their own: PREFIX + "ok" (a copy of true) and
     PREFIX + "f" (a copy of exec_do, whose children fail to exec), run in a
@@ -163,7 +154,7 @@ class Workload:
 
     def __init__(self):
         self.prefix = "pm" + secrets.token_hex(3)
-        self.cg = os.path.join(cg_root(), f"procsnoop-test-{self.prefix}")
+        self.cg = os.path.join(cgroup2_root(), f"procsnoop-test-{self.prefix}")
         os.mkdir(self.cg)
         self.dir = tempfile.mkdtemp(prefix="ps-metrics-")
         os.chmod(self.dir, 0o755)
@@ -726,14 +717,6 @@ def test_metrics_hostile_clients_change_nothing():
 
 
 # ---- a real Prometheus ----
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
 
 def prom_query(base, q):
     u = f"{base}/api/v1/query?" + urllib.parse.urlencode({"query": q})

@@ -13,7 +13,6 @@ import resource
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import threading
@@ -150,15 +149,6 @@ def test_pkg_options_agree():
     check(not problems, "help / man / completion disagree:\n" + "\n".join(problems))
 
 
-def _cgroup2():
-    with open("/proc/self/mounts") as f:
-        for ln in f:
-            dev, mnt, fs = ln.split()[:3]
-            if fs == "cgroup2":
-                return mnt
-    raise Skip("no cgroup2 mount")
-
-
 def test_pkg_completion_values():
     """Option values: transports, each tool's hooks as its --help lists them (also after a
     comma; its man page lists the same), pids, user names, cgroup paths relative to the
@@ -204,7 +194,7 @@ def test_pkg_completion_values():
         ans = _complete([["procsnoop", t, "--by", ""] for t in by])
         for t, a in zip(by, ans):
             eq(sorted(a), sorted(by[t]), f"{t} --by values (from its --help)")
-    mnt = _cgroup2()
+    mnt = lib.cgroup2_root()
     name = f"ps-pkg-{os.getpid()}"
     os.mkdir(os.path.join(mnt, name))
     try:
@@ -412,14 +402,6 @@ def _expand(cmdline, env):
     return words
 
 
-def _free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def _execstart(i, logdir):
     """The unit's command line, as systemd would run it, on this machine: the installed
     binary, /etc/default/procsnoop's options, the log directory a temporary one, the
@@ -451,7 +433,7 @@ def _execstart(i, logdir):
             continue
         if w == "--metrics":
             eq(val, "127.0.0.1:9464", "--metrics default address (loopback)")
-            port = _free_port()
+            port = lib.free_port()
             res.append(("metrics", port))
             out += [w, f"127.0.0.1:{port}"]
             k += 2

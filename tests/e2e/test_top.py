@@ -18,26 +18,18 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from lib import BIN, Failure, Skip, Tracer, check, eq, helper, only, run, wait_exit  # noqa: E402
+from lib import (BIN, Failure, Skip, Tracer, cgroup2_root, check, eq, helper, only, run,  # noqa: E402
+                 wait_exit)
 
 N_BURN, M_SLEEP, K_FAIL, L_KILLED = 4, 6, 3, 2
 TRANSPORTS = ("ringbuf", "perf")
-
-
-def cg_root():
-    with open("/proc/self/mounts") as f:
-        for ln in f:
-            p = ln.split()
-            if p[2] == "cgroup2":
-                return p[1]
-    raise Skip("no cgroup v2 hierarchy mounted")
 
 
 class Cgroup:
     """A cgroup of the test's own, removed at the end."""
 
     def __enter__(self):
-        self.root = cg_root()
+        self.root = cgroup2_root()
         self.path = os.path.join(self.root, f"procsnoop-test-top-{secrets.token_hex(4)}")
         os.mkdir(self.path)
         self.rel = self.path[len(self.root):]
