@@ -138,6 +138,16 @@ uint64_t opt_buffer_size(const char *tool, const char *arg)
 	return v;
 }
 
+uint64_t opt_duration(const char *tool, const char *opt, const char *arg)
+{
+	uint64_t v;
+
+	if (parse_duration(arg, &v))
+		usage_error(tool, "invalid %s '%s': expected a duration like 10ms, 2s, 1.5m", opt,
+			    arg);
+	return v;
+}
+
 const char *opt_once(const char *tool, const char *opt, const char *prev, const char *arg,
 		     const char *what)
 {

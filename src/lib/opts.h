@@ -22,6 +22,9 @@ int parse_uid(const char *s, uint32_t *out);
 /* --buffer-size: a power of two from 64K to 1G, or a usage error. */
 uint64_t opt_buffer_size(const char *tool, const char *arg);
 
+/* A duration option (@opt, e.g. "--min-duration"): ns, or a usage error. */
+uint64_t opt_duration(const char *tool, const char *opt, const char *arg);
+
 /*
  * A filter's value, given at most once and not empty: keeping the last of
  * two silently would trace what was not asked for, and an empty one is no

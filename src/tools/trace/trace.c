@@ -187,19 +187,12 @@ static void parse_args(struct trace_cfg *c, int argc, char **argv)
 			c->container = ps_container_opt(p, optarg, c->container);
 			break;
 		case O_MIN:
+			c->min_ns = opt_duration(p, "--min-duration", optarg);
+			c->have_min = true;
+			break;
 		case O_MAX:
-			if (parse_duration(optarg, &v))
-				usage_error(
-					p,
-					"invalid %s '%s': expected a duration like 10ms, 2s, 1.5m",
-					opt == O_MIN ? "--min-duration" : "--max-duration", optarg);
-			if (opt == O_MIN) {
-				c->min_ns = v;
-				c->have_min = true;
-			} else {
-				c->max_ns = v;
-				c->have_max = true;
-			}
+			c->max_ns = opt_duration(p, "--max-duration", optarg);
+			c->have_max = true;
 			break;
 		case O_FAILED:
 			c->failed = true;
