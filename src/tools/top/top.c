@@ -1117,15 +1117,12 @@ static int ld_configure(void *ctx, struct bpf_object *obj, const struct ps_hook 
 {
 	struct top_run *r = ctx;
 	struct top_bpf *s = r->skel;
-	int err = ps_session_prepare(r->t.sess, obj);
+	int err = ps_tool_configure(&r->t, obj, &s->rodata->ps_use_perf, &s->rodata->ps_boottime,
+				    &s->rodata->filter_cg);
 
 	if (err)
 		return err;
 	r->defer = picked[SIDE_CPU]->progs[0] != NULL;
-	s->rodata->ps_use_perf = ps_session_kind(r->t.sess) == PS_TRANSPORT_PERF;
-	s->rodata->ps_boottime =
-		ps_kernel_has_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_ktime_get_boot_ns);
-	s->rodata->filter_cg = r->t.cgfd >= 0;
 	s->rodata->defer_to_switch = r->defer;
 	s->rodata->have_group_dead_arg = r->exit_tp_nargs >= 2;
 	return 0;
