@@ -67,6 +67,20 @@ static int run_tree(int width)
 	return r;
 }
 
+/* --timeline or --svg of the lives into out */
+static int run_file(int (*view)(FILE *, const struct view_life *, size_t))
+{
+	FILE *f;
+	int r;
+
+	free(out);
+	out = NULL;
+	f = open_memstream(&out, &outlen);
+	r = view(f, L, nl);
+	fclose(f);
+	return r;
+}
+
 /* Line @k (0: the header) of the last output, or "" past the end. */
 static const char *line(int k)
 {
@@ -309,7 +323,6 @@ static bool entities_whole(const char *s)
 static void test_long_args(void)
 {
 	static char big[100000];
-	FILE *f;
 	char *l;
 
 	/* 100 KB of '"' and '<' in one argument (quoted: it has a space): every byte
@@ -327,22 +340,14 @@ static void test_long_args(void)
 	CHECK("long_tree_whole_escape",
 	      !strncmp(l + strlen(l) - 5, "\\\"", 2) || l[strlen(l) - 4] == '<', "%s",
 	      l + strlen(l) - 12);
-	free(out);
-	out = NULL;
-	f = open_memstream(&out, &outlen);
-	view_svg(f, L, nl);
-	fclose(f);
+	run_file(view_svg);
 	CHECK("long_svg_entities_whole", entities_whole(out), "an entity was cut");
 	/* a label too long for its column is cut in the middle: its end says which file */
 	memset(big, 'W', 200);
 	big[200] = 0;
 	nl = 0;
 	life(1, 0, 0, 1, "gcc", big, "src/lib/x.c");
-	free(out);
-	out = NULL;
-	f = open_memstream(&out, &outlen);
-	view_svg(f, L, nl);
-	fclose(f);
+	run_file(view_svg);
 	CHECK("svg_label_middle_cut",
 	      strstr(out, "\">gcc WWWWWWWW") && strstr(out, "WW\u2026WW") &&
 		      strstr(out, "WWWW src/lib/x.c</text>"),
@@ -358,15 +363,10 @@ static void test_long_args(void)
 
 static void test_timeline(void)
 {
-	FILE *f;
 	int r;
 
 	known_tree();
-	free(out);
-	out = NULL;
-	f = open_memstream(&out, &outlen);
-	r = view_timeline(f, L, nl);
-	fclose(f);
+	r = run_file(view_timeline);
 	CHECK("timeline_ret", r == 0, "%d", r);
 	CHECK("timeline_one_event_per_life", count(out, "\"ph\":\"X\"") == nl, "%zu events",
 	      count(out, "\"ph\":\"X\""));
@@ -387,15 +387,10 @@ static void test_timeline(void)
 
 static void test_svg(void)
 {
-	FILE *f;
 	int r;
 
 	known_tree();
-	free(out);
-	out = NULL;
-	f = open_memstream(&out, &outlen);
-	r = view_svg(f, L, nl);
-	fclose(f);
+	r = run_file(view_svg);
 	CHECK("svg_ret", r == 0, "%d", r);
 	CHECK("svg_one_bar_per_life", count(out, "<rect class=\"life ") == nl, "%zu bars",
 	      count(out, "<rect class=\"life "));
@@ -416,17 +411,11 @@ static void test_svg(void)
 
 static void test_svg_bound(void)
 {
-	FILE *f;
-
 	nl = 0;
 	life(1, 0, 0, 100000, "root", NULL, NULL);
 	for (int i = 0; i < 6000; i++)
 		life(2 + i, 1, 1 + i, 3, "sh", "-c", "true");
-	free(out);
-	out = NULL;
-	f = open_memstream(&out, &outlen);
-	view_svg(f, L, nl);
-	fclose(f);
+	run_file(view_svg);
 	CHECK("svg_bound_rows", count(out, "<rect class=\"life ") == VIEW_SVG_MAX_ROWS, "%zu bars",
 	      count(out, "<rect class=\"life "));
 	CHECK("svg_bound_note", strstr(out, "1001 more processes not drawn"), "no note");
